@@ -22,8 +22,8 @@ export function labelValue(labels: Labels, name: string): string {
 /** A canonical string key of a sorted label set, unique per set. */
 export function labelsKey(labels: Labels): string {
   let s = '';
-  // \xff never appears in valid UTF-8 text, so it cannot be forged by a label value.
-  for (const l of labels) s += l.name + '\xfe' + l.value + '\xff';
+  // Length-prefixed, so no name or value (which may hold any character) can forge another set.
+  for (const l of labels) s += l.name.length + ':' + l.name + l.value.length + ':' + l.value;
   return s;
 }
 

@@ -1,0 +1,85 @@
+// Reads request bodies with a size limit that applies to the bytes on the wire and to the
+// decompressed bytes (gzip, deflate), so a small zip bomb cannot take the memory.
+import type { IncomingMessage } from 'node:http';
+import { createGunzip, createInflate, gunzip, inflate, type Gunzip, type Inflate } from 'node:zlib';
+import { HttpError } from './http-error.js';
+
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'body_too_large', `request body is larger than the limit of ${limit} bytes`);
+}
+
+function encodingOf(req: IncomingMessage): 'identity' | 'gzip' | 'deflate' {
+  const enc = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  if (enc === 'identity' || enc === '') return 'identity';
+  if (enc === 'gzip' || enc === 'x-gzip') return 'gzip';
+  if (enc === 'deflate') return 'deflate';
+  throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(enc)} is not supported; use gzip, deflate or none`);
+}
+
+function checkDeclaredLength(req: IncomingMessage, limit: number): void {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
+}
+
+/** Reads the whole body (decompressed); throws HttpError 413/415/400. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const encoding = encodingOf(req);
+  checkDeclaredLength(req, limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw tooLarge(limit);
+    chunks.push(chunk);
+  }
+  const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+  if (encoding === 'identity') return raw;
+  const fn = encoding === 'gzip' ? gunzip : inflate;
+  return new Promise((resolve, reject) => {
+    fn(raw, { maxOutputLength: limit }, (err, out) => {
+      if (err === null) return resolve(out);
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return reject(tooLarge(limit));
+      reject(new HttpError(400, 'bad_encoding', `request body is not valid ${encoding} data: ${err.message}`));
+    });
+  });
+}
+
+/** Streams the body (decompressed) in chunks; the same limits apply while it flows. */
+export async function* streamBody(req: IncomingMessage, limit: number): AsyncGenerator<Buffer> {
+  const encoding = encodingOf(req);
+  checkDeclaredLength(req, limit);
+  if (encoding === 'identity') {
+    let size = 0;
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      yield chunk;
+    }
+    return;
+  }
+  const z: Gunzip | Inflate = encoding === 'gzip' ? createGunzip() : createInflate();
+  let wire = 0;
+  let failed: HttpError | null = null;
+  req.on('data', (c: Buffer) => {
+    wire += c.length;
+    if (wire > limit && failed === null) {
+      failed = tooLarge(limit);
+      z.destroy(failed);
+    }
+  });
+  req.pipe(z);
+  let size = 0;
+  try {
+    for await (const chunk of z as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge(limit);
+      yield chunk;
+    }
+  } catch (e) {
+    if (e instanceof HttpError) throw e;
+    throw new HttpError(400, 'bad_encoding', `request body is not valid ${encoding} data: ${(e as Error).message}`);
+  } finally {
+    req.unpipe(z);
+    z.destroy();
+  }
+}

@@ -1,0 +1,5 @@
+// The HTTP layer: server, routing, body reading and answers. Protocol handlers plug in as routes.
+export { ApiServer, type Route, type RequestInfo, type ServerHooks } from './server.js';
+export { HttpError } from './http-error.js';
+export { readBody, streamBody } from './body.js';
+export { sendJson, sendError, type ErrorStyle } from './respond.js';

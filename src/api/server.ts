@@ -1,0 +1,158 @@
+// The HTTP server: routing, the per-client sliding-window rate limit in front of ingest routes,
+// readiness gating, error answers, and graceful shutdown. Routes are registered from outside
+// (cli/serve wires ingest and read handlers), so this layer imports no protocol.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ALLOWED, RATE_LIMITED, type ClientDecisionLog, type SlidingWindowLimiter } from '../limits/index.js';
+import { HttpError } from './http-error.js';
+import { sendError, type ErrorStyle } from './respond.js';
+
+/** What a handler gets besides req/res. */
+export interface RequestInfo {
+  readonly query: URLSearchParams;
+  /** Rate-limit client: the Authorization value, or the peer address without one. */
+  readonly client: string;
+  /** Path parameter (the part after a route's prefix), for prefix routes. */
+  readonly param: string;
+}
+
+export interface Route {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Exact path, or a prefix ending in `/` with `prefix: true`. */
+  readonly path: string;
+  readonly prefix?: boolean;
+  readonly errorStyle: ErrorStyle;
+  /** Counted against the client's sliding window (ingest routes). */
+  readonly rateLimited?: boolean;
+  /** Answered 503 until storage is ready (WAL replay done). */
+  readonly needsReady?: boolean;
+  handle(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> | void;
+}
+
+export interface ServerHooks {
+  readonly limiter: SlidingWindowLimiter;
+  readonly decisions: ClientDecisionLog;
+  readonly isReady: () => boolean;
+  /** Called for every 429 answer (the seed's rate_limited_requests). */
+  readonly onRateLimited: () => void;
+  readonly logger: { error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
+}
+
+export class ApiServer {
+  readonly server: Server;
+  private readonly exact = new Map<string, Route>();
+  private readonly prefixes: Route[] = [];
+  private readonly hooks: ServerHooks;
+  private inFlight = 0;
+
+  constructor(routes: readonly Route[], hooks: ServerHooks) {
+    this.hooks = hooks;
+    for (const r of routes) {
+      if (r.prefix) this.prefixes.push(r);
+      else this.exact.set(`${r.method} ${r.path}`, r);
+    }
+    this.server = createServer(
+      // Keep-alive longer than typical load balancers' idle timeouts; bounded header and request times.
+      { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 },
+      (req, res) => this.dispatch(req, res),
+    );
+  }
+
+  listen(port: number, host: string): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  private find(method: string, path: string): { route: Route; param: string } | { allow: string[] } | null {
+    const r = this.exact.get(`${method} ${path}`);
+    if (r) return { route: r, param: '' };
+    if (method === 'HEAD') {
+      const g = this.exact.get(`GET ${path}`);
+      if (g) return { route: g, param: '' };
+    }
+    for (const p of this.prefixes) {
+      if (path.startsWith(p.path) && (p.method === method || (method === 'HEAD' && p.method === 'GET'))) {
+        return { route: p, param: path.slice(p.path.length) };
+      }
+    }
+    const allow: string[] = [];
+    for (const route of this.exact.values()) if (route.path === path) allow.push(route.method);
+    for (const p of this.prefixes) if (path.startsWith(p.path)) allow.push(p.method);
+    return allow.length > 0 ? { allow } : null;
+  }
+
+  private dispatch(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
+    const found = this.find(req.method ?? 'GET', path);
+    const style: ErrorStyle = path.startsWith('/api/') ? 'prom' : 'seed';
+    if (found === null) {
+      sendError(res, new HttpError(404, 'not_found', `no such endpoint: ${req.method} ${path}`), style);
+      return;
+    }
+    if ('allow' in found) {
+      const err = new HttpError(405, 'method_not_allowed', `${req.method} is not allowed on ${path}; use ${found.allow.join(' or ')}`, undefined, {
+        allow: found.allow.join(', '),
+      });
+      sendError(res, err, style);
+      return;
+    }
+    const { route, param } = found;
+    const auth = req.headers.authorization;
+    const client = auth !== undefined && auth !== '' ? auth : (req.socket.remoteAddress ?? 'unknown');
+    if (route.rateLimited) {
+      const limiter = this.hooks.limiter;
+      const decision = limiter.check(client);
+      this.hooks.decisions.record(client, decision);
+      if (decision !== ALLOWED) {
+        this.hooks.onRateLimited();
+        const retry = Math.max(1, Math.ceil(limiter.retryAfterMs(client) / 1000));
+        const msg = decision === RATE_LIMITED ? 'Rate limit exceeded' : 'Too many active clients';
+        sendError(res, new HttpError(429, 'rate_limited', msg, undefined, { 'retry-after': String(retry) }), route.errorStyle);
+        return;
+      }
+    }
+    if (route.needsReady && !this.hooks.isReady()) {
+      const err = new HttpError(503, 'unavailable', 'MetricStream is starting: WAL replay is in progress', undefined, { 'retry-after': '1' });
+      sendError(res, err, route.errorStyle);
+      return;
+    }
+    this.inFlight++;
+    res.once('close', () => this.inFlight--);
+    let result: Promise<void> | void;
+    try {
+      result = route.handle(req, res, { query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), client, param });
+    } catch (e) {
+      this.fail(res, e, route.errorStyle, path);
+      return;
+    }
+    if (result !== undefined) result.catch((e: unknown) => this.fail(res, e, route.errorStyle, path));
+  }
+
+  private fail(res: ServerResponse, e: unknown, style: ErrorStyle, path: string): void {
+    if (e instanceof HttpError) {
+      // Answer before the rest of an oversized body arrives, then drop the connection.
+      if (e.status === 413) res.setHeader('connection', 'close');
+      sendError(res, e, style);
+      return;
+    }
+    this.hooks.logger.error({ err: e, path }, 'request failed');
+    sendError(res, new HttpError(500, 'internal', `internal error: ${(e as Error)?.message ?? String(e)}`), style);
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to timeoutMs), then closes every connection. */
+  async close(timeoutMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    const deadline = Date.now() + timeoutMs;
+    while (this.inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.server.closeAllConnections();
+    await closed;
+  }
+}

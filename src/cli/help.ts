@@ -1,0 +1,103 @@
+// The text of `--help` for each command, generated from the one config schema.
+import { envName, flagName, formatDefault, OPTION_KEYS, OPTIONS } from '../config/index.js';
+
+function wrap(text: string, indent: number, width = 100): string {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line.length > 0 && indent + line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line.length > 0 ? `${line} ${w}` : w;
+  }
+  lines.push(line);
+  return lines.join('\n' + ' '.repeat(indent));
+}
+
+export const MAIN_HELP = `MetricStream: push or scrape metrics, rate-limit them per client, store them in an embedded
+compressed time-series engine and read them back.
+
+Usage:
+  metricstream [serve] [PORT] [flags]   run a node (default command; PORT as in the seed)
+  metricstream export [flags]           write a running node's series as JSON lines to stdout
+  metricstream config-docs              print docs/configuration.md (every configuration key)
+  metricstream help [COMMAND]           this text, or a command's flags
+
+Global flags:
+  -h, --help       show help
+  --version        print the version
+
+Run 'metricstream serve --help' for every server flag.`;
+
+export function serveHelp(): string {
+  const rows = OPTION_KEYS.filter((k) => !OPTIONS[k].fileOnly).map((k) => {
+    const spec = OPTIONS[k];
+    const left = `  --${flagName(k)} <${spec.kind}>`;
+    return `${left.padEnd(40)}${wrap(`${spec.help} (default ${formatDefault(k)}; env ${envName(k)})`, 40)}`;
+  });
+  return `Usage: metricstream serve [PORT] [flags]
+
+Runs a MetricStream node: HTTP ingest (POST /metrics, POST /api/v1/import), read APIs
+(GET /api/v1/export), stats (GET /metrics), health (/health, /ready).
+
+Flags (precedence: flag > environment variable > config file > default):
+  --config <path>                       YAML config file; keys are the flag names with _ (e.g. data_dir) (env METRICSTREAM_CONFIG)
+${rows.join('\n')}
+  -h, --help                            show this help
+
+Config-file-only keys: ${OPTION_KEYS.filter((k) => OPTIONS[k].fileOnly).join(', ')} (see docs/configuration.md).`;
+}
+
+export const EXPORT_HELP = `Usage: metricstream export [flags]
+
+Streams series from a running node's GET /api/v1/export to stdout, one JSON line per series:
+{"metric":{"__name__":...},"values":[...],"timestamps":[...]} (timestamps in ms). Load it back
+with POST /api/v1/import.
+
+Flags:
+  --url <url>          node to read from (default http://127.0.0.1:8080; env METRICSTREAM_URL)
+  --match <selector>   series selector, e.g. 'cpu_usage{host="server1"}'; repeat for several (default: every series)
+  --start <time>       RFC 3339 or unix seconds (default: the oldest sample)
+  --end <time>         RFC 3339 or unix seconds (default: the newest sample)
+  --authorization <v>  Authorization header to send (env METRICSTREAM_AUTHORIZATION)
+  -h, --help           show this help`;
+
+/** docs/configuration.md, generated from the schema. */
+export function configDocs(): string {
+  const rows = OPTION_KEYS.map((k) => {
+    const spec = OPTIONS[k];
+    const flag = spec.fileOnly ? '(file only)' : `\`--${flagName(k)}\``;
+    const env = spec.fileOnly ? '' : `\`${envName(k)}\``;
+    return `| \`${k}\` | ${flag} | ${env} | ${spec.kind} | \`${formatDefault(k)}\` | ${spec.help.replaceAll('|', '\\|')} |`;
+  });
+  return `# Configuration
+
+Generated from the one schema (\`src/config/schema.ts\`) by \`npm run docs:config\`; do not edit by hand.
+
+Every key can be set in the YAML file given with \`--config\` (or \`METRICSTREAM_CONFIG\`), as an
+environment variable, or as a flag; precedence is flag > environment > file > default. Durations
+are written like \`10s\`, \`1h30m\`, \`15d\`, \`100y\` (\`0\` where allowed means off/forever); sizes
+like \`10MiB\`, \`512KB\` or a number of bytes. Unknown keys in the file and invalid values are
+refused at start with a message naming the key and its source.
+
+The port may also be given as the first argument (\`metricstream 8081\`), as in the seed.
+
+| key (YAML) | flag | environment | type | default | meaning |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+## Example file
+
+\`\`\`yaml
+port: 8080
+data_dir: /var/lib/metricstream
+wal_fsync: always
+retention: 90d
+rate_limit: 1000
+rate_limit_clients:
+  batch-loader: 5000   # this client may send 5000 requests per window
+  internal-probe: 0    # no limit for this client
+\`\`\`
+`;
+}

@@ -1,0 +1,102 @@
+// `metricstream serve`: wires storage, the rate limiter, ingest and read routes into one node,
+// and shuts it down gracefully on SIGINT/SIGTERM.
+import { pino, type Logger } from 'pino';
+import { collectDefaultMetrics } from 'prom-client';
+import { ApiServer, type Route } from '../api/index.js';
+import { exportRoute } from '../api/export.js';
+import { clientsRoute, healthRoute, readyRoute, statsRoute } from '../api/status.js';
+import type { Config } from '../config/index.js';
+import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
+import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
+import { Tsdb } from '../tsdb/index.js';
+import { VERSION } from './version.js';
+
+export interface RunningNode {
+  readonly port: number;
+  readonly logger: Logger;
+  /** Stops accepting, drains in-flight requests, flushes and closes storage. */
+  shutdown(reason: string): Promise<void>;
+}
+
+let defaultMetricsOn = false;
+
+/** Starts a node; resolves once it listens (WAL replay goes on in the background). */
+export async function startNode(config: Config): Promise<RunningNode> {
+  const logger = pino({ level: config.log_level, base: { pid: process.pid } });
+  if (!defaultMetricsOn) {
+    collectDefaultMetrics({ prefix: 'metricstream_' });
+    defaultMetricsOn = true;
+  }
+  const tsdb = Tsdb.open({
+    dir: config.data_dir,
+    fsync: config.wal_fsync,
+    fsyncIntervalMs: config.wal_fsync_interval,
+    segmentBytes: config.wal_segment_size,
+    logger,
+  });
+  const limiter = new SlidingWindowLimiter({
+    limit: config.rate_limit,
+    windowMs: config.rate_limit_window,
+    maxActiveClients: config.rate_limit_max_clients,
+    overrides: new Map(Object.entries(config.rate_limit_clients)),
+  });
+  const decisions = new ClientDecisionLog({ maxClients: config.client_stats_max });
+  const stats = new IngestStats();
+  const deps: IngestDeps = { config, storage: tsdb, stats, limits: limitsFromConfig(config) };
+  const isReady = () => tsdb.ready;
+  const routes: Route[] = [
+    seedJsonRoute(deps),
+    importRoute(deps),
+    exportRoute(tsdb),
+    statsRoute(() => stats.toJSON()),
+    healthRoute(),
+    readyRoute(isReady),
+    clientsRoute(limiter, decisions, config.rate_limit_window),
+  ];
+  const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
+  let address;
+  try {
+    address = await api.listen(config.port, config.listen);
+  } catch (e) {
+    await tsdb.close();
+    throw e;
+  }
+  logger.info({ address: address.address, port: address.port, data_dir: config.data_dir, version: VERSION }, 'MetricStream listening');
+  // Limiter state of clients whose windows emptied is dropped on this timer too, not only on traffic.
+  const sweep = setInterval(() => limiter.sweep(), 1000);
+  sweep.unref();
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down: no new connections, draining in-flight requests');
+      clearInterval(sweep);
+      await api.close(config.shutdown_timeout);
+      await tsdb.close();
+      logger.info({}, 'shutdown complete: WAL flushed and closed');
+    })();
+    return stopping;
+  };
+  tsdb.start().catch(async (e: unknown) => {
+    logger.error({ err: e }, 'storage failed to start');
+    await shutdown('storage failed to start');
+    process.exitCode = 1;
+  });
+  return { port: address.port, logger, shutdown };
+}
+
+/** Runs a node until SIGINT/SIGTERM. */
+export async function serve(config: Config): Promise<void> {
+  const node = await startNode(config);
+  const onSignal = (sig: NodeJS.Signals) => {
+    node.shutdown(sig).then(
+      () => process.exit(process.exitCode ?? 0),
+      (e: unknown) => {
+        node.logger.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}

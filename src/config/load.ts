@@ -1,0 +1,71 @@
+// Builds a node's Config from flags, environment and the optional YAML file, in that order of
+// precedence (flag > environment > file > default), validating every value through the schema.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { envName, flagName, OPTION_KEYS, OPTIONS, type Config, type OptionKey } from './schema.js';
+
+/** A configuration problem, worded for the person who made it. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadInput {
+  /** Flag values by config key, already split from argv (strings, or true for bare flags). */
+  readonly flags: Readonly<Partial<Record<OptionKey, string>>>;
+  /** Path of the YAML file (from --config or METRICSTREAM_CONFIG), if any. */
+  readonly configFile?: string | undefined;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const shown = typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw) ?? String(raw);
+  return `${issue.message.replace(/^Invalid input: /, '')} (got ${shown})`;
+}
+
+function check(key: OptionKey, raw: unknown, source: string): unknown {
+  const r = OPTIONS[key].schema.safeParse(raw);
+  if (!r.success) throw new ConfigError(`${source}: ${describeIssue(r.error.issues[0]!, raw)}`);
+  return r.data;
+}
+
+function readFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new ConfigError(`config file ${path} is not valid YAML: ${(e as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== 'object' || Array.isArray(doc)) throw new ConfigError(`config file ${path} must hold a mapping of keys to values`);
+  const known = new Set<string>(OPTION_KEYS);
+  for (const k of Object.keys(doc)) {
+    if (!known.has(k)) throw new ConfigError(`config file ${path}: unknown key "${k}" (see docs/configuration.md for the keys)`);
+  }
+  return doc as Record<string, unknown>;
+}
+
+/** Resolves every key; throws ConfigError naming the source and key of the first bad value. */
+export function loadConfig(input: LoadInput): Config {
+  const file = input.configFile ? readFile(input.configFile) : {};
+  const out: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) {
+    const spec = OPTIONS[key];
+    const flag = spec.fileOnly ? undefined : input.flags[key];
+    const env = spec.fileOnly ? undefined : input.env[envName(key)];
+    if (flag !== undefined) out[key] = check(key, flag, `--${flagName(key)}`);
+    else if (env !== undefined && env !== '') out[key] = check(key, env, `environment variable ${envName(key)}`);
+    else if (key in file) out[key] = check(key, file[key], `config file ${input.configFile}, key ${key}`);
+    else out[key] = spec.default;
+  }
+  return out as Config;
+}

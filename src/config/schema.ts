@@ -1,0 +1,99 @@
+// The one configuration schema: every key's type, default, validation and help text. Flags,
+// environment variables, the YAML file, `--help` and docs/configuration.md all come from here.
+import { z } from 'zod';
+import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
+
+/** How a value was written, for help and docs. */
+type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map';
+
+interface OptionSpec<S extends z.ZodType> {
+  readonly schema: S;
+  readonly kind: Kind;
+  readonly default: z.output<S>;
+  readonly help: string;
+  /** Only settable in the YAML file (structured values). */
+  readonly fileOnly?: boolean;
+}
+
+function opt<S extends z.ZodType>(kind: Kind, schema: S, def: z.output<S>, help: string, fileOnly = false): OptionSpec<S> {
+  return fileOnly ? { schema, kind, default: def, help, fileOnly } : { schema, kind, default: def, help };
+}
+
+// Strings from flags and environment variables are turned into numbers/booleans before zod
+// checks them; YAML values arrive already typed.
+const int = (min: number, max: number) =>
+  z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
+const duration = () =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    try {
+      return parseDuration(v);
+    } catch (e) {
+      ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
+      return z.NEVER;
+    }
+  }).pipe(z.number().min(0));
+const size = () =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    if (typeof v === 'number') return v;
+    try {
+      return parseBytes(v);
+    } catch (e) {
+      ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
+      return z.NEVER;
+    }
+  }).pipe(z.number().int().min(1));
+
+const MiB = 1024 * 1024;
+
+/** Every configuration key (snake_case as in the YAML file; flags are --kebab-case). */
+export const OPTIONS = {
+  port: opt('integer', int(0, 65535), 8080, 'TCP port of the HTTP API (the first positional argument also sets it, as in the seed)'),
+  listen: opt('string', z.string().min(1), '0.0.0.0', 'address the HTTP API listens on'),
+  data_dir: opt('string', z.string().min(1), './data', 'directory for the WAL, blocks and metadata (locked against a second process)'),
+  log_level: opt('enum', z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']), 'info', 'log verbosity: trace, debug, info, warn, error, silent'),
+  wal_fsync: opt('enum', z.enum(['interval', 'always', 'never']), 'interval',
+    'when the WAL is fsynced: interval (every --wal-fsync-interval), always (before every acknowledgement), never (left to the OS)'),
+  wal_fsync_interval: opt('duration', duration(), 1000, 'fsync period of the WAL with --wal-fsync interval'),
+  wal_segment_size: opt('size', size(), 128 * MiB, 'size at which a new WAL segment file is started'),
+  retention: opt('duration', duration(), 15 * 86_400_000, 'how long samples are kept; older samples are refused (0 = forever)'),
+  max_future: opt('duration', duration(), 600_000, 'samples whose timestamp is further ahead of the server clock than this are refused'),
+  rate_limit: opt('integer', int(0, 1e9), 1000,
+    'requests allowed per client in any sliding --rate-limit-window (0 = no limit); the client is the Authorization value, or the IP address without one'),
+  rate_limit_window: opt('duration', duration().pipe(z.number().min(1)), 1000, 'length of the sliding rate-limit window'),
+  rate_limit_max_clients: opt('integer', int(1, 1e8), 100_000,
+    'clients with requests in their current window, at most; a new client beyond this gets 429 "Too many active clients"'),
+  rate_limit_clients: opt('map', z.record(z.string(), int(0, 1e9)), {}, 'per-client rate limits, e.g. {"batch-loader": 5000} (config file only)', true),
+  client_stats_max: opt('integer', int(0, 1e7), 10_000, 'clients whose recent rate-limit decisions are kept for /api/v1/status/clients (least recently seen dropped first)'),
+  max_body_size: opt('size', size(), 10 * MiB, 'largest POST /metrics body, compressed and decompressed'),
+  max_import_body_size: opt('size', size(), 256 * MiB, 'largest POST /api/v1/import body, compressed and decompressed'),
+  max_metrics_per_batch: opt('integer', int(1, 1e7), 1000, 'metrics allowed in one POST /metrics request'),
+  max_labels_per_series: opt('integer', int(1, 1000), 64, 'labels (tags) per series, not counting the metric name'),
+  max_metric_name_length: opt('integer', int(1, 65536), 255, 'longest metric name, in UTF-8 bytes'),
+  max_label_name_length: opt('integer', int(1, 65536), 128, 'longest label name, in UTF-8 bytes'),
+  max_label_value_length: opt('integer', int(1, 1 << 20), 2048, 'longest label value, in UTF-8 bytes'),
+  shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
+} as const;
+
+export type OptionKey = keyof typeof OPTIONS;
+
+/** The validated configuration of a node. */
+export type Config = { -readonly [K in OptionKey]: z.output<(typeof OPTIONS)[K]['schema']> };
+
+/** `data_dir` → `--data-dir`. */
+export const flagName = (key: string): string => key.replaceAll('_', '-');
+/** `data_dir` → `METRICSTREAM_DATA_DIR`. */
+export const envName = (key: string): string => `METRICSTREAM_${key.toUpperCase()}`;
+
+/** The default of a key as a user would write it. */
+export function formatDefault(key: OptionKey): string {
+  const spec = OPTIONS[key];
+  const d = spec.default as unknown;
+  if (spec.kind === 'duration') return formatDuration(d as number);
+  if (spec.kind === 'size') return formatBytes(d as number);
+  if (spec.kind === 'map') return JSON.stringify(d);
+  return String(d);
+}
+
+/** The config keys in a stable order. */
+export const OPTION_KEYS = Object.keys(OPTIONS) as OptionKey[];

@@ -1,0 +1,74 @@
+// POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+import { StorageError, type MetricMetadata } from '../../storage/index.js';
+import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
+import type { IngestDeps } from '../deps.js';
+import { parseSeedBatch } from './parse.js';
+
+const PROTOCOL = 'json';
+
+/** Accepts no Content-Type (many push clients send none) and JSON types; refuses the rest. */
+export function checkJsonContentType(req: IncomingMessage): void {
+  const ct = req.headers['content-type'];
+  if (ct === undefined) return;
+  const mime = ct.split(';', 1)[0]!.trim().toLowerCase();
+  if (mime === 'application/json' || mime === 'text/json' || mime.endsWith('+json') || mime === '') return;
+  throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${JSON.stringify(ct)}`);
+}
+
+async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkJsonContentType(req);
+  const body = await readBody(req, deps.config.max_body_size);
+  if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString('utf8'));
+  } catch (e) {
+    throw new HttpError(400, 'bad_json', `request body is not valid JSON: ${(e as Error).message}`);
+  }
+  const parsed = parseSeedBatch(doc, Date.now(), deps.limits, deps.config.max_metrics_per_batch);
+  if (!parsed.ok) throw new HttpError(400, 'validation', parsed.message, parsed.details);
+
+  const tenant = 'default';
+  const app = deps.storage.appender(tenant);
+  const meta = new Map<string, MetricMetadata>();
+  const samples = parsed.samples;
+  for (let i = 0; i < samples.length; i++) {
+    const s = samples[i]!;
+    try {
+      app.append(s.labels, s.t, s.v);
+    } catch (e) {
+      app.rollback();
+      if (e instanceof StorageError) {
+        throw new HttpError(400, 'validation', `metric ${i} was refused by storage; nothing was stored`, [
+          { index: i, field: 'timestamp', message: e.message },
+        ]);
+      }
+      throw storageHttpError(e);
+    }
+    if (!meta.has(s.name)) meta.set(s.name, mergeMetadata(deps.storage, tenant, s.name, s.type, s.help, s.unit));
+  }
+  for (const [name, m] of meta) app.setMetadata(name, m);
+  await commitOrThrow(app);
+  deps.stats.metricsReceived += samples.length;
+  deps.stats.batchesProcessed++;
+  deps.stats.accepted(PROTOCOL, 200, samples.length);
+  sendJson(res, 200, { success: true, metrics_processed: samples.length });
+}
+
+/** The POST /metrics route. */
+export function seedJsonRoute(deps: IngestDeps): Route {
+  return {
+    method: 'POST',
+    path: '/metrics',
+    errorStyle: 'seed',
+    rateLimited: true,
+    needsReady: true,
+    handle: (req, res) =>
+      handle(deps, req, res).catch((e: unknown) => {
+        if (e instanceof HttpError) deps.stats.rejected(PROTOCOL, e.status, e.code);
+        throw e;
+      }),
+  };
+}

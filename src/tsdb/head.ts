@@ -1,0 +1,81 @@
+// The head: every series of every tenant in memory, found by label set or through the
+// per-tenant inverted index, with interned label strings.
+import { labelsKey, type Labels, type MetricMetadata } from '../storage/index.js';
+import { MemSeries } from './mem-series.js';
+import { PostingsIndex } from './postings.js';
+
+/** One tenant's part of the head. */
+export class TenantHead {
+  readonly byKey = new Map<string, MemSeries>();
+  readonly postings = new PostingsIndex();
+  readonly metadata = new Map<string, MetricMetadata>();
+}
+
+export class Head {
+  private readonly tenants = new Map<string, TenantHead>();
+  /** Series by ref; refs are dense from 1. */
+  private readonly byRef: (MemSeries | undefined)[] = [];
+  private nextRef = 1;
+  // Label strings are interned: thousands of series share each name and most values, and a
+  // request's freshly parsed strings should not each stay alive in the head.
+  private readonly symbols = new Map<string, string>();
+  samples = 0;
+  seriesCount = 0;
+
+  tenant(name: string): TenantHead {
+    let t = this.tenants.get(name);
+    if (t === undefined) this.tenants.set(name, (t = new TenantHead()));
+    return t;
+  }
+
+  existingTenant(name: string): TenantHead | undefined {
+    return this.tenants.get(name);
+  }
+
+  tenantNames(): IterableIterator<string> {
+    return this.tenants.keys();
+  }
+
+  /** The series of a tenant with exactly these labels, if any. */
+  get(tenant: string, labels: Labels): MemSeries | undefined {
+    return this.tenants.get(tenant)?.byKey.get(labelsKey(labels));
+  }
+
+  byRefOf(ref: number): MemSeries | undefined {
+    return this.byRef[ref];
+  }
+
+  /** Creates a series; `ref` is given on WAL replay and chosen here otherwise. */
+  create(tenant: string, labels: Labels, ref = this.nextRef): MemSeries {
+    const t = this.tenant(tenant);
+    const interned = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
+    const s = new MemSeries(ref, this.intern(tenant), interned);
+    t.byKey.set(labelsKey(interned), s);
+    t.postings.add(ref, interned);
+    this.byRef[ref] = s;
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    this.seriesCount++;
+    return s;
+  }
+
+  private intern(s: string): string {
+    const have = this.symbols.get(s);
+    if (have !== undefined) return have;
+    this.symbols.set(s, s);
+    return s;
+  }
+
+  /** Chunk bytes and chunk count over all series. */
+  chunkStats(): { bytes: number; chunks: number; samples: number } {
+    let bytes = 0;
+    let chunks = 0;
+    let samples = 0;
+    for (const s of this.byRef) {
+      if (s === undefined) continue;
+      bytes += s.chunkBytes;
+      chunks += s.chunks.length + (s.head ? 1 : 0);
+      samples += s.sampleCount;
+    }
+    return { bytes, chunks, samples };
+  }
+}

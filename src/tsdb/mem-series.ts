@@ -1,0 +1,72 @@
+// One series in the head: its labels and its samples as a list of compressed XOR chunks, the
+// last of which is still being appended to.
+import type { Labels } from '../storage/index.js';
+import { XorAppender } from './chunk/xor-chunk.js';
+
+/** Samples per chunk before a new one is cut (Prometheus's figure: compression flattens out near it). */
+export const SAMPLES_PER_CHUNK = 120;
+
+export class MemSeries {
+  readonly ref: number;
+  readonly tenant: string;
+  readonly labels: Labels;
+  /** Closed chunks, oldest first, as compact encoded bytes. */
+  readonly chunks: Uint8Array[] = [];
+  /** Max timestamp of each closed chunk, for skipping chunks outside a query range. */
+  readonly chunkMaxT: number[] = [];
+  /** Min timestamp of each closed chunk. */
+  readonly chunkMinT: number[] = [];
+  head: XorAppender | null = null;
+  /** Newest timestamp appended; -Infinity when empty. */
+  lastT = -Infinity;
+  /** Oldest timestamp held; Infinity when empty. */
+  firstT = Infinity;
+
+  constructor(ref: number, tenant: string, labels: Labels) {
+    this.ref = ref;
+    this.tenant = tenant;
+    this.labels = labels;
+  }
+
+  /** Appends one sample; the caller has checked that t >= lastT. */
+  append(t: number, v: number): void {
+    let h = this.head;
+    if (h === null || h.count >= SAMPLES_PER_CHUNK) {
+      let hint = 32;
+      if (h !== null) {
+        this.chunks.push(h.bytes().slice());
+        this.chunkMinT.push(h.minT);
+        this.chunkMaxT.push(h.maxT);
+        // The next chunk will be about as large: sizing it now avoids regrowing while appending.
+        hint = h.sizeBytes() + 16;
+      }
+      h = this.head = new XorAppender(hint);
+    }
+    h.append(t, v);
+    if (t < this.firstT) this.firstT = t;
+    this.lastT = t;
+  }
+
+  /** Number of samples held (duplicates of one timestamp included). */
+  get sampleCount(): number {
+    return this.chunks.length * SAMPLES_PER_CHUNK + (this.head?.count ?? 0);
+  }
+
+  /** Bytes held in chunk data. */
+  get chunkBytes(): number {
+    let n = this.head?.sizeBytes() ?? 0;
+    for (const c of this.chunks) n += c.byteLength;
+    return n;
+  }
+
+  /** The encoded chunks that may hold samples in [mint, maxt], oldest first. */
+  chunksIn(mint: number, maxt: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < this.chunks.length; i++) {
+      if (this.chunkMaxT[i]! >= mint && this.chunkMinT[i]! <= maxt) out.push(this.chunks[i]!);
+    }
+    const h = this.head;
+    if (h !== null && h.count > 0 && h.maxT >= mint && h.minT <= maxt) out.push(h.bytes());
+    return out;
+  }
+}

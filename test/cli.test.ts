@@ -1,0 +1,75 @@
+// The command line: help and version, configuration precedence, clear errors for bad values.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../src/config/index.js';
+import { BIN, removeDir, tempDir } from './node-harness.js';
+
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 20_000 });
+
+test('--help lists every flag with its default and environment variable; --version prints the version', () => {
+  const main = run('--help');
+  assert.equal(main.status, 0);
+  assert.match(main.stdout, /metricstream \[serve\] \[PORT\]/);
+  const serve = run('serve', '--help');
+  assert.equal(serve.status, 0);
+  for (const flag of ['--port', '--listen', '--data-dir', '--config', '--log-level', '--wal-fsync', '--rate-limit', '--max-body-size']) {
+    assert.match(serve.stdout, new RegExp(`${flag} `), flag);
+  }
+  assert.match(serve.stdout, /default 8080;\s+env\s+METRICSTREAM_PORT/);
+  const exp = run('export', '--help');
+  assert.match(exp.stdout, /--url <url>/);
+  const v = run('--version');
+  assert.equal(v.status, 0);
+  assert.match(v.stdout.trim(), /^\d+\.\d+\.\d+$/);
+});
+
+test('unknown flags, commands and bad values are refused with a message', () => {
+  const flag = run('serve', '--prot', '9');
+  assert.equal(flag.status, 2);
+  assert.match(flag.stderr, /Unknown option '--prot'/);
+  const cmd = run('frobnicate');
+  assert.equal(cmd.status, 2);
+  assert.match(cmd.stderr, /unknown command "frobnicate"/);
+  const bad = run('serve', '--port', 'eighty');
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--port: expected number, received string \(got "eighty"\)/);
+  const dur = run('serve', '--wal-fsync-interval', '5 minutes');
+  assert.equal(dur.status, 2);
+  assert.match(dur.stderr, /invalid duration "5 minutes"/);
+});
+
+test('precedence is flag > environment > file > default, and the file is validated', () => {
+  const dir = tempDir();
+  try {
+    const file = join(dir, 'm.yaml');
+    writeFileSync(file, 'port: 7000\nrate_limit: 50\nretention: 30d\nrate_limit_clients:\n  loader: 5000\n');
+    const c = loadConfig({ flags: { port: '9000' }, configFile: file, env: { METRICSTREAM_PORT: '8000', METRICSTREAM_RATE_LIMIT: '70' } });
+    assert.equal(c.port, 9000);
+    assert.equal(c.rate_limit, 70);
+    assert.equal(c.retention, 30 * 86_400_000);
+    assert.deepEqual(c.rate_limit_clients, { loader: 5000 });
+    assert.equal(c.listen, '0.0.0.0');
+    const fileOnly = loadConfig({ flags: {}, configFile: file, env: {} });
+    assert.equal(fileOnly.port, 7000);
+
+    writeFileSync(file, 'prot: 7000\n');
+    assert.throws(() => loadConfig({ flags: {}, configFile: file, env: {} }), (e: Error) => e instanceof ConfigError && /unknown key "prot"/.test(e.message));
+    writeFileSync(file, 'rate_limit: lots\n');
+    assert.throws(() => loadConfig({ flags: {}, configFile: file, env: {} }), /key rate_limit: expected number/);
+    writeFileSync(file, 'port: [1\n');
+    assert.throws(() => loadConfig({ flags: {}, configFile: file, env: {} }), /not valid YAML/);
+    assert.throws(() => loadConfig({ flags: {}, configFile: join(dir, 'missing.yaml'), env: {} }), /cannot read config file/);
+  } finally {
+    removeDir(dir);
+  }
+});
+
+test('the port may be the first argument, as in the seed', () => {
+  // An out-of-range port is refused before anything starts, which shows the argument was read as the port.
+  const r = run('70000');
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--port: .*70000/);
+});
