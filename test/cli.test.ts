@@ -73,3 +73,10 @@ test('the port may be the first argument, as in the seed', () => {
   assert.equal(r.status, 2);
   assert.match(r.stderr, /--port: .*70000/);
 });
+
+test('docs/configuration.md is the one the schema generates', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { configDocs } = await import('../src/cli/help.js');
+  const committed = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+  assert.equal(committed, configDocs(), 'run `npm run docs:config` and commit the result');
+});

@@ -123,8 +123,6 @@ export class ApiServer {
       sendError(res, err, route.errorStyle);
       return;
     }
-    this.inFlight++;
-    res.once('close', () => this.inFlight--);
     let result: Promise<void> | void;
     try {
       result = route.handle(req, res, { query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), client, param });
@@ -132,8 +130,19 @@ export class ApiServer {
       this.fail(res, e, route.errorStyle, path);
       return;
     }
-    if (result !== undefined) result.catch((e: unknown) => this.fail(res, e, route.errorStyle, path));
+    if (result !== undefined) {
+      // In flight until the handler settles (shutdown waits for these).
+      this.inFlight++;
+      result.then(this.settled, (e: unknown) => {
+        this.settled();
+        this.fail(res, e, route.errorStyle, path);
+      });
+    }
   }
+
+  private readonly settled = (): void => {
+    this.inFlight--;
+  };
 
   private fail(res: ServerResponse, e: unknown, style: ErrorStyle, path: string): void {
     if (e instanceof HttpError) {

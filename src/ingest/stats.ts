@@ -32,9 +32,18 @@ export class IngestStats {
   /** Samples stored by POST /api/v1/import. */
   samplesImported = 0;
 
+  // Bound children per (protocol, code): prom-client hashes a label object on every inc otherwise.
+  private readonly children = new Map<string, { requests: ReturnType<typeof requestsTotal.labels>; samples: ReturnType<typeof samplesTotal.labels> }>();
+
   accepted(protocol: string, code: number, samples: number): void {
-    requestsTotal.inc({ protocol, code: String(code) });
-    samplesTotal.inc({ protocol }, samples);
+    const key = protocol + code;
+    let c = this.children.get(key);
+    if (c === undefined) {
+      c = { requests: requestsTotal.labels(protocol, String(code)), samples: samplesTotal.labels(protocol) };
+      this.children.set(key, c);
+    }
+    c.requests.inc();
+    c.samples.inc(samples);
   }
 
   rejected(protocol: string, code: number, reason: string): void {

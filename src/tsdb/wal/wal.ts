@@ -254,7 +254,7 @@ export class Wal {
       }
       try {
         if (b.rotate) await this.onFdChain(() => this.rotate());
-        await this.cur!.write(b.chunks, b.bytes);
+        this.cur!.writeSync(b.chunks, b.bytes);
         this.st.bytesWritten += b.bytes;
         this.st.records += b.records;
         this.st.writes++;
