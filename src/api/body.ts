@@ -2,6 +2,7 @@
 // decompressed bytes (gzip, deflate), so a small zip bomb cannot take the memory.
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate, gunzip, inflate, type Gunzip, type Inflate } from 'node:zlib';
+import { header } from './header.js';
 import { HttpError } from './http-error.js';
 
 function tooLarge(limit: number): HttpError {
@@ -9,7 +10,7 @@ function tooLarge(limit: number): HttpError {
 }
 
 function encodingOf(req: IncomingMessage): 'identity' | 'gzip' | 'deflate' {
-  const enc = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const enc = (header(req, 'content-encoding') ?? 'identity').trim().toLowerCase();
   if (enc === 'identity' || enc === '') return 'identity';
   if (enc === 'gzip' || enc === 'x-gzip') return 'gzip';
   if (enc === 'deflate') return 'deflate';
@@ -17,7 +18,7 @@ function encodingOf(req: IncomingMessage): 'identity' | 'gzip' | 'deflate' {
 }
 
 function checkDeclaredLength(req: IncomingMessage, limit: number): void {
-  const declared = req.headers['content-length'];
+  const declared = header(req, 'content-length');
   if (declared !== undefined && Number(declared) > limit) throw tooLarge(limit);
 }
 

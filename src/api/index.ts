@@ -1,5 +1,6 @@
 // The HTTP layer: server, routing, body reading and answers. Protocol handlers plug in as routes.
 export { ApiServer, type Route, type RequestInfo, type ServerHooks } from './server.js';
 export { HttpError } from './http-error.js';
+export { header } from './header.js';
 export { readBody, streamBody } from './body.js';
 export { sendJson, sendError, type ErrorStyle } from './respond.js';

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ALLOWED, RATE_LIMITED, type ClientDecisionLog, type SlidingWindowLimiter } from '../limits/index.js';
+import { header } from './header.js';
 import { HttpError } from './http-error.js';
 import { sendError, type ErrorStyle } from './respond.js';
 
@@ -14,6 +15,20 @@ export interface RequestInfo {
   readonly client: string;
   /** Path parameter (the part after a route's prefix), for prefix routes. */
   readonly param: string;
+}
+
+/** RequestInfo whose query string is parsed only when a handler asks for it. */
+class Info implements RequestInfo {
+  private parsed: URLSearchParams | null = null;
+  constructor(
+    private readonly url: string,
+    private readonly q: number,
+    readonly client: string,
+    readonly param: string,
+  ) {}
+  get query(): URLSearchParams {
+    return (this.parsed ??= new URLSearchParams(this.q < 0 ? '' : this.url.slice(this.q + 1)));
+  }
 }
 
 export interface Route {
@@ -104,7 +119,7 @@ export class ApiServer {
       return;
     }
     const { route, param } = found;
-    const auth = req.headers.authorization;
+    const auth = header(req, 'authorization');
     const client = auth !== undefined && auth !== '' ? auth : (req.socket.remoteAddress ?? 'unknown');
     if (route.rateLimited) {
       const limiter = this.hooks.limiter;
@@ -125,7 +140,7 @@ export class ApiServer {
     }
     let result: Promise<void> | void;
     try {
-      result = route.handle(req, res, { query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), client, param });
+      result = route.handle(req, res, new Info(url, q, client, param));
     } catch (e) {
       this.fail(res, e, route.errorStyle, path);
       return;

@@ -1,6 +1,6 @@
 // POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
 import { StorageError, type MetricMetadata } from '../../storage/index.js';
 import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
@@ -10,7 +10,7 @@ const PROTOCOL = 'json';
 
 /** Accepts no Content-Type (many push clients send none) and JSON types; refuses the rest. */
 export function checkJsonContentType(req: IncomingMessage): void {
-  const ct = req.headers['content-type'];
+  const ct = header(req, 'content-type');
   if (ct === undefined) return;
   const mime = ct.split(';', 1)[0]!.trim().toLowerCase();
   if (mime === 'application/json' || mime === 'text/json' || mime.endsWith('+json') || mime === '') return;

@@ -129,26 +129,6 @@ export class SegmentFile {
     });
   }
 
-  /**
-   * The same as `write`, but on the calling thread. A write(2) into the page cache takes a few
-   * microseconds, less than the hop to libuv's thread pool and back; measured on W1 (seed
-   * requests) the asynchronous write left the event loop idle while every connection waited.
-   */
-  writeSync(chunks: readonly Uint8Array[], total: number): void {
-    let bufs = chunks;
-    let done = 0;
-    while (done < total) {
-      const n =
-        bufs.length === 1
-          ? fs.writeSync(this.fd, bufs[0]!, 0, bufs[0]!.length, this.size)
-          : fs.writevSync(this.fd, bufs as Uint8Array[], this.size);
-      if (n === 0) throw new Error(`write to ${this.path} made no progress`);
-      this.size += n;
-      done += n;
-      if (done < total) bufs = dropBytes(bufs, n);
-    }
-  }
-
   /** fdatasync: the data and the file size reach the disk. */
   sync(): Promise<void> {
     return call<void>((cb) => fs.fdatasync(this.fd, (err) => cb(err, undefined)));
