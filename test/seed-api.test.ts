@@ -99,9 +99,18 @@ describe('seed API', () => {
     assert.deepEqual(await exportLines(n.url, 'ooo_other'), []);
   });
 
-  test('metric metadata (type) is kept per name', async () => {
+  test('metric metadata (type, help, unit) is kept per name and survives a restart', async () => {
     const r = await postJson(`${n.url}/metrics`, { metrics: [{ name: 'requests_total', value: 5, type: 'counter', help: 'Requests served' }] });
     assert.equal(r.status, 200);
+    // A later metric without help keeps the stored help; the type follows the newest.
+    assert.equal((await postJson(`${n.url}/metrics`, { metrics: [{ name: 'requests_total', value: 6, type: 'counter', unit: 'requests' }] })).status, 200);
+    const want = { status: 'success', data: { requests_total: [{ type: 'counter', help: 'Requests served', unit: 'requests' }] } };
+    assert.deepEqual(await (await fetch(`${n.url}/api/v1/metadata?metric=requests_total`)).json(), want);
+    await n.stop();
+    n = await startTestNode({ rate_limit: '0' }, n.dir);
+    assert.deepEqual(await (await fetch(`${n.url}/api/v1/metadata?metric=requests_total`)).json(), want);
+    const [line] = await exportLines(n.url, 'requests_total');
+    assert.deepEqual(line!.values, [5, 6]);
   });
 });
 

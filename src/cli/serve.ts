@@ -4,6 +4,7 @@ import { pino, type Logger } from 'pino';
 import { collectDefaultMetrics } from 'prom-client';
 import { ApiServer, type Route } from '../api/index.js';
 import { exportRoute } from '../api/export.js';
+import { metadataRoute } from '../api/metadata.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
@@ -48,6 +49,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     seedJsonRoute(deps),
     importRoute(deps),
     exportRoute(tsdb),
+    metadataRoute(tsdb),
     statsRoute(() => stats.toJSON()),
     healthRoute(),
     readyRoute(isReady),
