@@ -1,21 +1,59 @@
-// Ingest counters: the seed's stats JSON (GET /metrics) and their Prometheus twins.
+// Ingest counters: the seed's stats JSON (GET /metrics) and their Prometheus twins. The hot path
+// adds to plain numbers; the Prometheus counters pull the increase when scraped, because
+// prom-client's inc() costs a few percent of a small request.
 import { Counter } from 'prom-client';
 
-const requestsTotal = new Counter({
+/** Per (protocol, code): requests answered and samples stored, summed over all servers. */
+const answered = new Map<string, { protocol: string; code: string; requests: number; samples: number; reported: number; reportedSamples: number }>();
+const rejectedBy = new Map<string, { count: number; reported: number }>();
+
+function entry(protocol: string, code: number) {
+  const key = `${protocol} ${code}`;
+  let e = answered.get(key);
+  if (e === undefined) answered.set(key, (e = { protocol, code: String(code), requests: 0, samples: 0, reported: 0, reportedSamples: 0 }));
+  return e;
+}
+
+new Counter({
   name: 'metricstream_ingest_requests_total',
   help: 'Ingest requests answered, by protocol and HTTP status code',
   labelNames: ['protocol', 'code'] as const,
+  collect() {
+    for (const e of answered.values()) {
+      this.inc({ protocol: e.protocol, code: e.code }, e.requests - e.reported);
+      e.reported = e.requests;
+    }
+  },
 });
-const samplesTotal = new Counter({
+new Counter({
   name: 'metricstream_ingest_samples_total',
   help: 'Samples stored, by protocol',
   labelNames: ['protocol'] as const,
+  collect() {
+    for (const e of answered.values()) {
+      if (e.samples === e.reportedSamples) continue;
+      this.inc({ protocol: e.protocol }, e.samples - e.reportedSamples);
+      e.reportedSamples = e.samples;
+    }
+  },
 });
-const rejectedTotal = new Counter({
+new Counter({
   name: 'metricstream_ingest_rejected_requests_total',
-  help: 'Ingest requests refused, by reason (validation, rate_limited, too_large, unavailable, ...)',
+  help: 'Ingest requests refused, by reason (validation, rate_limited, body_too_large, unavailable, ...)',
   labelNames: ['reason'] as const,
+  collect() {
+    for (const [reason, e] of rejectedBy) {
+      this.inc({ reason }, e.count - e.reported);
+      e.reported = e.count;
+    }
+  },
 });
+
+function countRejected(reason: string): void {
+  const e = rejectedBy.get(reason);
+  if (e === undefined) rejectedBy.set(reason, { count: 1, reported: 0 });
+  else e.count++;
+}
 
 /** The seed's counters, one set per server. */
 export class IngestStats {
@@ -31,30 +69,25 @@ export class IngestStats {
   importRequests = 0;
   /** Samples stored by POST /api/v1/import. */
   samplesImported = 0;
-
-  // Bound children per (protocol, code): prom-client hashes a label object on every inc otherwise.
-  private readonly children = new Map<string, { requests: ReturnType<typeof requestsTotal.labels>; samples: ReturnType<typeof samplesTotal.labels> }>();
+  private readonly ok = new Map<string, ReturnType<typeof entry>>();
 
   accepted(protocol: string, code: number, samples: number): void {
-    const key = protocol + code;
-    let c = this.children.get(key);
-    if (c === undefined) {
-      c = { requests: requestsTotal.labels(protocol, String(code)), samples: samplesTotal.labels(protocol) };
-      this.children.set(key, c);
-    }
-    c.requests.inc();
-    c.samples.inc(samples);
+    // One cached entry per protocol (each protocol has one success code).
+    let e = this.ok.get(protocol);
+    if (e === undefined || e.code !== String(code)) this.ok.set(protocol, (e = entry(protocol, code)));
+    e.requests++;
+    e.samples += samples;
   }
 
   rejected(protocol: string, code: number, reason: string): void {
-    requestsTotal.inc({ protocol, code: String(code) });
-    rejectedTotal.inc({ reason });
+    entry(protocol, code).requests++;
+    countRejected(reason);
     if (code === 400) this.validationErrors++;
   }
 
   rateLimited(): void {
     this.rateLimitedRequests++;
-    rejectedTotal.inc({ reason: 'rate_limited' });
+    countRejected('rate_limited');
   }
 
   /** The seed's stats document (more fields may follow the seed's four). */

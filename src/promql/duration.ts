@@ -1,0 +1,106 @@
+// Prometheus duration literals (`1h30m`, `500ms`) and number formatting, as prometheus/common's
+// model.ParseDuration / model.Duration.String and Go's strconv.FormatFloat(v, 'f', -1, 64).
+
+const UNITS: readonly (readonly [string, number])[] = [
+  ['y', 365 * 24 * 3600_000],
+  ['w', 7 * 24 * 3600_000],
+  ['d', 24 * 3600_000],
+  ['h', 3600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+// time.Duration is int64 nanoseconds; model.ParseDuration refuses what does not fit.
+const MAX_MS = 2 ** 63 / 1e6;
+
+/** Parses a duration such as `1h30m` into milliseconds; throws Error with Prometheus's text. */
+export function parseDuration(s: string): number {
+  if (s === '') throw new Error('empty duration string');
+  if (s === '0') return 0;
+  const m = DURATION_RE.exec(s);
+  if (m === null) throw new Error(`not a valid duration string: "${s}"`);
+  let ms = 0;
+  for (let i = 0; i < UNITS.length; i++) {
+    const g = m[i + 1];
+    if (g === undefined) continue;
+    ms += Number(g) * UNITS[i]![1];
+    if (ms >= MAX_MS) throw new Error('duration out of range');
+  }
+  return ms;
+}
+
+/** Formats milliseconds as Prometheus does (`1h30m`, `0s`); sub-millisecond parts are dropped. */
+export function formatDuration(msIn: number): string {
+  let ms = Math.trunc(msIn);
+  if (ms === 0) return '0s';
+  let out = '';
+  for (const [unit, mult] of UNITS) {
+    // Years and weeks are printed only when they divide the rest exactly.
+    if ((unit === 'y' || unit === 'w') && ms % mult !== 0) continue;
+    const v = Math.floor(ms / mult);
+    if (v > 0) {
+      out += `${v}${unit}`;
+      ms -= v * mult;
+    }
+  }
+  return out;
+}
+
+/** Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
+export function formatNumber(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  if (Object.is(v, -0)) return '-0';
+  const s = String(v);
+  const e = s.indexOf('e');
+  if (e < 0) return s;
+  const neg = s.startsWith('-');
+  const mant = s.slice(neg ? 1 : 0, e);
+  const exp = Number(s.slice(e + 1));
+  const dot = mant.indexOf('.');
+  const digits = mant.replace('.', '');
+  const intLen = (dot < 0 ? mant.length : dot) + exp;
+  let out: string;
+  if (intLen <= 0) out = '0.' + '0'.repeat(-intLen) + digits;
+  else if (intLen >= digits.length) out = digits + '0'.repeat(intLen - digits.length);
+  else out = digits.slice(0, intLen) + '.' + digits.slice(intLen);
+  return (neg ? '-' : '') + out;
+}
+
+/**
+ * Parses a NUMBER token as Prometheus does: Go's strconv.ParseInt(s, 0, 64) first (so `0x1f`,
+ * `0o17`, `017` octal and `1_000` work), then strconv.ParseFloat. Returns undefined when invalid.
+ */
+export function parseNumber(s: string): number | undefined {
+  const lower = s.toLowerCase();
+  if (lower === 'inf' || lower === '+inf') return Infinity;
+  if (lower === '-inf') return -Infinity;
+  if (lower === 'nan') return NaN;
+  const int = parseGoInt(s);
+  if (int !== undefined) return int;
+  // ParseFloat: decimal with optional fraction/exponent; underscores only between digits.
+  if (/^(\d(_?\d)*)?(\.(\d(_?\d)*)?)?([eE][+-]?\d(_?\d)*)?$/.test(s) && /\d/.test(s.replace(/[eE].*$/, ''))) {
+    const v = Number(s.replace(/_/g, ''));
+    if (!Number.isNaN(v)) return v;
+  }
+  return undefined;
+}
+
+function parseGoInt(s: string): number | undefined {
+  let m: RegExpExecArray | null;
+  if ((m = /^0[xX]_?([0-9a-fA-F]+(_[0-9a-fA-F]+)*)$/.exec(s)) !== null) return checkInt(BigInt('0x' + m[1]!.replace(/_/g, '')));
+  if ((m = /^0[oO]_?([0-7]+(_[0-7]+)*)$/.exec(s)) !== null) return checkInt(BigInt('0o' + m[1]!.replace(/_/g, '')));
+  if ((m = /^0[bB]_?([01]+(_[01]+)*)$/.exec(s)) !== null) return checkInt(BigInt('0b' + m[1]!.replace(/_/g, '')));
+  if ((m = /^0_?([0-7]+(_[0-7]+)*)$/.exec(s)) !== null) return checkInt(BigInt('0o' + m[1]!.replace(/_/g, '')));
+  if (/^[1-9](_?\d)*$/.test(s) || s === '0') return checkInt(BigInt(s.replace(/_/g, '')));
+  return undefined;
+}
+
+function checkInt(b: bigint): number | undefined {
+  // Out of int64 range ParseInt fails and Prometheus falls back to ParseFloat.
+  return b > 9223372036854775807n ? undefined : Number(b);
+}
