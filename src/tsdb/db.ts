@@ -166,7 +166,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     // Resolve series again: another request may have created or advanced them since append().
     const created: { ref: number; tenant: string; labels: PendingBatch['series'][number]['labels'] }[] = [];
     for (const p of batch.series) {
-      const s = p.series ?? head.get(tenant, p.labels);
+      const s = p.series ?? head.get(tenant, p.labels, p.hash);
       if (s !== undefined && p.minT < s.lastT) {
         return Promise.reject(
           new OutOfOrderSampleError(
@@ -178,7 +178,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
     for (const p of batch.series) {
       if (p.series === undefined) {
-        p.series = head.create(tenant, p.labels);
+        p.series = head.create(tenant, p.labels, undefined, p.hash);
         created.push({ ref: p.series.ref, tenant, labels: p.series.labels });
       }
     }

@@ -1,19 +1,21 @@
 // Collects one request's samples for the head: checked as they arrive (order within each series),
 // handed to the engine's commit as parallel arrays, never as an object per sample.
 import {
-  labelsKey,
   OutOfOrderSampleError,
   type Appender,
   type Labels,
   type MetricMetadata,
 } from '../storage/index.js';
 import type { Head } from './head.js';
+import { LabelsMap, labelsHash } from './labels-map.js';
 import type { MemSeries } from './mem-series.js';
 
 /** One distinct series of a pending batch. */
 export interface PendingSeries {
-  readonly key: string;
+  readonly hash: number;
   readonly labels: Labels;
+  /** Position in the batch's series list. */
+  readonly idx: number;
   /** The head series, once known (resolved again at commit). */
   series: MemSeries | undefined;
   /** Smallest and largest timestamp of this batch for the series. */
@@ -54,7 +56,7 @@ export class HeadAppender implements Appender {
   private readonly head: Head;
   private readonly tenant: string;
   private readonly commitFn: (batch: PendingBatch) => Promise<void>;
-  private readonly byKey = new Map<string, number>();
+  private readonly byLabels = new LabelsMap<PendingSeries>();
   private readonly series: PendingSeries[] = [];
   private n = 0;
   // 8 entries keep each array at 64 bytes, which V8 allocates on its heap (cheap); larger typed
@@ -89,18 +91,15 @@ export class HeadAppender implements Appender {
   }
 
   append(labels: Labels, t: number, v: number): void {
-    const key = labelsKey(labels);
-    let idx = this.byKey.get(key);
-    let p: PendingSeries;
-    if (idx === undefined) {
-      const series = this.head.existingTenant(this.tenant)?.byKey.get(key);
-      p = { key, labels, series, minT: t, lastT: series?.lastT ?? -Infinity };
-      idx = this.series.length;
+    const hash = labelsHash(labels);
+    let p = this.byLabels.get(labels, hash);
+    if (p === undefined) {
+      const series = this.head.get(this.tenant, labels, hash);
+      p = { hash, labels, idx: this.series.length, series, minT: t, lastT: series?.lastT ?? -Infinity };
       this.series.push(p);
-      this.byKey.set(key, idx);
-    } else {
-      p = this.series[idx]!;
+      this.byLabels.add(p, hash);
     }
+    const idx = p.idx;
     if (t < p.lastT) {
       throw new OutOfOrderSampleError(
         `sample of ${formatSeries(labels)} at ${formatTime(t)} is older than the newest sample of that series (${formatTime(p.lastT)}); out-of-order samples are not accepted`,

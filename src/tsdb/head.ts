@@ -1,12 +1,13 @@
 // The head: every series of every tenant in memory, found by label set or through the
 // per-tenant inverted index, with interned label strings.
-import { labelsKey, type Labels, type MetricMetadata } from '../storage/index.js';
+import type { Labels, MetricMetadata } from '../storage/index.js';
+import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
 
 /** One tenant's part of the head. */
 export class TenantHead {
-  readonly byKey = new Map<string, MemSeries>();
+  readonly byLabels = new LabelsMap<MemSeries>();
   readonly postings = new PostingsIndex();
   readonly metadata = new Map<string, MetricMetadata>();
 }
@@ -37,8 +38,8 @@ export class Head {
   }
 
   /** The series of a tenant with exactly these labels, if any. */
-  get(tenant: string, labels: Labels): MemSeries | undefined {
-    return this.tenants.get(tenant)?.byKey.get(labelsKey(labels));
+  get(tenant: string, labels: Labels, hash: number = labelsHash(labels)): MemSeries | undefined {
+    return this.tenants.get(tenant)?.byLabels.get(labels, hash);
   }
 
   byRefOf(ref: number): MemSeries | undefined {
@@ -46,11 +47,11 @@ export class Head {
   }
 
   /** Creates a series; `ref` is given on WAL replay and chosen here otherwise. */
-  create(tenant: string, labels: Labels, ref = this.nextRef): MemSeries {
+  create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels)): MemSeries {
     const t = this.tenant(tenant);
     const interned = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
     const s = new MemSeries(ref, this.intern(tenant), interned);
-    t.byKey.set(labelsKey(interned), s);
+    t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
     this.byRef[ref] = s;
     if (ref >= this.nextRef) this.nextRef = ref + 1;
