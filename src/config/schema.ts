@@ -23,26 +23,19 @@ function opt<S extends z.ZodType>(kind: Kind, schema: S, def: z.output<S>, help:
 // checks them; YAML values arrive already typed.
 const int = (min: number, max: number) =>
   z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
-const duration = () =>
+// Durations and sizes: numbers as they are, strings through their unit parser.
+const parsed = (parse: (text: string) => number) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     if (typeof v === 'number') return v;
     try {
-      return parseDuration(v);
+      return parse(v);
     } catch (e) {
       ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
       return z.NEVER;
     }
-  }).pipe(z.number().min(0));
-const size = () =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    try {
-      return parseBytes(v);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
-      return z.NEVER;
-    }
-  }).pipe(z.number().int().min(1));
+  });
+const duration = () => parsed(parseDuration).pipe(z.number().min(0));
+const size = () => parsed(parseBytes).pipe(z.number().int().min(1));
 
 const MiB = 1024 * 1024;
 

@@ -5,6 +5,7 @@ import { HttpError, streamBody, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
 import { commitOrThrow, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
+import { ingestRoute } from '../route.js';
 import { parseImportLine } from './parse.js';
 
 const PROTOCOL = 'import';
@@ -80,16 +81,5 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
 /** The POST /api/v1/import route. */
 export function importRoute(deps: IngestDeps): Route {
-  return {
-    method: 'POST',
-    path: '/api/v1/import',
-    errorStyle: 'prom',
-    rateLimited: true,
-    needsReady: true,
-    handle: (req, res) =>
-      handle(deps, req, res).catch((e: unknown) => {
-        if (e instanceof HttpError) deps.stats.rejected(PROTOCOL, e.status, e.code);
-        throw e;
-      }),
-  };
+  return ingestRoute(deps, { path: '/api/v1/import', protocol: PROTOCOL, errorStyle: 'prom' }, handle);
 }

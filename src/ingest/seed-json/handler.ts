@@ -4,6 +4,7 @@ import { header, HttpError, readBody, sendJson, type Route } from '../../api/ind
 import { StorageError, type MetricMetadata } from '../../storage/index.js';
 import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
+import { ingestRoute } from '../route.js';
 import { parseSeedBatch } from './parse.js';
 
 const PROTOCOL = 'json';
@@ -59,16 +60,5 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
 /** The POST /metrics route. */
 export function seedJsonRoute(deps: IngestDeps): Route {
-  return {
-    method: 'POST',
-    path: '/metrics',
-    errorStyle: 'seed',
-    rateLimited: true,
-    needsReady: true,
-    handle: (req, res) =>
-      handle(deps, req, res).catch((e: unknown) => {
-        if (e instanceof HttpError) deps.stats.rejected(PROTOCOL, e.status, e.code);
-        throw e;
-      }),
-  };
+  return ingestRoute(deps, { path: '/metrics', protocol: PROTOCOL, errorStyle: 'seed' }, handle);
 }
