@@ -17,6 +17,7 @@ function serveCommand(args: string[]): Promise<void> {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     config: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
   };
   for (const k of OPTION_KEYS) if (!OPTIONS[k].fileOnly) options[flagName(k)] = { type: 'string' };
   let parsed;
@@ -27,6 +28,10 @@ function serveCommand(args: string[]): Promise<void> {
   }
   if (parsed.values.help) {
     console.log(serveHelp());
+    return Promise.resolve();
+  }
+  if (parsed.values.version) {
+    console.log(VERSION);
     return Promise.resolve();
   }
   const flags: Partial<Record<OptionKey, string>> = {};
