@@ -1,9 +1,10 @@
 // The read side of one block: meta.json, the index (symbols and postings offsets decoded at
 // open, the rest on demand) and the chunks file (read chunk by chunk).
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Labels, Matcher } from '../../storage/index.js';
 import { BlockCorruptionError } from './block-error.js';
+import { isBlockId } from './block-id.js';
 import { decodeMeta, type BlockMeta } from './block-meta.js';
 import { ChunksReader } from './chunks-reader.js';
 import { CHUNKS_FILE, INDEX_FILE, META_FILE, TMP_SUFFIX } from './format.js';
@@ -35,10 +36,10 @@ export class BlockReader {
       throw new BlockCorruptionError(`${dir}: is an unfinished block (a ${TMP_SUFFIX} directory), not a block`);
     }
     const metaFile = join(dir, META_FILE);
-    const meta = decodeMeta(await readFile(metaFile, 'utf8'), metaFile);
+    const meta = decodeMeta((await readBlockFile(metaFile)).toString('utf8'), metaFile);
     if (meta.ulid !== name) throw new BlockCorruptionError(`${metaFile}: ulid ${JSON.stringify(meta.ulid)} does not match the directory name ${JSON.stringify(name)}`);
     const indexFile = join(dir, INDEX_FILE);
-    const index = new IndexReader(await readFile(indexFile), indexFile);
+    const index = new IndexReader(await readBlockFile(indexFile), indexFile);
     const info = index.info;
     if (info.tenant !== meta.tenant || info.minTime !== meta.minTime || info.maxTime !== meta.maxTime || index.numSeries !== meta.stats.numSeries) {
       throw new BlockCorruptionError(
@@ -87,5 +88,29 @@ export class BlockReader {
 
   async close(): Promise<void> {
     await this.chunks.close();
+  }
+}
+
+/**
+ * Ids of the finished blocks under `blocksDir` (directories named by a block id; `*.tmp` and
+ * anything else skipped), oldest first; none when the directory does not exist.
+ */
+export async function listBlocks(blocksDir: string): Promise<string[]> {
+  try {
+    const entries = await readdir(blocksDir, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && isBlockId(e.name)).map((e) => e.name).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+// A missing file makes the directory a damaged block, not an I/O failure of the caller's.
+async function readBlockFile(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlockCorruptionError(`${file}: file is missing`);
+    throw err;
   }
 }

@@ -25,7 +25,13 @@ export class ChunksReader {
 
   /** Opens the file and checks its header and its size against what the index recorded. */
   static async open(file: string, expectedSize: number): Promise<ChunksReader> {
-    const fh = await open(file, 'r');
+    let fh: Handle;
+    try {
+      fh = await open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlockCorruptionError(`${file}: file is missing`);
+      throw err;
+    }
     try {
       const { size } = await fh.stat();
       if (size !== expectedSize) {

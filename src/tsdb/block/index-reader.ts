@@ -203,7 +203,7 @@ export class IndexReader implements PostingsSource {
     let prevMaxT = 0;
     let prevRef = 0;
     for (let i = 0; i < nchunks; i++) {
-      const minT = i === 0 ? r.varint() : prevMaxT + r.varint();
+      const minT = i === 0 ? this.info.minTime + r.uvarint() : prevMaxT + r.varint();
       const maxT = minT + r.uvarint();
       const numSamples = r.uvarint();
       const ref = (i === 0 ? 0 : prevRef) + r.uvarint();

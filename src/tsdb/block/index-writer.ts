@@ -101,7 +101,8 @@ export function encodeIndex(info: IndexInfo, series: readonly IndexSeries[], chu
     for (let i = 0; i < s.chunks.length; i++) {
       const c = s.chunks[i]!;
       if (i === 0) {
-        body.varint(c.minT);
+        // Relative to the block start: small where absolute times would take 6 bytes.
+        body.uvarint(c.minT - info.minTime);
         body.uvarint(c.maxT - c.minT);
         body.uvarint(c.numSamples);
         body.uvarint(c.ref);

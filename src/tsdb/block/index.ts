@@ -2,7 +2,8 @@
 export { BlockCorruptionError } from './block-error.js';
 export { isBlockId, newBlockId } from './block-id.js';
 export type { BlockMeta } from './block-meta.js';
-export { BlockReader } from './block-reader.js';
+export { intersectPostings, subtractPostings, unionPostings } from './postings-ops.js';
+export { BlockReader, listBlocks } from './block-reader.js';
 export { removeTmpBlocks, writeBlock } from './block-writer.js';
 export type { BlockChunkInput, BlockSeriesInput, WriteBlockOptions } from './block-writer.js';
 export type { ChunkMeta } from './index-writer.js';
