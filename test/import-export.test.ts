@@ -35,6 +35,9 @@ test('imported lines come back from export, special values included', async () =
   assert.deepEqual(out, lines);
   const onlyY = await exportLines(n.url, 'imp_a{job="y"}');
   assert.equal(onlyY.length, 1);
+  // Regex matchers have RE2 semantics: inline flags, fully anchored.
+  assert.equal((await exportLines(n.url, '{__name__=~"(?i)IMP_A", job=~"x|z"}')).length, 1);
+  assert.equal((await exportLines(n.url, '{__name__=~"imp_"}')).length, 0);
 });
 
 test('unsorted timestamps in a line are sorted; gzip works', async () => {

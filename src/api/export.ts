@@ -1,8 +1,8 @@
 // GET /api/v1/export: every matching series as one JSON line
 // {"metric":{...},"values":[...],"timestamps":[...]}, streamed (VictoriaMetrics's format).
 import type { ServerResponse } from 'node:http';
-import { ParseError, parseSelector } from '../promql/index.js';
-import { labelsToRecord, Matcher, type Storage } from '../storage/index.js';
+import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
+import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
 import { HttpError } from './http-error.js';
 import { parseTimeParam } from './params.js';
 import type { Route } from './server.js';
@@ -37,7 +37,7 @@ export function exportRoute(storage: Storage): Route {
       const selectors = query.getAll('match[]');
       let matcherSets: Matcher[][];
       try {
-        matcherSets = selectors.length > 0 ? selectors.map(parseSelector) : [[new Matcher('=~', '__name__', '.+')]];
+        matcherSets = selectors.length > 0 ? selectors.map(parseSelector) : [[newMatcher('=~', '__name__', '.+')]];
       } catch (e) {
         if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "match[]": ${e.message}`);
         throw e;

@@ -11,25 +11,46 @@ const UNITS: readonly (readonly [string, number])[] = [
   ['ms', 1],
 ];
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const UNIT_ORDER: Record<string, readonly [pos: number, ms: number]> = {
+  y: [1, 365 * 24 * 3600_000],
+  w: [2, 7 * 24 * 3600_000],
+  d: [3, 24 * 3600_000],
+  h: [4, 3600_000],
+  m: [5, 60_000],
+  s: [6, 1000],
+  ms: [7, 1],
+};
 
 // time.Duration is int64 nanoseconds; model.ParseDuration refuses what does not fit.
-const MAX_MS = 2 ** 63 / 1e6;
+const MAX_NS = 2n ** 63n - 1n;
 
 /** Parses a duration such as `1h30m` into milliseconds; throws Error with Prometheus's text. */
-export function parseDuration(s: string): number {
-  if (s === '') throw new Error('empty duration string');
-  if (s === '0') return 0;
-  const m = DURATION_RE.exec(s);
-  if (m === null) throw new Error(`not a valid duration string: "${s}"`);
-  let ms = 0;
-  for (let i = 0; i < UNITS.length; i++) {
-    const g = m[i + 1];
-    if (g === undefined) continue;
-    ms += Number(g) * UNITS[i]![1];
-    if (ms >= MAX_MS) throw new Error('duration out of range');
+export function parseDuration(orig: string): number {
+  if (orig === '') throw new Error('empty duration string');
+  if (orig === '0') return 0;
+  const invalid = (): Error => new Error(`not a valid duration string: "${orig}"`);
+  let s = orig;
+  let lastPos = 0;
+  let ns = 0n;
+  while (s !== '') {
+    const num = /^\d+/.exec(s)?.[0];
+    if (num === undefined) throw invalid();
+    s = s.slice(num.length);
+    const unit = /^\D+/.exec(s)?.[0];
+    if (unit === undefined) throw invalid();
+    s = s.slice(unit.length);
+    const u = UNIT_ORDER[unit];
+    if (u === undefined) throw new Error(`unknown unit "${unit}" in duration "${orig}"`);
+    // Units must come from biggest to smallest, each at most once.
+    if (u[0] <= lastPos) throw invalid();
+    lastPos = u[0];
+    const mult = BigInt(u[1]) * 1_000_000n;
+    const v = BigInt(num);
+    if (v > 2n ** 63n / mult) throw new Error('duration out of range');
+    ns += v * mult;
+    if (ns > MAX_NS) throw new Error('duration out of range');
   }
-  return ms;
+  return Number(ns / 1_000_000n);
 }
 
 /** Formats milliseconds as Prometheus does (`1h30m`, `0s`); sub-millisecond parts are dropped. */
@@ -73,9 +94,10 @@ export function formatNumber(v: number): string {
 
 /**
  * Parses a NUMBER token as Prometheus does: Go's strconv.ParseInt(s, 0, 64) first (so `0x1f`,
- * `0o17`, `017` octal and `1_000` work), then strconv.ParseFloat. Returns undefined when invalid.
+ * `0o17`, `017` octal and `1_000` work), then strconv.ParseFloat. Returns Go's ParseFloat
+ * error text (`invalid syntax`, `value out of range`) when it is not a number.
  */
-export function parseNumber(s: string): number | undefined {
+export function parseNumber(s: string): number | string {
   const lower = s.toLowerCase();
   if (lower === 'inf' || lower === '+inf') return Infinity;
   if (lower === '-inf') return -Infinity;
@@ -85,9 +107,10 @@ export function parseNumber(s: string): number | undefined {
   // ParseFloat: decimal with optional fraction/exponent; underscores only between digits.
   if (/^(\d(_?\d)*)?(\.(\d(_?\d)*)?)?([eE][+-]?\d(_?\d)*)?$/.test(s) && /\d/.test(s.replace(/[eE].*$/, ''))) {
     const v = Number(s.replace(/_/g, ''));
+    if (!Number.isFinite(v)) return 'value out of range';
     if (!Number.isNaN(v)) return v;
   }
-  return undefined;
+  return 'invalid syntax';
 }
 
 function parseGoInt(s: string): number | undefined {

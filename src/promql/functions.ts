@@ -1,13 +1,13 @@
 // The PromQL function table (Prometheus 3's promql/parser/functions.go): argument and return
-// types used by the parser's type check. Experimental functions are always enabled here; `info`
-// and the duration-expression helpers (step, range, start, end) are not supported.
+// types used by the parser's type check. Experimental functions (including the scalar step(),
+// range(), start(), end(), min_of(), max_of() of v3.14) are always enabled; `info` is not supported.
 import type { ValueType } from './ast.js';
 
 export interface FunctionDef {
   readonly name: string;
   readonly argTypes: readonly ValueType[];
-  /** 0: fixed arity; n > 0: the last argument may repeat up to n more times... as Prometheus's
-   *  `Variadic`: the last argument type is optional and may appear up to n times; -1: unbounded. */
+  /** As Prometheus's `Variadic`: 0 fixed arity; n > 0 the last argument is optional and may
+   *  appear up to n times; -1 it may appear any number of times (at least once less than listed). */
   readonly variadic: number;
   readonly returnType: ValueType;
   readonly experimental: boolean;
@@ -47,6 +47,7 @@ const ROWS: Record<string, Row> = {
   delta: [[M], V],
   deriv: [[M], V],
   double_exponential_smoothing: [[M, S, S], V, 0, true],
+  end: [[], S, 0, true],
   exp: [[V], V],
   first_over_time: [[M], V, 0, true],
   floor: [[V], V],
@@ -69,6 +70,8 @@ const ROWS: Record<string, Row> = {
   ln: [[V], V],
   log10: [[V], V],
   log2: [[V], V],
+  max_of: [[S, S], S, 0, true],
+  min_of: [[S, S], S, 0, true],
   mad_over_time: [[M], V, 0, true],
   max_over_time: [[M], V],
   min_over_time: [[M], V],
@@ -79,6 +82,7 @@ const ROWS: Record<string, Row> = {
   present_over_time: [[M], V],
   quantile_over_time: [[S, M], V],
   rad: [[V], V],
+  range: [[], S, 0, true],
   rate: [[M], V],
   resets: [[M], V],
   round: [[V, S], V, 1],
@@ -91,6 +95,8 @@ const ROWS: Record<string, Row> = {
   sort_by_label_desc: [[V, STR], V, -1, true],
   sort_desc: [[V], V],
   sqrt: [[V], V],
+  start: [[], S, 0, true],
+  step: [[], S, 0, true],
   stddev_over_time: [[M], V],
   stdvar_over_time: [[M], V],
   sum_over_time: [[M], V],

@@ -1,2 +1,12 @@
-// PromQL: for now the series selector parser; the engine comes with its own issue.
-export { parseSelector, ParseError } from './selector.js';
+// PromQL: the public face of the folder — parsing, printing, the syntax tree, RE2 regexes.
+export type * from './ast.js';
+export { children } from './ast.js';
+export { parseExpr, parseVectorSelector } from './parser.js';
+export { formatExpr, formatMatcher } from './printer.js';
+export { ParseError } from './parse-error.js';
+export { parseSelector } from './selector.js';
+export { compileRe2, RegexError } from './re2.js';
+export { newMatcher } from './matcher.js';
+export { FUNCTIONS, getFunction, type FunctionDef } from './functions.js';
+export { checkExpr, typeOf, documentedType } from './check.js';
+export { formatDuration, parseDuration } from './duration.js';

@@ -23,3 +23,16 @@ test('refuses malformed selectors with a position', () => {
     assert.throws(() => parseSelector(bad), (e: Error) => e.name === 'ParseError', bad);
   }
 });
+
+test('reports errors as Prometheus ParseMetricSelector does', () => {
+  const cases: [string, string][] = [
+    ['sum(x)', '1:4: parse error: unexpected "("'],
+    ['', 'unknown position: parse error: unexpected end of input'],
+    ['1', '1:1: parse error: unexpected number "1"'],
+    ['x{', '1:3: parse error: unexpected end of input inside braces'],
+    ['{job=~".*"}', '1:1: parse error: vector selector must contain at least one non-empty matcher'],
+  ];
+  for (const [q, msg] of cases) assert.throws(() => parseSelector(q), { name: 'ParseError', message: msg }, q);
+  assert.deepEqual(show('{job=~"(?i)API"}'), ['job=~"(?i)API"']);
+  assert.equal(parseSelector('{job=~"(?i)API"}')[0]!.matches('api'), true);
+});

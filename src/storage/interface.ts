@@ -48,12 +48,15 @@ export class Matcher {
   readonly value: string;
   private readonly re: RegExp | undefined;
 
-  constructor(type: MatchType, name: string, value: string) {
+  /**
+   * For regex matchers pass `re`, the pattern compiled with RE2 semantics (promql's newMatcher
+   * does); without it the value is used as an anchored JavaScript pattern.
+   */
+  constructor(type: MatchType, name: string, value: string, re?: RegExp) {
     this.type = type;
     this.name = name;
     this.value = value;
-    // Anchored as in Prometheus; full RE2 translation comes with the PromQL engine.
-    this.re = type === '=~' || type === '!~' ? new RegExp(`^(?:${value})$`, 's') : undefined;
+    this.re = type === '=~' || type === '!~' ? (re ?? new RegExp(`^(?:${value})$`, 's')) : undefined;
   }
 
   /** Whether a label value (empty string when the label is absent) matches. */
