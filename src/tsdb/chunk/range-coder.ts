@@ -7,11 +7,48 @@
 export const PROB_BITS = 15;
 /** @internal Initial probability: 1/2. */
 export const PROB_INIT = 1 << (PROB_BITS - 1);
-const PROB_ONE = 1 << PROB_BITS;
-/** Adaptation speed: each coded bit moves p by 1/32 of its distance to the bit seen. */
-const MOVE_BITS = 5;
-const TOP = 1 << 24;
+/** @internal */
+export const PROB_ONE = 1 << PROB_BITS;
+/**
+ * Adaptation: the k-th bit coded in a context moves p by 1/(k + 1) of its distance to the bit seen
+ * (a running frequency, so a context learns within a few bits), until the step reaches
+ * 1/2^FINAL_SHIFT, where it stays so p keeps tracking drift. RATE holds those steps as /65536.
+ */
+const FINAL_SHIFT = 6;
+/** @internal */
+export const RATE_LIMIT = (1 << FINAL_SHIFT) - 2;
+/** @internal */
+export const RATE = new Uint16Array(RATE_LIMIT + 1);
+for (let c = 0; c <= RATE_LIMIT; c++) RATE[c] = Math.floor(65536 / (c + 2));
+
+/**
+ * @internal A set of adaptive bit models: slot i holds the probability at 2i and the number of
+ * bits coded with it (capped) at 2i + 1.
+ */
+export function newModels(slots: number): Uint16Array {
+  const m = new Uint16Array(slots * 2);
+  resetModels(m);
+  return m;
+}
+
+/** @internal Back to P = 1/2, nothing learnt. */
+export function resetModels(m: Uint16Array): void {
+  for (let j = 0; j < m.length; j += 2) {
+    m[j] = PROB_INIT;
+    m[j + 1] = 0;
+  }
+}
+/** @internal The range is renormalised (shifted by a byte) whenever it drops below this. */
+export const TOP = 1 << 24;
+/** Most bits `encodePiece` codes at once. */
+/** @internal */
+export const DIRECT_PIECE = 12;
+const DIRECT_MASK = (1 << DIRECT_PIECE) - 1;
 const TWO_32 = 4294967296;
+/** @internal Slots of RangeDecoder's state array: range, code. */
+export const R = 0;
+/** @internal */
+export const C = 1;
 
 /** A growable byte buffer that the block encoder writes its header and the range coder into. */
 export class ByteSink {
@@ -77,33 +114,39 @@ export class RangeEncoder {
     this.out = out;
   }
 
-  /** Codes `bit` (0 or 1) with the adaptive probability `probs[i]`, then updates it. */
+  /** Codes `bit` (0 or 1) with the adaptive model in slot `i` of `probs` (see newModels), then updates it. */
   encodeBit(probs: Uint16Array, i: number, bit: number): void {
-    const p = probs[i]!;
+    const j = i << 1;
+    const p = probs[j]!;
+    const c = probs[j + 1]!;
+    const rate = RATE[c]!;
     const bound = (this.range >>> PROB_BITS) * p;
     if (bit === 0) {
       this.range = bound;
-      probs[i] = p + ((PROB_ONE - p) >>> MOVE_BITS);
+      probs[j] = p + (((PROB_ONE - p) * rate) >>> 16);
     } else {
       this.low += bound;
       this.range -= bound;
-      probs[i] = p - (p >>> MOVE_BITS);
+      probs[j] = p - ((p * rate) >>> 16);
     }
+    if (c < RATE_LIMIT) probs[j + 1] = c + 1;
     while (this.range < TOP) {
       this.range *= 256;
       this.shiftLow();
     }
   }
 
-  /** Codes the low `nbits` (≤ 30) bits of `value` at probability 1/2 each, most significant first. */
-  encodeDirect(value: number, nbits: number): void {
-    for (let b = nbits - 1; b >= 0; b--) {
-      this.range = this.range >>> 1;
-      if (((value >>> b) & 1) !== 0) this.low += this.range;
-      while (this.range < TOP) {
-        this.range *= 256;
-        this.shiftLow();
-      }
+  /**
+   * Codes `v`, one of 2^k (k ≤ DIRECT_PIECE) equally likely values, with one division of the range:
+   * cheaper than k bits at probability 1/2, and the range keeps ≥ 2^12 steps, so the loss is < 2^-12 bit.
+   */
+  encodePiece(v: number, k: number): void {
+    const r = this.range >>> k;
+    this.low += v * r;
+    this.range = r;
+    while (this.range < TOP) {
+      this.range *= 256;
+      this.shiftLow();
     }
   }
 
@@ -131,15 +174,23 @@ export class RangeEncoder {
 }
 
 /**
- * Decodes what RangeEncoder wrote, from `buf[start, end)`. Past the end it reads zero bytes and
- * counts them (`overrun`), so callers bound the work and detect truncation once per sample.
+ * The state of decoding what RangeEncoder wrote, from `buf[start, end)`. The per-bit work is
+ * inlined in IntCoder.decode (one function, state in locals: several times faster than a method
+ * call per bit). Past the end it reads zero bytes and counts them (`overrun`), so callers bound the
+ * work and detect truncation once per sample.
  */
 export class RangeDecoder {
-  private buf: Uint8Array = new Uint8Array(0);
-  private pos = 0;
-  private end = 0;
-  private range = 0xffffffff;
-  private code = 0;
+  /** @internal */
+  buf: Uint8Array = new Uint8Array(0);
+  /** @internal Next byte to read; may pass `end` (bytes there read as 0). */
+  pos = 0;
+  /** @internal */
+  end = 0;
+  /**
+   * Range and code live in a Float64Array rather than in fields: they exceed int31, and V8 would
+   * keep such fields as boxed heap numbers, costing an indirection on every bit.
+   */
+  readonly st = new Float64Array(2);
   /** Set when the input proved not to come from an encoder. */
   invalid = false;
 
@@ -148,10 +199,10 @@ export class RangeDecoder {
     this.buf = buf;
     this.pos = start;
     this.end = end;
-    this.range = 0xffffffff;
     let code = 0;
     for (let k = 0; k < 4; k++) code = code * 256 + this.nextByte();
-    this.code = code;
+    this.st[R] = 0xffffffff;
+    this.st[C] = code;
     this.invalid = false;
     // An encoder's code is always below its range; holding that invariant keeps every later step exact.
     return code < 0xffffffff;
@@ -165,51 +216,6 @@ export class RangeDecoder {
   /** Position after the last byte read; equals `end` once a well-formed stream is fully decoded. */
   get position(): number {
     return this.pos;
-  }
-
-  decodeBit(probs: Uint16Array, i: number): number {
-    const p = probs[i]!;
-    const bound = (this.range >>> PROB_BITS) * p;
-    let bit: number;
-    if (this.code < bound) {
-      this.range = bound;
-      probs[i] = p + ((PROB_ONE - p) >>> MOVE_BITS);
-      bit = 0;
-    } else {
-      this.code -= bound;
-      this.range -= bound;
-      probs[i] = p - (p >>> MOVE_BITS);
-      bit = 1;
-    }
-    while (this.range < TOP) {
-      this.range *= 256;
-      this.code = this.code * 256 + this.nextByte();
-    }
-    return bit;
-  }
-
-  /** Decodes `nbits` (≤ 30) bits coded by `encodeDirect`. */
-  decodeDirect(nbits: number): number {
-    let v = 0;
-    for (let b = 0; b < nbits; b++) {
-      this.range = this.range >>> 1;
-      let bit = 0;
-      if (this.code >= this.range) {
-        this.code -= this.range;
-        bit = 1;
-        // Only garbage input gets here with code still ≥ range; stop it from growing without bound.
-        if (this.code >= this.range) {
-          this.code = 0;
-          this.invalid = true;
-        }
-      }
-      v = (v << 1) | bit;
-      while (this.range < TOP) {
-        this.range *= 256;
-        this.code = this.code * 256 + this.nextByte();
-      }
-    }
-    return v >>> 0;
   }
 
   private nextByte(): number {
