@@ -1,0 +1,187 @@
+// Aggregation operators over instant vectors, grouped by/without labels as in Prometheus.
+import { sortLabels, type Label, type Labels } from '../../storage/index.js';
+import type { AggregateExpr } from '../ast.js';
+import type { Evaluator } from './evaluator.js';
+import { projectLabels, setLabel, signature } from './labels.js';
+import { EvalError, type Sample, type Value } from './value.js';
+
+interface Group {
+  labels: Labels;
+  samples: Sample[];
+}
+
+function groupLabels(labels: Labels, e: AggregateExpr): Label[] {
+  return e.without ? projectLabels(labels, e.grouping, false) : projectLabels(labels, e.grouping, true);
+}
+
+/** The φ-quantile of values, interpolated as Prometheus does. */
+export function quantile(q: number, values: number[]): number {
+  if (values.length === 0) return NaN;
+  if (Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const v = values.slice().sort((a, b) => a - b);
+  const rank = q * (v.length - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(v.length - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return v[lower]! * (1 - weight) + v[upper]! * weight;
+}
+
+/** Formats a float as Go's strconv.FormatFloat(v, 'f', -1, 64) (count_values label values). */
+export function formatGoFloat(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  if (!s.includes('e')) return s;
+  const [mant, expText] = s.split('e') as [string, string];
+  const exp = Number(expText);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  const point = (mant.replace('-', '').indexOf('.') === -1 ? mant.replace('-', '').length : mant.replace('-', '').indexOf('.')) + exp;
+  let out: string;
+  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = digits.slice(0, point) + '.' + digits.slice(point);
+  return (neg ? '-' : '') + out;
+}
+
+export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value {
+  const input = ev.vector(e.expr, t);
+  let param = NaN;
+  let label = '';
+  if (e.op === 'count_values') {
+    const p = ev.eval(e.param!, t);
+    if (p.kind !== 'string') throw new EvalError('count_values needs a string parameter');
+    label = p.v;
+    if (label === '' || !/^[\s\S]+$/.test(label)) throw new EvalError(`invalid label name "${label}"`);
+  } else if (e.param !== null) {
+    param = ev.scalar(e.param, t);
+  }
+  const groups = new Map<string, Group>();
+  const order: Group[] = [];
+  for (const s of input) {
+    const gl = groupLabels(s.labels, e);
+    const k = signature(gl);
+    let g = groups.get(k);
+    if (g === undefined) {
+      g = { labels: gl, samples: [] };
+      groups.set(k, g);
+      order.push(g);
+    }
+    g.samples.push(s);
+  }
+  const out: Sample[] = [];
+  for (const g of order) {
+    const vals = g.samples.map((s) => s.v);
+    switch (e.op) {
+      case 'sum':
+        out.push({ labels: g.labels, t, v: kahanSum(vals) });
+        break;
+      case 'avg':
+        out.push({ labels: g.labels, t, v: average(vals) });
+        break;
+      case 'count':
+        out.push({ labels: g.labels, t, v: vals.length });
+        break;
+      case 'group':
+        out.push({ labels: g.labels, t, v: 1 });
+        break;
+      case 'min':
+      case 'max': {
+        let best = NaN;
+        for (const v of vals) {
+          if (Number.isNaN(best) || (e.op === 'min' ? v < best : v > best)) best = v;
+        }
+        out.push({ labels: g.labels, t, v: best });
+        break;
+      }
+      case 'stddev':
+      case 'stdvar': {
+        const mean = average(vals);
+        let sq = 0;
+        for (const v of vals) sq += (v - mean) * (v - mean);
+        const variance = sq / vals.length;
+        out.push({ labels: g.labels, t, v: e.op === 'stddev' ? Math.sqrt(variance) : variance });
+        break;
+      }
+      case 'quantile':
+        out.push({ labels: g.labels, t, v: quantile(param, vals) });
+        break;
+      case 'topk':
+      case 'bottomk': {
+        const k = Math.floor(param);
+        if (!(k >= 1)) break;
+        const sorted = g.samples.slice().sort((a, b) => {
+          const x = e.op === 'topk' ? b.v - a.v : a.v - b.v;
+          if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
+          if (Number.isNaN(b.v)) return -1;
+          return x;
+        });
+        for (const s of sorted.slice(0, k)) out.push({ labels: s.labels, t, v: s.v });
+        break;
+      }
+      case 'limitk': {
+        const k = Math.floor(param);
+        for (const s of g.samples.slice(0, Math.max(0, k))) out.push({ labels: s.labels, t, v: s.v });
+        break;
+      }
+      case 'limit_ratio': {
+        const r = Math.max(-1, Math.min(1, param));
+        for (const s of g.samples) {
+          const x = ratioOf(s.labels);
+          if (r >= 0 ? x < r : x >= 1 + r) out.push({ labels: s.labels, t, v: s.v });
+        }
+        break;
+      }
+      case 'count_values': {
+        const counts = new Map<string, number>();
+        for (const v of vals) {
+          const key = formatGoFloat(v);
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+        }
+        for (const [value, n] of counts) out.push({ labels: sortLabels([...setLabel(g.labels, label, value)]), t, v: n });
+        break;
+      }
+    }
+  }
+  return { kind: 'vector', samples: out };
+}
+
+function kahanSum(vals: number[]): number {
+  let sum = 0;
+  let c = 0;
+  for (const v of vals) {
+    const y = v - c;
+    const tt = sum + y;
+    c = tt - sum - y;
+    sum = tt;
+  }
+  // Infinities make the compensation NaN; the plain sum is right then.
+  return Number.isNaN(sum) ? vals.reduce((a, b) => a + b, 0) : sum;
+}
+
+function average(vals: number[]): number {
+  let mean = 0;
+  let n = 0;
+  for (const v of vals) {
+    n++;
+    if (!Number.isFinite(mean)) {
+      mean += v / n;
+      continue;
+    }
+    mean += (v - mean) / n;
+  }
+  return mean;
+}
+
+/** A stable pseudo-random fraction in [0, 1) per label set, for limit_ratio. */
+function ratioOf(labels: Labels): number {
+  let h = 0x811c9dc5;
+  for (const l of labels) {
+    for (let i = 0; i < l.name.length; i++) h = Math.imul(h ^ l.name.charCodeAt(i), 0x01000193);
+    for (let i = 0; i < l.value.length; i++) h = Math.imul(h ^ l.value.charCodeAt(i), 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}

@@ -1,0 +1,51 @@
+// The PromQL engine's entry points: instant and range queries over a storage Querier, with
+// Prometheus's result shapes.
+import { compareLabels, labelsKey } from '../../storage/index.js';
+import type { Expr } from '../ast.js';
+import { parseExpr } from '../parser.js';
+import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
+import { EvalError, type RangeSeries, type Value } from './value.js';
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  lookbackDeltaMs: 5 * 60_000,
+  maxSamples: 50_000_000,
+  subqueryStepMs: 60_000,
+};
+
+export class Engine {
+  readonly opts: EngineOptions;
+
+  constructor(opts: Partial<EngineOptions> = {}) {
+    this.opts = { ...DEFAULT_ENGINE_OPTIONS, ...opts };
+  }
+
+  /** Evaluates `query` at time t (ms). */
+  instant(querier: QuerierFactory, query: string | Expr, t: number): Value {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    const ev = new Evaluator(this.opts, querier, t, t, 0);
+    ev.plan(expr, t, t);
+    return ev.eval(expr, t);
+  }
+
+  /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
+  range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number): RangeSeries[] {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    const ev = new Evaluator(this.opts, querier, start, end, step);
+    ev.plan(expr, start, end);
+    const bySeries = new Map<string, RangeSeries>();
+    for (let t = start; t <= end; t += step) {
+      const v = ev.eval(expr, t);
+      if (v.kind === 'matrix' || v.kind === 'string') throw new EvalError(`invalid expression type "${v.kind === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
+      const samples = v.kind === 'scalar' ? [{ labels: [], t, v: v.v }] : v.samples;
+      for (const s of samples) {
+        const k = labelsKey(s.labels);
+        let r = bySeries.get(k);
+        if (r === undefined) bySeries.set(k, (r = { labels: s.labels, ts: [], vs: [] }));
+        r.ts.push(t);
+        r.vs.push(s.v);
+      }
+    }
+    return [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+}

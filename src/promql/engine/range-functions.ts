@@ -1,0 +1,147 @@
+// Functions over range vectors (rate, increase, *_over_time, ...), each computing one value
+// from one series' points in a window, as Prometheus's functions.go defines them.
+import { quantile } from './aggregate.js';
+
+/** The window a range vector was taken over: (start, end]. */
+export interface Window {
+  readonly start: number;
+  readonly end: number;
+}
+
+/** rate/increase/delta with Prometheus's extrapolation to the window's edges. */
+export function extrapolatedRate(ts: number[], vs: number[], w: Window, isCounter: boolean, isRate: boolean): number | null {
+  const n = ts.length;
+  if (n < 2) return null;
+  const firstT = ts[0]!;
+  const lastT = ts[n - 1]!;
+  let result = vs[n - 1]! - vs[0]!;
+  if (isCounter) {
+    for (let i = 1; i < n; i++) if (vs[i]! < vs[i - 1]!) result += vs[i - 1]!;
+  }
+  let durationToStart = (firstT - w.start) / 1000;
+  let durationToEnd = (w.end - lastT) / 1000;
+  const sampled = (lastT - firstT) / 1000;
+  const avgStep = sampled / (n - 1);
+  const threshold = avgStep * 1.1;
+  if (durationToStart >= threshold) durationToStart = avgStep / 2;
+  if (isCounter && result > 0 && vs[0]! >= 0) {
+    // A counter cannot have been below zero: do not extrapolate past where it would reach it.
+    const toZero = sampled * (vs[0]! / result);
+    if (toZero < durationToStart) durationToStart = toZero;
+  }
+  if (durationToEnd >= threshold) durationToEnd = avgStep / 2;
+  let factor = (sampled + durationToStart + durationToEnd) / sampled;
+  if (isRate) factor /= (w.end - w.start) / 1000;
+  return result * factor;
+}
+
+/** irate/idelta: from the last two points. */
+export function instantRate(ts: number[], vs: number[], isRate: boolean): number | null {
+  const n = ts.length;
+  if (n < 2) return null;
+  const last = vs[n - 1]!;
+  const prev = vs[n - 2]!;
+  let d = isRate && last < prev ? last : last - prev;
+  if (isRate) {
+    const dt = (ts[n - 1]! - ts[n - 2]!) / 1000;
+    if (dt === 0) return null;
+    d /= dt;
+  }
+  return d;
+}
+
+function kahan(vs: number[]): number {
+  let sum = 0;
+  let c = 0;
+  for (const v of vs) {
+    const y = v - c;
+    const t = sum + y;
+    c = t - sum - y;
+    sum = t;
+  }
+  return Number.isNaN(sum) ? vs.reduce((a, b) => a + b, 0) : sum;
+}
+
+function mean(vs: number[]): number {
+  let m = 0;
+  let n = 0;
+  for (const v of vs) {
+    n++;
+    m += Number.isFinite(m) ? (v - m) / n : v / n;
+  }
+  return m;
+}
+
+function variance(vs: number[]): number {
+  const m = mean(vs);
+  let sq = 0;
+  for (const v of vs) sq += (v - m) * (v - m);
+  return sq / vs.length;
+}
+
+/** Least-squares slope and intercept of (t - at, v), t in seconds. */
+export function linearRegression(ts: number[], vs: number[], at: number): { slope: number; intercept: number } {
+  let n = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let sumXY = 0;
+  let sumX2 = 0;
+  let constY = true;
+  for (let i = 0; i < ts.length; i++) {
+    const x = (ts[i]! - at) / 1000;
+    const y = vs[i]!;
+    if (y !== vs[0]) constY = false;
+    n++;
+    sumX += x;
+    sumY += y;
+    sumXY += x * y;
+    sumX2 += x * x;
+  }
+  if (constY && Number.isFinite(vs[0]!)) return { slope: 0, intercept: vs[0]! };
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  const intercept = sumY / n - (slope * sumX) / n;
+  return { slope, intercept };
+}
+
+/** The *_over_time family and friends: name → value from one series' points. */
+export const OVER_TIME: Record<string, (ts: number[], vs: number[], args: number[]) => number | null> = {
+  avg_over_time: (_ts, vs) => mean(vs),
+  sum_over_time: (_ts, vs) => kahan(vs),
+  count_over_time: (_ts, vs) => vs.length,
+  min_over_time: (_ts, vs) => vs.reduce((a, b) => (Number.isNaN(a) || b < a ? b : a), NaN),
+  max_over_time: (_ts, vs) => vs.reduce((a, b) => (Number.isNaN(a) || b > a ? b : a), NaN),
+  last_over_time: (_ts, vs) => vs[vs.length - 1]!,
+  first_over_time: (_ts, vs) => vs[0]!,
+  present_over_time: () => 1,
+  stddev_over_time: (_ts, vs) => Math.sqrt(variance(vs)),
+  stdvar_over_time: (_ts, vs) => variance(vs),
+  quantile_over_time: (_ts, vs, [q]) => quantile(q!, vs),
+  mad_over_time: (_ts, vs) => {
+    const med = quantile(0.5, vs);
+    return quantile(0.5, vs.map((v) => Math.abs(v - med)));
+  },
+  changes: (_ts, vs) => {
+    let n = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i] !== vs[i - 1] && !(Number.isNaN(vs[i]!) && Number.isNaN(vs[i - 1]!))) n++;
+    return n;
+  },
+  resets: (_ts, vs) => {
+    let n = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i]! < vs[i - 1]!) n++;
+    return n;
+  },
+  ts_of_first_over_time: (ts) => ts[0]! / 1000,
+  ts_of_last_over_time: (ts) => ts[ts.length - 1]! / 1000,
+  ts_of_min_over_time: (ts, vs) => {
+    let best = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i]! < vs[best]! || Number.isNaN(vs[best]!)) best = i;
+    return ts[best]! / 1000;
+  },
+  ts_of_max_over_time: (ts, vs) => {
+    let best = 0;
+    for (let i = 1; i < vs.length; i++) if (vs[i]! > vs[best]! || Number.isNaN(vs[best]!)) best = i;
+    return ts[best]! / 1000;
+  },
+};
