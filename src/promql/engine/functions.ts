@@ -4,7 +4,7 @@ import { labelsKey, sortLabels, type Label, type Labels } from '../../storage/in
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';
-import { histogramQuantile } from './histogram.js';
+import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram.js';
 import { dropName, setLabel } from './labels.js';
 import { extrapolatedRate, instantRate, linearRegression, OVER_TIME, type Window } from './range-functions.js';
 import { EvalError, type RangeSeries, type Sample, type Value } from './value.js';
@@ -209,6 +209,20 @@ export function callFunction(ev: Evaluator, e: Call, t: number): Value {
       return vec(labelJoin(ev, a, t));
     case 'histogram_quantile':
       return vec(histogramQuantile(ev.scalar(a[0]!, t), ev.vector(a[1]!, t), t));
+    case 'histogram_fraction':
+      return vec(histogramFraction(ev.scalar(a[0]!, t), ev.scalar(a[1]!, t), ev.vector(a[2]!, t), t));
+    case 'histogram_quantiles': {
+      const label = stringArg(ev, a[1]!, t);
+      return vec(histogramQuantiles(a.slice(2).map((x) => ev.scalar(x, t)), label, ev.vector(a[0]!, t), t));
+    }
+    case 'min_of':
+    case 'max_of': {
+      const x = ev.scalar(a[0]!, t);
+      const y = ev.scalar(a[1]!, t);
+      // Go's math.Min/Max: NaN wins.
+      const v = Number.isNaN(x) || Number.isNaN(y) ? NaN : name === 'min_of' ? Math.min(x, y) : Math.max(x, y);
+      return { kind: 'scalar', t, v };
+    }
     case 'start':
       return { kind: 'scalar', t, v: ev.start / 1000 };
     case 'end':

@@ -1,7 +1,8 @@
 // histogram_quantile over classic histograms: `_bucket` series grouped by their labels without
 // `le`, with Prometheus's interpolation inside the bucket the quantile falls in.
 import { labelsKey, type Labels } from '../../storage/index.js';
-import { dropName } from './labels.js';
+import { formatGoFloat } from './aggregate.js';
+import { dropName, setLabel } from './labels.js';
 import type { Sample } from './value.js';
 
 interface Bucket {
@@ -9,15 +10,11 @@ interface Bucket {
   count: number;
 }
 
-/** The quantile q of cumulative buckets (sorted here), as Prometheus's bucketQuantile. */
-export function bucketQuantile(q: number, buckets: Bucket[]): number {
-  if (Number.isNaN(q)) return NaN;
-  if (q < 0) return -Infinity;
-  if (q > 1) return Infinity;
+/** Buckets sorted, equal bounds merged and counts made monotonic, as Prometheus does; null if unusable. */
+function normalise(buckets: Bucket[]): Bucket[] | null {
   buckets.sort((a, b) => a.upper - b.upper);
-  if (buckets.length < 2) return NaN;
-  if (buckets[buckets.length - 1]!.upper !== Infinity) return NaN;
-  // Merge buckets with equal bounds and force monotonic counts, as Prometheus does.
+  if (buckets.length < 2) return null;
+  if (buckets[buckets.length - 1]!.upper !== Infinity) return null;
   const merged: Bucket[] = [];
   for (const b of buckets) {
     const last = merged[merged.length - 1];
@@ -25,7 +22,16 @@ export function bucketQuantile(q: number, buckets: Bucket[]): number {
     else merged.push({ ...b });
   }
   for (let i = 1; i < merged.length; i++) if (merged[i]!.count < merged[i - 1]!.count) merged[i]!.count = merged[i - 1]!.count;
-  if (merged.length < 2) return NaN;
+  return merged.length < 2 ? null : merged;
+}
+
+/** The quantile q of cumulative buckets, as Prometheus's bucketQuantile. */
+export function bucketQuantile(q: number, buckets: Bucket[]): number {
+  if (Number.isNaN(q)) return NaN;
+  if (q < 0) return -Infinity;
+  if (q > 1) return Infinity;
+  const merged = normalise(buckets);
+  if (merged === null) return NaN;
   const observations = merged[merged.length - 1]!.count;
   if (observations === 0) return NaN;
   let rank = q * observations;
@@ -43,7 +49,36 @@ export function bucketQuantile(q: number, buckets: Bucket[]): number {
   return start + (end - start) * (rank / count);
 }
 
-export function histogramQuantile(q: number, input: Sample[], t: number): Sample[] {
+/** The cumulative count at x, interpolating linearly inside the bucket x falls in. */
+function rankAt(x: number, b: Bucket[]): number {
+  const total = b[b.length - 1]!.count;
+  if (x === Infinity) return total;
+  let prevUpper = b[0]!.upper > 0 ? 0 : -Infinity;
+  let prevCount = 0;
+  for (const bucket of b) {
+    if (x < bucket.upper) {
+      if (x <= prevUpper) return prevCount;
+      if (prevUpper === -Infinity || bucket.upper === Infinity) return prevCount;
+      return prevCount + ((bucket.count - prevCount) * (x - prevUpper)) / (bucket.upper - prevUpper);
+    }
+    prevUpper = bucket.upper;
+    prevCount = bucket.count;
+  }
+  return total;
+}
+
+/** The fraction of observations in [lower, upper], as histogram_fraction on classic buckets. */
+export function bucketFraction(lower: number, upper: number, buckets: Bucket[]): number {
+  const merged = normalise(buckets);
+  if (merged === null) return NaN;
+  const total = merged[merged.length - 1]!.count;
+  if (total === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
+  if (lower >= upper) return 0;
+  return (rankAt(upper, merged) - rankAt(lower, merged)) / total;
+}
+
+/** Groups `_bucket` samples by their labels without `le` (and without the metric name). */
+function bucketGroups(input: Sample[]): Map<string, { labels: Labels; buckets: Bucket[] }> {
   const groups = new Map<string, { labels: Labels; buckets: Bucket[] }>();
   for (const s of input) {
     let le = '';
@@ -61,7 +96,30 @@ export function histogramQuantile(q: number, input: Sample[], t: number): Sample
     if (g === undefined) groups.set(k, (g = { labels, buckets: [] }));
     g.buckets.push({ upper, count: s.v });
   }
+  return groups;
+}
+
+export function histogramQuantile(q: number, input: Sample[], t: number): Sample[] {
   const out: Sample[] = [];
-  for (const g of groups.values()) out.push({ labels: g.labels, t, v: bucketQuantile(q, g.buckets) });
+  for (const g of bucketGroups(input).values()) out.push({ labels: g.labels, t, v: bucketQuantile(q, g.buckets) });
+  return out;
+}
+
+export function histogramFraction(lower: number, upper: number, input: Sample[], t: number): Sample[] {
+  const out: Sample[] = [];
+  for (const g of bucketGroups(input).values()) out.push({ labels: g.labels, t, v: bucketFraction(lower, upper, g.buckets) });
+  return out;
+}
+
+/** histogram_quantiles: one series per quantile, told apart by a label holding it ("0.5", "1.0"). */
+export function histogramQuantiles(qs: number[], label: string, input: Sample[], t: number): Sample[] {
+  const out: Sample[] = [];
+  for (const g of bucketGroups(input).values()) {
+    for (const q of qs) {
+      let text = formatGoFloat(q);
+      if (Number.isFinite(q) && !text.includes('.')) text += '.0';
+      out.push({ labels: setLabel(g.labels, label, text), t, v: bucketQuantile(q, g.buckets.map((b) => ({ ...b }))) });
+    }
+  }
   return out;
 }
