@@ -3,6 +3,7 @@ import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { AggregateExpr } from '../ast.js';
 import type { Evaluator } from './evaluator.js';
 import { projectLabels, setLabel, signature } from './labels.js';
+import { kahanMean as average, kahanSum, welfordVariance } from './kahan.js';
 import { EvalError, type Sample, type Value } from './value.js';
 
 interface Group {
@@ -20,7 +21,8 @@ export function quantile(q: number, values: number[]): number {
   if (Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
-  const v = values.slice().sort((a, b) => a - b);
+  // NaN counts as the smallest value, as in Prometheus.
+  const v = values.slice().sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
   const rank = q * (v.length - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(v.length - 1, lower + 1);
@@ -99,10 +101,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
       }
       case 'stddev':
       case 'stdvar': {
-        const mean = average(vals);
-        let sq = 0;
-        for (const v of vals) sq += (v - mean) * (v - mean);
-        const variance = sq / vals.length;
+        const variance = welfordVariance(vals);
         out.push({ labels: g.labels, t, v: e.op === 'stddev' ? Math.sqrt(variance) : variance });
         break;
       }
@@ -147,33 +146,6 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
     }
   }
   return { kind: 'vector', samples: out };
-}
-
-function kahanSum(vals: number[]): number {
-  let sum = 0;
-  let c = 0;
-  for (const v of vals) {
-    const y = v - c;
-    const tt = sum + y;
-    c = tt - sum - y;
-    sum = tt;
-  }
-  // Infinities make the compensation NaN; the plain sum is right then.
-  return Number.isNaN(sum) ? vals.reduce((a, b) => a + b, 0) : sum;
-}
-
-function average(vals: number[]): number {
-  let mean = 0;
-  let n = 0;
-  for (const v of vals) {
-    n++;
-    if (!Number.isFinite(mean)) {
-      mean += v / n;
-      continue;
-    }
-    mean += (v - mean) / n;
-  }
-  return mean;
 }
 
 /** A stable pseudo-random fraction in [0, 1) per label set, for limit_ratio. */

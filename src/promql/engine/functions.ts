@@ -1,6 +1,6 @@
 // Function calls: evaluates arguments and applies the function, dropping the metric name where
 // Prometheus does.
-import { labelsKey, sortLabels, type Label, type Labels } from '../../storage/index.js';
+import { compareLabels, labelsKey, sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';
@@ -195,7 +195,8 @@ export function callFunction(ev: Evaluator, e: Call, t: number): Value {
           const c = collate(labelOf(x.labels, n), labelOf(y.labels, n));
           if (c !== 0) return sign * c;
         }
-        return 0;
+        // Ties keep a fixed order: by the whole label set, in the same direction.
+        return sign * compareLabels(x.labels, y.labels);
       });
       return { kind: 'vector', samples: v };
     }
@@ -247,8 +248,26 @@ function labelOf(labels: Labels, name: string): string {
   return '';
 }
 
+/** Natural order: runs of digits compare as numbers ("4m5" < "4m600" < "4m1000"), as Prometheus's sort_by_label. */
 function collate(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  const re = /(\d+)|(\D+)/g;
+  const pa = a.match(re) ?? [];
+  const pb = b.match(re) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i]!;
+    const y = pb[i]!;
+    if (x === y) continue;
+    const dx = /^\d/.test(x);
+    const dy = /^\d/.test(y);
+    if (dx && dy) {
+      const nx = BigInt(x);
+      const ny = BigInt(y);
+      if (nx !== ny) return nx < ny ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
 }
 
 function timestamps(ev: Evaluator, e: Expr, t: number): Sample[] {

@@ -1,6 +1,7 @@
 // Functions over range vectors (rate, increase, *_over_time, ...), each computing one value
 // from one series' points in a window, as Prometheus's functions.go defines them.
 import { quantile } from './aggregate.js';
+import { kahanMean as mean, kahanSum as kahan, kahanWelfordVariance as variance } from './kahan.js';
 
 /** The window a range vector was taken over: (start, end]. */
 export interface Window {
@@ -48,35 +49,6 @@ export function instantRate(ts: number[], vs: number[], isRate: boolean): number
     d /= dt;
   }
   return d;
-}
-
-function kahan(vs: number[]): number {
-  let sum = 0;
-  let c = 0;
-  for (const v of vs) {
-    const y = v - c;
-    const t = sum + y;
-    c = t - sum - y;
-    sum = t;
-  }
-  return Number.isNaN(sum) ? vs.reduce((a, b) => a + b, 0) : sum;
-}
-
-function mean(vs: number[]): number {
-  let m = 0;
-  let n = 0;
-  for (const v of vs) {
-    n++;
-    m += Number.isFinite(m) ? (v - m) / n : v / n;
-  }
-  return m;
-}
-
-function variance(vs: number[]): number {
-  const m = mean(vs);
-  let sq = 0;
-  for (const v of vs) sq += (v - m) * (v - m);
-  return sq / vs.length;
 }
 
 /** Least-squares slope and intercept of (t - at, v), t in seconds. */
