@@ -60,6 +60,8 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
     if (label === '' || !/^[\s\S]+$/.test(label)) throw new EvalError(`invalid label name "${label}"`);
   } else if (e.param !== null) {
     param = ev.scalar(e.param, t);
+    if (Number.isNaN(param) && (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk')) throw new EvalError('Parameter value is NaN');
+    if (Number.isNaN(param) && e.op === 'limit_ratio') throw new EvalError('Ratio value is NaN');
   }
   const groups = new Map<string, Group>();
   const order: Group[] = [];

@@ -7,7 +7,7 @@ import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
 import { dropName } from './labels.js';
-import { EvalError, isStaleNaN, type RangeSeries, type Sample, type Value } from './value.js';
+import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type Sample, type Value } from './value.js';
 
 export interface EngineOptions {
   /** How far back an instant selector looks for a sample (Prometheus: 5m). */
@@ -172,7 +172,7 @@ export class Evaluator {
         const v = this.eval(e.expr, t);
         if (e.op === '+') return v;
         if (v.kind === 'scalar') return { kind: 'scalar', t, v: -v.v };
-        if (v.kind === 'vector') return { kind: 'vector', samples: v.samples.map((s) => ({ labels: dropName(s.labels), t: s.t, v: -s.v })) };
+        if (v.kind === 'vector') return uniqueVector(v.samples.map((s) => ({ labels: dropName(s.labels), t: s.t, v: -s.v })));
         throw new EvalError(`unary minus on a ${v.kind}`);
       }
       case 'BinaryExpr':

@@ -7,7 +7,7 @@ import type { Evaluator } from './evaluator.js';
 import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram.js';
 import { dropName, setLabel } from './labels.js';
 import { extrapolatedRate, instantRate, linearRegression, OVER_TIME, type Window } from './range-functions.js';
-import { EvalError, type RangeSeries, type Sample, type Value } from './value.js';
+import { EvalError, uniqueVector, type RangeSeries, type Sample, type Value } from './value.js';
 
 const MATH: Record<string, (v: number) => number> = {
   abs: Math.abs,
@@ -77,16 +77,7 @@ function mapVector(samples: Sample[], f: (v: number, s: Sample) => number, keepN
   return samples.map((s) => ({ labels: keepName ? s.labels : dropName(s.labels), t: s.t, v: f(s.v, s) }));
 }
 
-function vec(samples: Sample[]): Value {
-  // After the metric name is dropped two series may coincide: Prometheus refuses that.
-  const seen = new Set<string>();
-  for (const s of samples) {
-    const k = labelsKey(s.labels);
-    if (seen.has(k)) throw new EvalError('vector cannot contain metrics with the same labelset');
-    seen.add(k);
-  }
-  return { kind: 'vector', samples };
-}
+const vec = uniqueVector;
 
 export function callFunction(ev: Evaluator, e: Call, t: number): Value {
   const name = e.func;

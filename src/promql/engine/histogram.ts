@@ -11,9 +11,9 @@ interface Bucket {
 }
 
 /** Buckets sorted, equal bounds merged and counts made monotonic, as Prometheus does; null if unusable. */
-function normalise(buckets: Bucket[]): Bucket[] | null {
+function normalise(buckets: Bucket[], min = 2): Bucket[] | null {
   buckets.sort((a, b) => a.upper - b.upper);
-  if (buckets.length < 2) return null;
+  if (buckets.length < min) return null;
   if (buckets[buckets.length - 1]!.upper !== Infinity) return null;
   const merged: Bucket[] = [];
   for (const b of buckets) {
@@ -22,7 +22,7 @@ function normalise(buckets: Bucket[]): Bucket[] | null {
     else merged.push({ ...b });
   }
   for (let i = 1; i < merged.length; i++) if (merged[i]!.count < merged[i - 1]!.count) merged[i]!.count = merged[i - 1]!.count;
-  return merged.length < 2 ? null : merged;
+  return merged.length < min ? null : merged;
 }
 
 /** The quantile q of cumulative buckets, as Prometheus's bucketQuantile. */
@@ -49,32 +49,35 @@ export function bucketQuantile(q: number, buckets: Bucket[]): number {
   return start + (end - start) * (rank / count);
 }
 
-/** The cumulative count at x, interpolating linearly inside the bucket x falls in. */
-function rankAt(x: number, b: Bucket[]): number {
-  const total = b[b.length - 1]!.count;
-  if (x === Infinity) return total;
-  let prevUpper = b[0]!.upper > 0 ? 0 : -Infinity;
-  let prevCount = 0;
-  for (const bucket of b) {
-    if (x < bucket.upper) {
-      if (x <= prevUpper) return prevCount;
-      if (prevUpper === -Infinity || bucket.upper === Infinity) return prevCount;
-      return prevCount + ((bucket.count - prevCount) * (x - prevUpper)) / (bucket.upper - prevUpper);
-    }
-    prevUpper = bucket.upper;
-    prevCount = bucket.count;
-  }
-  return total;
-}
-
 /** The fraction of observations in [lower, upper], as histogram_fraction on classic buckets. */
 export function bucketFraction(lower: number, upper: number, buckets: Bucket[]): number {
-  const merged = normalise(buckets);
+  const merged = normalise(buckets, 1);
   if (merged === null) return NaN;
   const total = merged[merged.length - 1]!.count;
   if (total === 0 || Number.isNaN(lower) || Number.isNaN(upper)) return NaN;
   if (lower >= upper) return 0;
-  return (rankAt(upper, merged) - rankAt(lower, merged)) / total;
+  let inside = 0;
+  let prevUpper = merged[0]!.upper > 0 ? 0 : -Infinity;
+  let prevCount = 0;
+  for (const bucket of merged) {
+    const count = bucket.count - prevCount;
+    const bl = prevUpper;
+    const bu = bucket.upper;
+    if (bu === Infinity && bl !== -Infinity) {
+      // Infinite width: no interpolation; it counts whole only for a range open to +Inf.
+      if (upper === Infinity) inside += count;
+    } else if (bl === -Infinity) {
+      if (lower === -Infinity && upper >= bu) inside += count;
+    } else if (bu === bl) {
+      if (lower <= bu && bu <= upper) inside += count;
+    } else {
+      const overlap = Math.min(upper, bu) - Math.max(lower, bl);
+      if (overlap > 0) inside += (count * overlap) / (bu - bl);
+    }
+    prevUpper = bu;
+    prevCount = bucket.count;
+  }
+  return inside / total;
 }
 
 /** Groups `_bucket` samples by their labels without `le` (and without the metric name). */
@@ -90,8 +93,10 @@ function bucketGroups(input: Sample[]): Map<string, { labels: Labels; buckets: B
     if (le === '') continue;
     const upper = le === '+Inf' || le === 'Inf' ? Infinity : Number(le);
     if (Number.isNaN(upper)) continue;
+    // Grouped with the metric name, which the result then drops: two histograms whose other
+    // labels are equal collide, and the vector check refuses them as Prometheus does.
     const labels = dropName(rest);
-    const k = labelsKey(labels);
+    const k = labelsKey(rest);
     let g = groups.get(k);
     if (g === undefined) groups.set(k, (g = { labels, buckets: [] }));
     g.buckets.push({ upper, count: s.v });

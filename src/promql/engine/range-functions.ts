@@ -91,6 +91,7 @@ export const OVER_TIME: Record<string, (ts: number[], vs: number[], args: number
   stdvar_over_time: (_ts, vs) => variance(vs),
   quantile_over_time: (_ts, vs, [q]) => quantile(q!, vs),
   mad_over_time: (_ts, vs) => {
+    if (vs.some((v) => Number.isNaN(v))) return NaN;
     const med = quantile(0.5, vs);
     return quantile(0.5, vs.map((v) => Math.abs(v - med)));
   },

@@ -1,5 +1,5 @@
 // The values PromQL evaluates to: scalars, strings, instant vectors and range vectors (matrices).
-import type { Labels } from '../../storage/index.js';
+import { labelsKey, type Labels } from '../../storage/index.js';
 
 /** One element of an instant vector. `dropName` marks a result whose __name__ must go. */
 export interface Sample {
@@ -42,4 +42,15 @@ export function isStaleNaN(v: number): boolean {
   f64[0] = v;
   // Little-endian: u32[0] is the low word. A quieted marker (bit 51 set) counts too, since V8 may quiet it.
   return u32[0] === STALE_BITS_LO && (u32[1]! & ~0x00080000) === STALE_BITS_HI;
+}
+
+/** A vector value, refused when two samples share a label set (e.g. after the name was dropped). */
+export function uniqueVector(samples: Sample[]): Value {
+  const seen = new Set<string>();
+  for (const s of samples) {
+    const k = labelsKey(s.labels);
+    if (seen.has(k)) throw new EvalError('vector cannot contain metrics with the same labelset');
+    seen.add(k);
+  }
+  return { kind: 'vector', samples };
 }
