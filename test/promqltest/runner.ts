@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, EvalError, isStaleNaN, type RangeSeries, type Sample, type Value } from '../../src/promql/engine/index.js';
+import { children, parseExpr, type Expr } from '../../src/promql/index.js';
+import { Engine, EvalError, isStaleNaN, type QuerierFactory, type RangeSeries, type Sample, type Value } from '../../src/promql/engine/index.js';
 import { labelsKey, type Labels } from '../../src/storage/index.js';
 import { Tsdb } from '../../src/tsdb/index.js';
 import { STALE_NAN, type Command, type EvalCommand, type Point, type SeriesLine } from './test-file.js';
@@ -184,31 +185,101 @@ export async function runFile(file: string, commands: Command[], skips: Map<stri
         continue;
       }
       const querier = (mint: number, maxt: number) => store.db.querier('default', mint, maxt);
-      let result: Value | RangeSeries[];
-      try {
-        result = cmd.range
-          ? engine.range(querier, cmd.expr, cmd.range.startMs, cmd.range.endMs, cmd.range.stepMs)
-          : engine.instant(querier, cmd.expr, cmd.atMs);
-      } catch (e) {
-        if (cmd.fail !== null) {
-          const msg = (e as Error).message;
-          if (cmd.fail.msg !== undefined && msg !== cmd.fail.msg) out.push({ line: cmd.line, status: 'fail', reason: `error "${msg}", expected "${cmd.fail.msg}"` });
-          else if (cmd.fail.regex !== undefined && !cmd.fail.regex.test(msg)) out.push({ line: cmd.line, status: 'fail', reason: `error "${msg}" does not match ${cmd.fail.regex}` });
-          else out.push({ line: cmd.line, status: 'pass' });
-        } else {
-          out.push({ line: cmd.line, status: 'fail', reason: `${e instanceof EvalError ? '' : (e as Error).name + ': '}${(e as Error).message}` });
-        }
-        continue;
-      }
-      if (cmd.fail !== null) {
-        out.push({ line: cmd.line, status: 'fail', reason: 'expected the query to fail' });
-        continue;
-      }
-      const problem = check(cmd, result);
+      const problem = evalWithChecks(engine, querier, cmd);
       out.push(problem === null ? { line: cmd.line, status: 'pass' } : { line: cmd.line, status: 'fail', reason: problem });
     }
   } finally {
     await store.close();
   }
   return out;
+}
+
+/** One evaluation against the expectation: null when it holds, else what was wrong. */
+function evalOnce(engine: Engine, querier: QuerierFactory, cmd: EvalCommand, expr: string | Expr, at: number): string | null {
+  let result: Value | RangeSeries[];
+  try {
+    result = cmd.range
+      ? engine.range(querier, expr, cmd.range.startMs, cmd.range.endMs, cmd.range.stepMs)
+      : engine.instant(querier, expr, at);
+  } catch (e) {
+    if (cmd.fail === null) return `${e instanceof EvalError ? '' : (e as Error).name + ': '}${(e as Error).message}`;
+    const msg = (e as Error).message;
+    if (cmd.fail.msg !== undefined && msg !== cmd.fail.msg) return `error "${msg}", expected "${cmd.fail.msg}"`;
+    if (cmd.fail.regex !== undefined && !cmd.fail.regex.test(msg)) return `error "${msg}" does not match ${cmd.fail.regex}`;
+    return null;
+  }
+  if (cmd.fail !== null) return 'expected the query to fail';
+  return check(cmd, result);
+}
+
+/** The same instant query as a range query from t-1m to t+1m: the middle step must agree. */
+function rangeModeCheck(engine: Engine, querier: QuerierFactory, cmd: EvalCommand, expr: string | Expr): string | null {
+  const t = cmd.atMs;
+  let m: RangeSeries[];
+  try {
+    m = engine.range(querier, expr, t - 60_000, t + 60_000, 60_000);
+  } catch (e) {
+    return `range-mode re-run failed: ${(e as Error).message}`;
+  }
+  const mid: Sample[] = [];
+  for (const s of m) {
+    const i = s.ts.indexOf(t);
+    if (i >= 0) mid.push({ labels: s.labels, t, v: s.vs[i]! });
+  }
+  if (cmd.scalar !== null) {
+    if (mid.length !== 1 || !almostEqual(mid[0]!.v, cmd.scalar)) return `range-mode re-run: expected scalar ${cmd.scalar}, got ${mid.map((x) => x.v).join(',')}`;
+    return null;
+  }
+  const p = compareVector(mid, cmd.series, false);
+  return p === null ? null : `range-mode re-run: ${p}`;
+}
+
+const NO_AT_VARIANT = /\b(days_in_month|day_of_month|day_of_week|day_of_year|end|hour|minute|month|year|predict_linear|range|start|step|time|timestamp)\s*\(/;
+const NO_RANGE_CHECK = /\b(start|end|range|step)\s*\(/;
+
+/** Pins every selector and subquery without `@` to t (not descending into subqueries). */
+function pinAt(e: Expr, t: number): void {
+  if (e.type === 'VectorSelector') {
+    if (e.at === null) e.at = t;
+    return;
+  }
+  if (e.type === 'SubqueryExpr') {
+    if (e.at === null) e.at = t;
+    return;
+  }
+  for (const c of children(e)) pinAt(c, t);
+}
+
+/**
+ * The eval and the extra checks Prometheus's runner makes: instant evals again in range mode,
+ * and (unless time-dependent functions are used) with `@ t` pinned on every selector, evaluated
+ * at -10t, 0, t/5, t and 10t.
+ */
+function evalWithChecks(engine: Engine, querier: QuerierFactory, cmd: EvalCommand): string | null {
+  const first = evalOnce(engine, querier, cmd, cmd.expr, cmd.atMs);
+  if (first !== null || cmd.range !== null) return first;
+  const plain = cmd.fail === null && cmd.rangeVector === null && cmd.string === null;
+  if (plain && !NO_RANGE_CHECK.test(cmd.expr)) {
+    const p = rangeModeCheck(engine, querier, cmd, cmd.expr);
+    if (p !== null) return p;
+  }
+  if (NO_AT_VARIANT.test(cmd.expr) || cmd.rangeVector !== null || cmd.string !== null) return null;
+  let pinned: Expr;
+  try {
+    pinned = parseExpr(cmd.expr);
+  } catch {
+    return null;
+  }
+  const t = cmd.atMs;
+  pinAt(pinned, t);
+  const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, Math.round(t / 5), t, 10 * t];
+  for (const qt of times) {
+    const p = evalOnce(engine, querier, cmd, pinned, qt);
+    if (p !== null) return `with @ ${t / 1000} at query time ${qt / 1000}: ${p}`;
+  }
+  if (plain) {
+    const p = rangeModeCheck(engine, querier, cmd, pinned);
+    if (p !== null) return `with @ ${t / 1000}: ${p}`;
+  }
+  return null;
 }
