@@ -5,6 +5,7 @@ import { collectDefaultMetrics } from 'prom-client';
 import { ApiServer, type Route } from '../api/index.js';
 import { exportRoute } from '../api/export.js';
 import { metadataRoute } from '../api/metadata.js';
+import { queryRoutes } from '../api/query.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
@@ -50,6 +51,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     importRoute(deps),
     exportRoute(tsdb),
     metadataRoute(tsdb),
+    ...queryRoutes(tsdb),
     statsRoute(() => stats.toJSON()),
     healthRoute(),
     readyRoute(isReady),

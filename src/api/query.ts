@@ -1,0 +1,138 @@
+// GET|POST /api/v1/query and /api/v1/query_range: PromQL over the storage, answered in
+// Prometheus's JSON shapes and error types (bad_data 400, execution 422).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
+import { ParseError, parseDuration, parseExpr } from '../promql/index.js';
+import { labelsToRecord, type Storage } from '../storage/index.js';
+import { readBody } from './body.js';
+import { header } from './header.js';
+import { HttpError } from './http-error.js';
+import { parseTimeParam } from './params.js';
+import { sendJson } from './respond.js';
+import type { RequestInfo, Route } from './server.js';
+
+/** Prometheus's limit on points per series in a range query. */
+const MAX_POINTS = 11_000;
+const MAX_FORM_BYTES = 1 << 20;
+
+/** A float as Prometheus writes sample values: strconv.FormatFloat(v, 'f', -1, 64). */
+export function formatSampleValue(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return '+Inf';
+  if (v === -Infinity) return '-Inf';
+  const s = String(v);
+  if (!s.includes('e')) return s;
+  // Expand exponent notation, as Go's 'f' format never uses it.
+  const [mant, e] = s.split('e') as [string, string];
+  const neg = mant.startsWith('-');
+  const m = neg ? mant.slice(1) : mant;
+  const dot = m.indexOf('.');
+  const digits = m.replace('.', '');
+  const point = (dot < 0 ? m.length : dot) + Number(e);
+  const out = point <= 0 ? '0.' + '0'.repeat(-point) + digits : point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point) + '.' + digits.slice(point);
+  return (neg ? '-' : '') + out;
+}
+
+const sec = (ms: number) => ms / 1000;
+
+function resultJson(v: Value): { resultType: string; result: unknown } {
+  switch (v.kind) {
+    case 'scalar':
+      return { resultType: 'scalar', result: [sec(v.t), formatSampleValue(v.v)] };
+    case 'string':
+      return { resultType: 'string', result: [sec(v.t), v.v] };
+    case 'vector':
+      return { resultType: 'vector', result: v.samples.map((s) => ({ metric: labelsToRecord(s.labels), value: [sec(s.t), formatSampleValue(s.v)] })) };
+    case 'matrix':
+      return { resultType: 'matrix', result: matrixJson(v.series) };
+  }
+}
+
+function matrixJson(series: RangeSeries[]): unknown[] {
+  return series.map((s) => ({ metric: labelsToRecord(s.labels), values: s.ts.map((t, i) => [sec(t), formatSampleValue(s.vs[i]!)]) }));
+}
+
+/** Query parameters from the URL and, for POST, a form-encoded body. */
+async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearchParams> {
+  if (req.method !== 'POST') return info.query;
+  const ct = (header(req, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  if (ct !== 'application/x-www-form-urlencoded') {
+    throw new HttpError(400, 'bad_data', `POST bodies must be application/x-www-form-urlencoded, got ${JSON.stringify(ct)}`);
+  }
+  const body = await readBody(req, MAX_FORM_BYTES);
+  const merged = new URLSearchParams(info.query);
+  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) merged.append(k, v);
+  return merged;
+}
+
+function parseQuery(q: URLSearchParams) {
+  const text = q.get('query');
+  if (text === null || text === '') throw new HttpError(400, 'bad_data', 'invalid parameter "query": unknown position: parse error: no expression found in input');
+  try {
+    return parseExpr(text);
+  } catch (e) {
+    if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "query": ${e.message}`);
+    throw e;
+  }
+}
+
+/** A step as Prometheus takes it: float seconds or a duration. */
+function parseStep(q: URLSearchParams): number {
+  const s = q.get('step');
+  if (s === null || s === '') throw new HttpError(400, 'bad_data', 'invalid parameter "step": cannot parse "" to a valid duration');
+  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
+  try {
+    return parseDuration(s);
+  } catch {
+    throw new HttpError(400, 'bad_data', `invalid parameter "step": cannot parse ${JSON.stringify(s)} to a valid duration`);
+  }
+}
+
+function evalError(e: unknown): unknown {
+  if (e instanceof EvalError) return new HttpError(e.code === 'timeout' ? 503 : 422, e.code === 'timeout' ? 'timeout' : 'execution', e.message);
+  return e;
+}
+
+export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Route[] {
+  const querier = (mint: number, maxt: number) => storage.querier('default', mint, maxt);
+  async function instant(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+    const q = await params(req, info);
+    const expr = parseQuery(q);
+    const t = parseTimeParam(q, 'time', Date.now());
+    let v: Value;
+    try {
+      v = engine.instant(querier, expr, t);
+    } catch (e) {
+      throw evalError(e);
+    }
+    sendJson(res, 200, { status: 'success', data: resultJson(v) });
+  }
+  async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+    const q = await params(req, info);
+    const expr = parseQuery(q);
+    if (q.get('start') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "start": cannot parse "" to a valid timestamp');
+    if (q.get('end') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "end": cannot parse "" to a valid timestamp');
+    const start = parseTimeParam(q, 'start', 0);
+    const end = parseTimeParam(q, 'end', 0);
+    if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
+    const step = parseStep(q);
+    if (step <= 0) throw new HttpError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+    if ((end - start) / step > MAX_POINTS) {
+      throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
+    }
+    let m: RangeSeries[];
+    try {
+      m = engine.range(querier, expr, start, end, step);
+    } catch (e) {
+      throw evalError(e);
+    }
+    sendJson(res, 200, { status: 'success', data: { resultType: 'matrix', result: matrixJson(m) } });
+  }
+  const route = (method: 'GET' | 'POST', path: string, handle: Route['handle']): Route => ({ method, path, errorStyle: 'prom', needsReady: true, handle });
+  return [
+    route('GET', '/api/v1/query', instant),
+    route('POST', '/api/v1/query', instant),
+    route('GET', '/api/v1/query_range', range),
+    route('POST', '/api/v1/query_range', range),
+  ];
+}

@@ -1,0 +1,81 @@
+// /api/v1/query and /api/v1/query_range over HTTP: Prometheus's JSON shapes, GET and form POST,
+// and its error types.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { removeDir, startTestNode, type TestNode } from './node-harness.js';
+
+let n: TestNode;
+const T0 = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+
+before(async () => {
+  n = await startTestNode({ rate_limit: '0' });
+  const ts = Array.from({ length: 11 }, (_, i) => T0 + i * 60_000);
+  const lines = [
+    { metric: { __name__: 'q_requests_total', job: 'api' }, values: ts.map((_, i) => i * 60), timestamps: ts },
+    { metric: { __name__: 'q_requests_total', job: 'web' }, values: ts.map((_, i) => i * 120), timestamps: ts },
+    { metric: { __name__: 'q_other', job: 'api' }, values: ts.map(() => 1), timestamps: ts },
+  ];
+  const r = await fetch(`${n.url}/api/v1/import`, { method: 'POST', body: lines.map((l) => JSON.stringify(l)).join('\n') });
+  assert.equal(r.status, 204);
+});
+after(async () => {
+  await n.stop();
+  removeDir(n.dir);
+});
+
+async function get(path: string) {
+  const r = await fetch(`${n.url}${path}`);
+  return { status: r.status, json: (await r.json()) as any };
+}
+
+test('instant query: vector and scalar results in Prometheus shape', async () => {
+  const t = (T0 + 600_000) / 1000;
+  const v = await get(`/api/v1/query?query=${encodeURIComponent('sum by (job) (rate(q_requests_total[5m]))')}&time=${t}`);
+  assert.equal(v.status, 200);
+  v.json.data.result.sort((a: any, b: any) => (a.metric.job < b.metric.job ? -1 : 1));
+  assert.deepEqual(v.json, {
+    status: 'success',
+    data: {
+      resultType: 'vector',
+      result: [
+        { metric: { job: 'api' }, value: [t, '1'] },
+        { metric: { job: 'web' }, value: [t, '2'] },
+      ],
+    },
+  });
+  const s = await get(`/api/v1/query?query=1%2B1&time=${t}`);
+  assert.deepEqual(s.json, { status: 'success', data: { resultType: 'scalar', result: [t, '2'] } });
+});
+
+test('range query over GET and form POST gives the same matrix', async () => {
+  const start = (T0 + 120_000) / 1000;
+  const end = (T0 + 240_000) / 1000;
+  const q = `query=${encodeURIComponent('q_requests_total{job="api"}')}&start=${start}&end=${end}&step=60s`;
+  const g = await get(`/api/v1/query_range?${q}`);
+  const want = {
+    status: 'success',
+    data: {
+      resultType: 'matrix',
+      result: [{ metric: { __name__: 'q_requests_total', job: 'api' }, values: [[start, '120'], [start + 60, '180'], [end, '240']] }],
+    },
+  };
+  assert.deepEqual(g.json, want);
+  const p = await fetch(`${n.url}/api/v1/query_range`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: q });
+  assert.deepEqual(await p.json(), want);
+});
+
+test('errors: bad_data 400 for parse errors and bad parameters, execution 422', async () => {
+  const parse = await get(`/api/v1/query?query=${encodeURIComponent('sum(')}`);
+  assert.equal(parse.status, 400);
+  assert.deepEqual(parse.json, { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis' });
+  const steps = await get(`/api/v1/query_range?query=q_other&start=0&end=100000&step=1`);
+  assert.equal(steps.status, 400);
+  assert.match(steps.json.error, /exceeded maximum resolution of 11,000 points per timeseries/);
+  const t = (T0 + 600_000) / 1000;
+  const exec = await get(`/api/v1/query?query=${encodeURIComponent('-{job="api"}')}&time=${t}`);
+  assert.equal(exec.status, 422);
+  assert.deepEqual(exec.json, { status: 'error', errorType: 'execution', error: 'vector cannot contain metrics with the same labelset' });
+  const time = await get('/api/v1/query?query=1&time=yesterday');
+  assert.equal(time.status, 400);
+  assert.equal(time.json.errorType, 'bad_data');
+});
