@@ -79,3 +79,33 @@ test('errors: bad_data 400 for parse errors and bad parameters, execution 422', 
   assert.equal(time.status, 400);
   assert.equal(time.json.errorType, 'bad_data');
 });
+
+test('series, labels and label values, with match[], as Grafana asks for them', async () => {
+  const s = await get(`/api/v1/series?match[]=${encodeURIComponent('q_requests_total')}`);
+  s.json.data.sort((a: any, b: any) => (a.job < b.job ? -1 : 1));
+  assert.deepEqual(s.json, {
+    status: 'success',
+    data: [
+      { __name__: 'q_requests_total', job: 'api' },
+      { __name__: 'q_requests_total', job: 'web' },
+    ],
+  });
+  assert.deepEqual((await get('/api/v1/series')).json, { status: 'error', errorType: 'bad_data', error: 'no match[] parameter provided' });
+  const l = await get(`/api/v1/labels?match[]=q_other`);
+  assert.deepEqual(l.json, { status: 'success', data: ['__name__', 'job'] });
+  const v = await get(`/api/v1/label/job/values?match[]=${encodeURIComponent('{__name__=~"q_.*"}')}`);
+  assert.deepEqual(v.json, { status: 'success', data: ['api', 'web'] });
+  const names = await get('/api/v1/label/__name__/values?limit=1');
+  assert.equal(names.json.data.length, 1);
+  assert.deepEqual(names.json.warnings, ['results truncated due to limit']);
+});
+
+test('buildinfo, runtimeinfo and format_query', async () => {
+  const b = await get('/api/v1/status/buildinfo');
+  assert.equal(b.json.status, 'success');
+  assert.match(b.json.data.version, /^\d+\.\d+\.\d+$/);
+  const r = await get('/api/v1/status/runtimeinfo');
+  assert.equal(r.json.data.storageRetention, '2w1d');
+  const f = await get(`/api/v1/format_query?query=${encodeURIComponent('sum(rate(x{a="b"}[5m]))by(job)')}`);
+  assert.deepEqual(f.json, { status: 'success', data: 'sum by (job) (rate(x{a="b"}[5m]))' });
+});

@@ -2,7 +2,7 @@
 // Prometheus's JSON shapes and error types (bad_data 400, execution 422).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
-import { ParseError, parseDuration, parseExpr } from '../promql/index.js';
+import { formatExpr, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, type Storage } from '../storage/index.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
@@ -128,8 +128,14 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     }
     sendJson(res, 200, { status: 'success', data: { resultType: 'matrix', result: matrixJson(m) } });
   }
+  async function format(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+    const q = await params(req, info);
+    sendJson(res, 200, { status: 'success', data: formatExpr(parseQuery(q)) });
+  }
   const route = (method: 'GET' | 'POST', path: string, handle: Route['handle']): Route => ({ method, path, errorStyle: 'prom', needsReady: true, handle });
   return [
+    route('GET', '/api/v1/format_query', format),
+    route('POST', '/api/v1/format_query', format),
     route('GET', '/api/v1/query', instant),
     route('POST', '/api/v1/query', instant),
     route('GET', '/api/v1/query_range', range),

@@ -6,6 +6,9 @@ import { ApiServer, type Route } from '../api/index.js';
 import { exportRoute } from '../api/export.js';
 import { metadataRoute } from '../api/metadata.js';
 import { queryRoutes } from '../api/query.js';
+import { labelRoutes } from '../api/labels.js';
+import { buildInfoRoutes } from '../api/build-info.js';
+import { formatDuration } from '../config/index.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
@@ -52,6 +55,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     exportRoute(tsdb),
     metadataRoute(tsdb),
     ...queryRoutes(tsdb),
+    ...labelRoutes(tsdb),
+    ...buildInfoRoutes({ version: VERSION, startedAt: new Date(), retention: formatDuration(config.retention) }),
     statsRoute(() => stats.toJSON()),
     healthRoute(),
     readyRoute(isReady),

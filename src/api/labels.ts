@@ -1,0 +1,103 @@
+// /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values: series and label discovery
+// through the Querier, in Prometheus's shapes (what Grafana's data source asks for).
+import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
+import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
+import { HttpError } from './http-error.js';
+import { parseTimeParam } from './params.js';
+import { sendJson } from './respond.js';
+import type { RequestInfo, Route } from './server.js';
+
+const MIN_TIME = -8.64e15;
+const MAX_TIME = 8.64e15;
+
+function matcherSets(q: URLSearchParams, required: boolean): Matcher[][] {
+  const selectors = q.getAll('match[]');
+  if (selectors.length === 0) {
+    if (required) throw new HttpError(400, 'bad_data', 'no match[] parameter provided');
+    return [[newMatcher('=~', '__name__', '.*')]];
+  }
+  try {
+    return selectors.map(parseSelector);
+  } catch (e) {
+    if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "match[]": ${e.message}`);
+    throw e;
+  }
+}
+
+function range(q: URLSearchParams): { start: number; end: number } {
+  const start = parseTimeParam(q, 'start', MIN_TIME);
+  const end = parseTimeParam(q, 'end', MAX_TIME);
+  if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
+  return { start, end };
+}
+
+function limitOf(q: URLSearchParams): number {
+  const s = q.get('limit');
+  if (s === null || s === '') return Infinity;
+  const n = Number(s);
+  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, 'bad_data', `invalid parameter "limit": ${JSON.stringify(s)} is not a non-negative integer`);
+  return n === 0 ? Infinity : n;
+}
+
+/** Answers with data, cut to the limit with Prometheus's warning when cut. */
+function answer(res: Parameters<Route['handle']>[1], data: unknown[], limit: number): void {
+  if (data.length > limit) {
+    sendJson(res, 200, { status: 'success', data: data.slice(0, limit), warnings: ['results truncated due to limit'] });
+    return;
+  }
+  sendJson(res, 200, { status: 'success', data });
+}
+
+export function labelRoutes(storage: Storage): Route[] {
+  const series = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
+    const sets = matcherSets(query, true);
+    const { start, end } = range(query);
+    const q = storage.querier('default', start, end);
+    try {
+      const seen = new Map<string, Record<string, string>>();
+      for (const ms of sets) for (const s of q.select(ms)) seen.set(JSON.stringify(s.labels), labelsToRecord(s.labels));
+      answer(res, [...seen.values()], limitOf(query));
+    } finally {
+      q.close();
+    }
+  };
+  const labels = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
+    const { start, end } = range(query);
+    const q = storage.querier('default', start, end);
+    try {
+      const names = new Set<string>();
+      for (const ms of matcherSets(query, false)) for (const n of q.labelNames(ms)) names.add(n);
+      answer(res, [...names].sort(), limitOf(query));
+    } finally {
+      q.close();
+    }
+  };
+  const values = (_req: unknown, res: Parameters<Route['handle']>[1], { query, param }: RequestInfo) => {
+    if (!param.endsWith('/values')) throw new HttpError(404, 'not_found', `no such endpoint: /api/v1/label/${param}`);
+    let name = decodeURIComponent(param.slice(0, -'/values'.length));
+    // Prometheus 3: names that are not legacy identifiers come U__-escaped.
+    if (name.startsWith('U__')) name = unescapeName(name.slice(3));
+    if (name === '' || !name.isWellFormed()) throw new HttpError(400, 'bad_data', `invalid label name: ${JSON.stringify(name)}`);
+    const { start, end } = range(query);
+    const q = storage.querier('default', start, end);
+    try {
+      const vals = new Set<string>();
+      for (const ms of matcherSets(query, false)) for (const v of q.labelValues(name, ms)) vals.add(v);
+      answer(res, [...vals].sort(), limitOf(query));
+    } finally {
+      q.close();
+    }
+  };
+  const r = (method: 'GET' | 'POST', path: string, handle: Route['handle'], prefix = false): Route =>
+    prefix ? { method, path, prefix, errorStyle: 'prom', needsReady: true, handle } : { method, path, errorStyle: 'prom', needsReady: true, handle };
+  return [
+    r('GET', '/api/v1/series', series),
+    r('GET', '/api/v1/labels', labels),
+    r('GET', '/api/v1/label/', values, true),
+  ];
+}
+
+/** Reverses Prometheus's U__ escaping: `_` for `_`, `_XX_` hex code points. */
+function unescapeName(s: string): string {
+  return s.replace(/__|_([0-9a-fA-F]+)_/g, (m, hex?: string) => (m === '__' ? '_' : String.fromCodePoint(parseInt(hex!, 16))));
+}
