@@ -49,7 +49,7 @@ function resultJson(v: Value): { resultType: string; result: unknown } {
 }
 
 function matrixJson(series: RangeSeries[]): unknown[] {
-  return series.map((s) => ({ metric: labelsToRecord(s.labels), values: s.ts.map((t, i) => [sec(t), formatSampleValue(s.vs[i]!)]) }));
+  return series.map((s) => ({ metric: labelsToRecord(s.labels), values: Array.from(s.ts, (t, i) => [sec(t), formatSampleValue(s.vs[i]!)]) }));
 }
 
 /** Query parameters from the URL and, for POST, a form-encoded body. */

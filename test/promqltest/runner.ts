@@ -90,7 +90,7 @@ function compareMatrix(got: RangeSeries[], want: SeriesLine[], start: number, st
       const v = pointValue(p);
       if (v !== null) wantPts.push([start + i * step, v]);
     });
-    if (wantPts.length !== g.ts.length) return `series ${fmt(w.labels)}: ${g.ts.length} points, expected ${wantPts.length} (${g.ts.join(',')} / ${g.vs.join(',')})`;
+    if (wantPts.length !== g.ts.length) return `series ${fmt(w.labels)}: ${g.ts.length} points, expected ${wantPts.length} (${Array.from(g.ts).join(',')} / ${Array.from(g.vs).join(',')})`;
     for (let i = 0; i < wantPts.length; i++) {
       if (g.ts[i] !== wantPts[i]![0] || !almostEqual(g.vs[i]!, wantPts[i]![1])) {
         return `series ${fmt(w.labels)} point ${i}: got ${g.ts[i]}=${g.vs[i]}, expected ${wantPts[i]![0]}=${wantPts[i]![1]}`;
@@ -223,7 +223,7 @@ function rangeModeCheck(engine: Engine, querier: QuerierFactory, cmd: EvalComman
   }
   const mid: Sample[] = [];
   for (const s of m) {
-    const i = s.ts.indexOf(t);
+    const i = Array.from(s.ts).indexOf(t);
     if (i >= 0) mid.push({ labels: s.labels, t, v: s.vs[i]! });
   }
   if (cmd.scalar !== null) {

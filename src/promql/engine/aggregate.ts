@@ -11,18 +11,28 @@ interface Group {
   samples: Sample[];
 }
 
-function groupLabels(labels: Labels, e: AggregateExpr): Label[] {
-  return e.without ? projectLabels(labels, e.grouping, false) : projectLabels(labels, e.grouping, true);
+// Group of a label set per aggregation node, remembered across the steps of a range query.
+const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, { labels: Label[]; key: string }>>();
+
+function groupOf(labels: Labels, e: AggregateExpr): { labels: Label[]; key: string } {
+  let byLabels = groupCache.get(e);
+  if (byLabels === undefined) groupCache.set(e, (byLabels = new WeakMap()));
+  let g = byLabels.get(labels);
+  if (g === undefined) {
+    const gl = e.without ? projectLabels(labels, e.grouping, false) : projectLabels(labels, e.grouping, true);
+    byLabels.set(labels, (g = { labels: gl, key: signature(gl) }));
+  }
+  return g;
 }
 
 /** The φ-quantile of values, interpolated as Prometheus does. */
-export function quantile(q: number, values: number[]): number {
+export function quantile(q: number, values: ArrayLike<number>): number {
   if (values.length === 0) return NaN;
   if (Number.isNaN(q)) return NaN;
   if (q < 0) return -Infinity;
   if (q > 1) return Infinity;
   // NaN counts as the smallest value, as in Prometheus.
-  const v = values.slice().sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
+  const v = Array.from(values).sort((a, b) => (Number.isNaN(a) ? (Number.isNaN(b) ? 0 : -1) : Number.isNaN(b) ? 1 : a - b));
   const rank = q * (v.length - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(v.length - 1, lower + 1);
@@ -66,8 +76,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
   const groups = new Map<string, Group>();
   const order: Group[] = [];
   for (const s of input) {
-    const gl = groupLabels(s.labels, e);
-    const k = signature(gl);
+    const { labels: gl, key: k } = groupOf(s.labels, e);
     let g = groups.get(k);
     if (g === undefined) {
       g = { labels: gl, samples: [] };

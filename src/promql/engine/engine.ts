@@ -1,10 +1,11 @@
 // The PromQL engine's entry points: instant and range queries over a storage Querier, with
 // Prometheus's result shapes.
-import { compareLabels, labelsKey } from '../../storage/index.js';
+import { compareLabels } from '../../storage/index.js';
+import { cachedKey } from './labels.js';
 import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
 import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
-import { EvalError, type RangeSeries, type Value } from './value.js';
+import { EvalError, type RangeSeries, type RangeSeriesBuilder, type Value } from './value.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   lookbackDeltaMs: 5 * 60_000,
@@ -33,13 +34,13 @@ export class Engine {
     if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     const ev = new Evaluator(this.opts, querier, start, end, step);
     ev.plan(expr, start, end);
-    const bySeries = new Map<string, RangeSeries>();
+    const bySeries = new Map<string, RangeSeriesBuilder>();
     for (let t = start; t <= end; t += step) {
       const v = ev.eval(expr, t);
       if (v.kind === 'matrix' || v.kind === 'string') throw new EvalError(`invalid expression type "${v.kind === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
       const samples = v.kind === 'scalar' ? [{ labels: [], t, v: v.v }] : v.samples;
       for (const s of samples) {
-        const k = labelsKey(s.labels);
+        const k = cachedKey(s.labels);
         let r = bySeries.get(k);
         if (r === undefined) bySeries.set(k, (r = { labels: s.labels, ts: [], vs: [] }));
         r.ts.push(t);

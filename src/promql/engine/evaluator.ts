@@ -7,7 +7,7 @@ import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
 import { dropName } from './labels.js';
-import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type Sample, type Value } from './value.js';
+import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
 export interface EngineOptions {
   /** How far back an instant selector looks for a sample (Prometheus: 5m). */
@@ -25,6 +25,8 @@ interface LoadedSeries {
   readonly labels: Labels;
   readonly ts: Float64Array;
   readonly vs: Float64Array;
+  /** Whether any value is a staleness marker (most series have none: windows need no scan). */
+  readonly hasStale: boolean;
 }
 
 /** Index of the last element <= t, or -1. */
@@ -144,7 +146,10 @@ export class Evaluator {
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        d.push({ labels: s.labels, ts: Float64Array.from(ts), vs: Float64Array.from(vals) });
+        const values = Float64Array.from(vals);
+        let hasStale = false;
+        for (let i = 0; i < values.length && !hasStale; i++) hasStale = isStaleNaN(values[i]!);
+        d.push({ labels: s.labels, ts: Float64Array.from(ts), vs: values, hasStale });
       }
     } finally {
       q.close();
@@ -228,11 +233,25 @@ export class Evaluator {
     const ref = (this.atTime(vs.at) ?? t) - vs.offset;
     const out: RangeSeries[] = [];
     for (const s of this.load(vs)) {
-      const last = lastAtOrBefore(s.ts, ref);
+      // Left-open range (ref - range, ref], as in Prometheus 3.
+      const from = lastAtOrBefore(s.ts, ref - ms.range) + 1;
+      const to = lastAtOrBefore(s.ts, ref) + 1;
+      if (to <= from) continue;
+      let stale = false;
+      for (let i = from; s.hasStale && i < to; i++) {
+        if (isStaleNaN(s.vs[i]!)) {
+          stale = true;
+          break;
+        }
+      }
+      if (!stale) {
+        // Views, not copies: a range query reads each window once per step.
+        out.push({ labels: s.labels, ts: s.ts.subarray(from, to), vs: s.vs.subarray(from, to) });
+        continue;
+      }
       const ts: number[] = [];
       const vals: number[] = [];
-      // Left-open range (ref - range, ref], as in Prometheus 3.
-      for (let i = lastAtOrBefore(s.ts, ref - ms.range) + 1; i <= last; i++) {
+      for (let i = from; i < to; i++) {
         const v = s.vs[i]!;
         if (isStaleNaN(v)) continue;
         ts.push(s.ts[i]!);
@@ -250,8 +269,8 @@ export class Evaluator {
     // The first multiple of the step inside the left-open range (ref - range, ref].
     let s0 = Math.floor(from / step) * step;
     if (s0 <= from) s0 += step;
-    const bySeries = new Map<string, RangeSeries>();
-    const order: RangeSeries[] = [];
+    const bySeries = new Map<string, RangeSeriesBuilder>();
+    const order: RangeSeriesBuilder[] = [];
     for (let s = s0; s <= ref; s += step) {
       const v = this.eval(sq.expr, s);
       const samples = v.kind === 'vector' ? v.samples : v.kind === 'scalar' ? [{ labels: [], t: s, v: v.v }] : [];

@@ -11,15 +11,15 @@ export function kahanSumInc(inc: number, sum: number, c: number): [number, numbe
 }
 
 /** Compensated sum. */
-export function kahanSum(vs: readonly number[]): number {
+export function kahanSum(vs: ArrayLike<number>): number {
   let sum = 0;
   let c = 0;
-  for (const v of vs) [sum, c] = kahanSumInc(v, sum, c);
+  for (let i = 0; i < vs.length; i++) [sum, c] = kahanSumInc(vs[i]!, sum, c);
   return Number.isFinite(sum) ? sum + c : sum;
 }
 
 /** Mean by compensated sum, switching to an incremental mean when the sum would overflow. */
-export function kahanMean(vs: readonly number[]): number {
+export function kahanMean(vs: ArrayLike<number>): number {
   if (vs.length === 0) return NaN;
   let sum = vs[0]!;
   let c = 0;
@@ -47,11 +47,12 @@ export function kahanMean(vs: readonly number[]): number {
 }
 
 /** Population variance by Welford's method, as Prometheus's stdvar/stddev aggregation. */
-export function welfordVariance(vs: readonly number[]): number {
+export function welfordVariance(vs: ArrayLike<number>): number {
   let n = 0;
   let mean = 0;
   let m2 = 0;
-  for (const f of vs) {
+  for (let i = 0; i < vs.length; i++) {
+    const f = vs[i]!;
     n++;
     const delta = f - mean;
     mean += delta / n;
@@ -61,13 +62,14 @@ export function welfordVariance(vs: readonly number[]): number {
 }
 
 /** Population variance by Welford's method with compensated sums, as stdvar_over_time. */
-export function kahanWelfordVariance(vs: readonly number[]): number {
+export function kahanWelfordVariance(vs: ArrayLike<number>): number {
   let n = 0;
   let mean = 0;
   let cMean = 0;
   let aux = 0;
   let cAux = 0;
-  for (const f of vs) {
+  for (let i = 0; i < vs.length; i++) {
+    const f = vs[i]!;
     n++;
     const delta = f - (mean + cMean);
     [mean, cMean] = kahanSumInc(delta / n, mean, cMean);

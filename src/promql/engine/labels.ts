@@ -1,12 +1,32 @@
 // Label-set helpers of the evaluator: dropping the metric name, keeping or removing names for
 // vector matching and grouping, and a signature string per label subset.
-import type { Label, Labels } from '../../storage/index.js';
+import { labelsKey, type Label, type Labels } from '../../storage/index.js';
+
+// Results of the two helpers below per label-set object: a range query meets the same series
+// (the same Labels object) at every step, and building keys and copies per step dominated it.
+const withoutName = new WeakMap<Labels, Labels>();
+const keys = new WeakMap<Labels, string>();
 
 export function dropName(labels: Labels): Labels {
+  const have = withoutName.get(labels);
+  if (have !== undefined) return have;
+  let out = labels;
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i]!.name === '__name__') return labels.slice(0, i).concat(labels.slice(i + 1));
+    if (labels[i]!.name === '__name__') {
+      out = labels.slice(0, i).concat(labels.slice(i + 1));
+      break;
+    }
   }
-  return labels;
+  withoutName.set(labels, out);
+  if (out !== labels) withoutName.set(out, out);
+  return out;
+}
+
+/** labelsKey, remembered per label-set object. */
+export function cachedKey(labels: Labels): string {
+  let k = keys.get(labels);
+  if (k === undefined) keys.set(labels, (k = labelsKey(labels)));
+  return k;
 }
 
 /** The labels named in `names` (on) or all but those (ignoring/without); `__name__` too when listed. */

@@ -10,7 +10,7 @@ export interface Window {
 }
 
 /** rate/increase/delta with Prometheus's extrapolation to the window's edges. */
-export function extrapolatedRate(ts: number[], vs: number[], w: Window, isCounter: boolean, isRate: boolean): number | null {
+export function extrapolatedRate(ts: ArrayLike<number>, vs: ArrayLike<number>, w: Window, isCounter: boolean, isRate: boolean): number | null {
   const n = ts.length;
   if (n < 2) return null;
   const firstT = ts[0]!;
@@ -37,7 +37,7 @@ export function extrapolatedRate(ts: number[], vs: number[], w: Window, isCounte
 }
 
 /** irate/idelta: from the last two points. */
-export function instantRate(ts: number[], vs: number[], isRate: boolean): number | null {
+export function instantRate(ts: ArrayLike<number>, vs: ArrayLike<number>, isRate: boolean): number | null {
   const n = ts.length;
   if (n < 2) return null;
   const last = vs[n - 1]!;
@@ -52,7 +52,7 @@ export function instantRate(ts: number[], vs: number[], isRate: boolean): number
 }
 
 /** Least-squares slope and intercept of (t - at, v), t in seconds. */
-export function linearRegression(ts: number[], vs: number[], at: number): { slope: number; intercept: number } {
+export function linearRegression(ts: ArrayLike<number>, vs: ArrayLike<number>, at: number): { slope: number; intercept: number } {
   let n = 0;
   let sumX = 0;
   let sumY = 0;
@@ -78,12 +78,20 @@ export function linearRegression(ts: number[], vs: number[], at: number): { slop
 }
 
 /** The *_over_time family and friends: name → value from one series' points. */
-export const OVER_TIME: Record<string, (ts: number[], vs: number[], args: number[]) => number | null> = {
+export const OVER_TIME: Record<string, (ts: ArrayLike<number>, vs: ArrayLike<number>, args: number[]) => number | null> = {
   avg_over_time: (_ts, vs) => mean(vs),
   sum_over_time: (_ts, vs) => kahan(vs),
   count_over_time: (_ts, vs) => vs.length,
-  min_over_time: (_ts, vs) => vs.reduce((a, b) => (Number.isNaN(a) || b < a ? b : a), NaN),
-  max_over_time: (_ts, vs) => vs.reduce((a, b) => (Number.isNaN(a) || b > a ? b : a), NaN),
+  min_over_time: (_ts, vs) => {
+    let m = NaN;
+    for (let i = 0; i < vs.length; i++) if (Number.isNaN(m) || vs[i]! < m) m = vs[i]!;
+    return m;
+  },
+  max_over_time: (_ts, vs) => {
+    let m = NaN;
+    for (let i = 0; i < vs.length; i++) if (Number.isNaN(m) || vs[i]! > m) m = vs[i]!;
+    return m;
+  },
   last_over_time: (_ts, vs) => vs[vs.length - 1]!,
   first_over_time: (_ts, vs) => vs[0]!,
   present_over_time: () => 1,
@@ -91,9 +99,10 @@ export const OVER_TIME: Record<string, (ts: number[], vs: number[], args: number
   stdvar_over_time: (_ts, vs) => variance(vs),
   quantile_over_time: (_ts, vs, [q]) => quantile(q!, vs),
   mad_over_time: (_ts, vs) => {
-    if (vs.some((v) => Number.isNaN(v))) return NaN;
-    const med = quantile(0.5, vs);
-    return quantile(0.5, vs.map((v) => Math.abs(v - med)));
+    const all = Array.from(vs);
+    if (all.some((v) => Number.isNaN(v))) return NaN;
+    const med = quantile(0.5, all);
+    return quantile(0.5, all.map((v) => Math.abs(v - med)));
   },
   changes: (_ts, vs) => {
     let n = 0;

@@ -1,5 +1,6 @@
 // The values PromQL evaluates to: scalars, strings, instant vectors and range vectors (matrices).
-import { labelsKey, type Labels } from '../../storage/index.js';
+import type { Labels } from '../../storage/index.js';
+import { cachedKey } from './labels.js';
 
 /** One element of an instant vector. `dropName` marks a result whose __name__ must go. */
 export interface Sample {
@@ -8,8 +9,15 @@ export interface Sample {
   v: number;
 }
 
-/** One series of a range vector; points in time order. */
+/** One series of a range vector; points in time order (often views into the loaded arrays). */
 export interface RangeSeries {
+  labels: Labels;
+  ts: ArrayLike<number>;
+  vs: ArrayLike<number>;
+}
+
+/** A range series being built point by point. */
+export interface RangeSeriesBuilder {
   labels: Labels;
   ts: number[];
   vs: number[];
@@ -48,7 +56,7 @@ export function isStaleNaN(v: number): boolean {
 export function uniqueVector(samples: Sample[]): Value {
   const seen = new Set<string>();
   for (const s of samples) {
-    const k = labelsKey(s.labels);
+    const k = cachedKey(s.labels);
     if (seen.has(k)) throw new EvalError('vector cannot contain metrics with the same labelset');
     seen.add(k);
   }
