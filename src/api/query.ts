@@ -1,7 +1,7 @@
 // GET|POST /api/v1/query and /api/v1/query_range: PromQL over the storage, answered in
 // Prometheus's JSON shapes and error types (bad_data 400, execution 422).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
+import { Engine, EvalError, formatGoFloat as formatSampleValue, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, type Storage } from '../storage/index.js';
 import { readBody } from './body.js';
@@ -14,24 +14,6 @@ import type { RequestInfo, Route } from './server.js';
 /** Prometheus's limit on points per series in a range query. */
 const MAX_POINTS = 11_000;
 const MAX_FORM_BYTES = 1 << 20;
-
-/** A float as Prometheus writes sample values: strconv.FormatFloat(v, 'f', -1, 64). */
-export function formatSampleValue(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const s = String(v);
-  if (!s.includes('e')) return s;
-  // Expand exponent notation, as Go's 'f' format never uses it.
-  const [mant, e] = s.split('e') as [string, string];
-  const neg = mant.startsWith('-');
-  const m = neg ? mant.slice(1) : mant;
-  const dot = m.indexOf('.');
-  const digits = m.replace('.', '');
-  const point = (dot < 0 ? m.length : dot) + Number(e);
-  const out = point <= 0 ? '0.' + '0'.repeat(-point) + digits : point >= digits.length ? digits + '0'.repeat(point - digits.length) : digits.slice(0, point) + '.' + digits.slice(point);
-  return (neg ? '-' : '') + out;
-}
 
 const sec = (ms: number) => ms / 1000;
 

@@ -40,7 +40,7 @@ export function quantile(q: number, values: ArrayLike<number>): number {
   return v[lower]! * (1 - weight) + v[upper]! * weight;
 }
 
-/** Formats a float as Go's strconv.FormatFloat(v, 'f', -1, 64) (count_values label values). */
+/** Formats a float as Go's strconv.FormatFloat(v, 'f', -1, 64): count_values labels and API sample values. */
 export function formatGoFloat(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
