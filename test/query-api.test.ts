@@ -109,3 +109,41 @@ test('buildinfo, runtimeinfo and format_query', async () => {
   const f = await get(`/api/v1/format_query?query=${encodeURIComponent('sum(rate(x{a="b"}[5m]))by(job)')}`);
   assert.deepEqual(f.json, { status: 'success', data: 'sum by (job) (rate(x{a="b"}[5m]))' });
 });
+
+test('limits: the timeout parameter answers 503 timeout; too many samples answers 422', async () => {
+  const t = (T0 + 600_000) / 1000;
+  const slow = await get(`/api/v1/query?query=${encodeURIComponent('count_over_time(q_other[30m:1ms])')}&time=${t}&timeout=0.05`);
+  assert.equal(slow.status, 503);
+  assert.deepEqual(slow.json, { status: 'error', errorType: 'timeout', error: 'query timed out in expression evaluation' });
+  const small = await startTestNode({ rate_limit: '0', query_max_samples: '5' });
+  try {
+    const line = { metric: { __name__: 'many' }, values: [1, 2, 3, 4, 5, 6], timestamps: [1, 2, 3, 4, 5, 6].map((i) => T0 + i * 1000) };
+    assert.equal((await fetch(`${small.url}/api/v1/import`, { method: 'POST', body: JSON.stringify(line) })).status, 204);
+    const r = await fetch(`${small.url}/api/v1/query?query=${encodeURIComponent('many[1m]')}&time=${(T0 + 10_000) / 1000}`);
+    assert.equal(r.status, 422);
+    assert.deepEqual(await r.json(), { status: 'error', errorType: 'execution', error: 'query processing would load too many samples into memory in query execution' });
+  } finally {
+    await small.stop();
+    removeDir(small.dir);
+  }
+});
+
+test('`metricstream query` prints a table, or the JSON with --json; errors exit 1 with the message', async () => {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const { BIN } = await import('./node-harness.js');
+  const run = promisify(execFile);
+  const t = String((T0 + 600_000) / 1000);
+  const r = await run(process.execPath, [BIN, 'query', '--url', n.url, '--time', t, 'q_other']);
+  const iso = new Date(Number(t) * 1000).toISOString();
+  assert.equal(r.stdout, `${'SERIES'.padEnd(18)}  ${'TIME'.padEnd(iso.length)}  VALUE\nq_other{job="api"}  ${iso}  1\n`);
+  const j = await run(process.execPath, [BIN, 'query', '--url', n.url, '--time', t, '--json', 'q_other']);
+  assert.equal(JSON.parse(j.stdout).data.resultType, 'vector');
+  const range = await run(process.execPath, [BIN, 'query', '--url', n.url, '--start', t, '--end', String(Number(t) + 60), '--step', '60', 'q_other']);
+  assert.equal(range.stdout.trim().split('\n').length, 3);
+  await assert.rejects(run(process.execPath, [BIN, 'query', '--url', n.url, 'sum(']), (e: { code: number; stderr: string }) => {
+    assert.equal(e.code, 1);
+    assert.match(e.stderr, /bad_data: invalid parameter "query": 1:5: parse error: unclosed left parenthesis/);
+    return true;
+  });
+});

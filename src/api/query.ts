@@ -70,6 +70,22 @@ function parseStep(q: URLSearchParams): number {
   }
 }
 
+/** The API `timeout` parameter (seconds or a duration), capped by the configured limit. */
+function timeoutOf(q: URLSearchParams, limit: number): number {
+  const s = q.get('timeout');
+  if (s === null || s === '') return limit;
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(s)) ms = Math.round(Number(s) * 1000);
+  else {
+    try {
+      ms = parseDuration(s);
+    } catch {
+      throw new HttpError(400, 'bad_data', `invalid parameter "timeout": cannot parse ${JSON.stringify(s)} to a valid duration`);
+    }
+  }
+  return limit > 0 ? Math.min(ms, limit) : ms;
+}
+
 function evalError(e: unknown): unknown {
   if (e instanceof EvalError) return new HttpError(e.code === 'timeout' ? 503 : 422, e.code === 'timeout' ? 'timeout' : 'execution', e.message);
   return e;
@@ -83,7 +99,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     const t = parseTimeParam(q, 'time', Date.now());
     let v: Value;
     try {
-      v = engine.instant(querier, expr, t);
+      v = engine.instant(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
     } catch (e) {
       throw evalError(e);
     }
@@ -104,7 +120,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     }
     let m: RangeSeries[];
     try {
-      m = engine.range(querier, expr, start, end, step);
+      m = engine.range(querier, expr, start, end, step, timeoutOf(q, engine.opts.timeoutMs));
     } catch (e) {
       throw evalError(e);
     }

@@ -21,6 +21,7 @@ compressed time-series engine and read them back.
 Usage:
   metricstream [serve] [PORT] [flags]   run a node (default command; PORT as in the seed)
   metricstream export [flags]           write a running node's series as JSON lines to stdout
+  metricstream query '<promql>' [flags] run a PromQL query on a running node and print a table
   metricstream config-docs              print docs/configuration.md (every configuration key)
   metricstream help [COMMAND]           this text, or a command's flags
 
@@ -60,6 +61,21 @@ Flags:
   --match <selector>   series selector, e.g. 'cpu_usage{host="server1"}'; repeat for several (default: every series)
   --start <time>       RFC 3339 or unix seconds (default: the oldest sample)
   --end <time>         RFC 3339 or unix seconds (default: the newest sample)
+  --authorization <v>  Authorization header to send (env METRICSTREAM_AUTHORIZATION)
+  -h, --help           show this help`;
+
+export const QUERY_HELP = `Usage: metricstream query '<promql>' [flags]
+
+Runs a PromQL query on a running node (its /api/v1/query or /api/v1/query_range) and prints
+one row per sample: series, time (RFC 3339), value.
+
+Flags:
+  --url <url>          node to ask (default http://127.0.0.1:8080; env METRICSTREAM_URL)
+  --time <time>        instant query at this time: RFC 3339 or unix seconds (default: now)
+  --start <time>       range query start (with --end and --step)
+  --end <time>         range query end
+  --step <duration>    range query step, e.g. 15s or 60
+  --json               print the API's JSON answer instead of a table
   --authorization <v>  Authorization header to send (env METRICSTREAM_AUTHORIZATION)
   -h, --help           show this help`;
 

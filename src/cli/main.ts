@@ -4,7 +4,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, flagName, loadConfig, OPTION_KEYS, OPTIONS, type OptionKey } from '../config/index.js';
 import { DataDirLockedError } from '../tsdb/index.js';
 import { runExport } from './export-command.js';
-import { configDocs, EXPORT_HELP, MAIN_HELP, serveHelp } from './help.js';
+import { runQuery } from './query-command.js';
+import { configDocs, EXPORT_HELP, MAIN_HELP, QUERY_HELP, serveHelp } from './help.js';
 import { serve } from './serve.js';
 import { VERSION } from './version.js';
 
@@ -101,6 +102,51 @@ async function exportCommand(args: string[]): Promise<void> {
   }
 }
 
+async function queryCommand(args: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        url: { type: 'string' },
+        time: { type: 'string' },
+        start: { type: 'string' },
+        end: { type: 'string' },
+        step: { type: 'string' },
+        json: { type: 'boolean' },
+        authorization: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (e) {
+    fail(`${(e as Error).message}\nRun 'metricstream query --help' for the flags.`);
+  }
+  const v = parsed.values;
+  if (v.help) {
+    console.log(QUERY_HELP);
+    return;
+  }
+  if (parsed.positionals.length !== 1) fail(`give exactly one PromQL expression (quote it), e.g. metricstream query 'up'`);
+  try {
+    const out = await runQuery({
+      url: v.url ?? process.env.METRICSTREAM_URL ?? 'http://127.0.0.1:8080',
+      expr: parsed.positionals[0]!,
+      time: v.time,
+      start: v.start,
+      end: v.end,
+      step: v.step,
+      json: v.json ?? false,
+      authorization: v.authorization ?? process.env.METRICSTREAM_AUTHORIZATION,
+    });
+    console.log(out);
+  } catch (e) {
+    process.stderr.write(`metricstream query: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
 export async function main(argv: string[]): Promise<void> {
   const [first, ...rest] = argv;
   if (first === '--version' || first === 'version') {
@@ -113,11 +159,12 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (first === 'help') {
     const sub = rest[0];
-    console.log(sub === 'serve' ? serveHelp() : sub === 'export' ? EXPORT_HELP : MAIN_HELP);
+    console.log(sub === 'serve' ? serveHelp() : sub === 'export' ? EXPORT_HELP : sub === 'query' ? QUERY_HELP : MAIN_HELP);
     return;
   }
   if (first === 'serve') return serveCommand(rest);
   if (first === 'export') return exportCommand(rest);
+  if (first === 'query') return queryCommand(rest);
   if (first === 'config-docs') {
     process.stdout.write(configDocs());
     return;

@@ -6,6 +6,7 @@ import { ApiServer, type Route } from '../api/index.js';
 import { exportRoute } from '../api/export.js';
 import { metadataRoute } from '../api/metadata.js';
 import { queryRoutes } from '../api/query.js';
+import { Engine } from '../promql/engine/index.js';
 import { labelRoutes } from '../api/labels.js';
 import { buildInfoRoutes } from '../api/build-info.js';
 import { formatDuration } from '../config/index.js';
@@ -54,7 +55,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     importRoute(deps),
     exportRoute(tsdb),
     metadataRoute(tsdb),
-    ...queryRoutes(tsdb),
+    ...queryRoutes(
+      tsdb,
+      new Engine({ timeoutMs: config.query_timeout, maxSamples: config.query_max_samples, lookbackDeltaMs: config.query_lookback_delta }),
+    ),
     ...labelRoutes(tsdb),
     ...buildInfoRoutes({ version: VERSION, startedAt: new Date(), retention: formatDuration(config.retention) }),
     statsRoute(() => stats.toJSON()),

@@ -65,6 +65,9 @@ export const OPTIONS = {
   max_metric_name_length: opt('integer', int(1, 65536), 255, 'longest metric name, in UTF-8 bytes'),
   max_label_name_length: opt('integer', int(1, 65536), 128, 'longest label name, in UTF-8 bytes'),
   max_label_value_length: opt('integer', int(1, 1 << 20), 2048, 'longest label value, in UTF-8 bytes'),
+  query_timeout: opt('duration', duration(), 120_000, 'longest a PromQL query may run; the API `timeout` parameter may only shorten it'),
+  query_max_samples: opt('integer', int(1, 1e12), 50_000_000, 'samples a PromQL query may load into memory'),
+  query_lookback_delta: opt('duration', duration().pipe(z.number().min(1)), 300_000, 'how far back an instant selector looks for a sample'),
   shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
 } as const;
 

@@ -146,7 +146,7 @@ function skipReason(tags: string[] | undefined): string | null {
 
 /** Runs one file's commands; returns one outcome per eval. */
 export async function runFile(file: string, commands: Command[], skips: Map<string, string[]>): Promise<EvalOutcome[]> {
-  const engine = new Engine({ lookbackDeltaMs: 5 * 60_000, maxSamples: 10_000, subqueryStepMs: 60_000 });
+  const engine = new Engine({ lookbackDeltaMs: 5 * 60_000, maxSamples: 10_000, subqueryStepMs: 60_000, timeoutMs: 100_000 });
   let store = await Storage.open();
   const out: EvalOutcome[] = [];
   let loadError: string | null = null;

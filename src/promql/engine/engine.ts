@@ -11,6 +11,7 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   lookbackDeltaMs: 5 * 60_000,
   maxSamples: 50_000_000,
   subqueryStepMs: 60_000,
+  timeoutMs: 120_000,
 };
 
 export class Engine {
@@ -21,21 +22,22 @@ export class Engine {
   }
 
   /** Evaluates `query` at time t (ms). */
-  instant(querier: QuerierFactory, query: string | Expr, t: number): Value {
+  instant(querier: QuerierFactory, query: string | Expr, t: number, timeoutMs = this.opts.timeoutMs): Value {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
-    const ev = new Evaluator(this.opts, querier, t, t, 0);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
     ev.plan(expr, t, t);
     return ev.eval(expr, t);
   }
 
   /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
-  range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number): RangeSeries[] {
+  range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs = this.opts.timeoutMs): RangeSeries[] {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
     if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    const ev = new Evaluator(this.opts, querier, start, end, step);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
     ev.plan(expr, start, end);
     const bySeries = new Map<string, RangeSeriesBuilder>();
     for (let t = start; t <= end; t += step) {
+      ev.checkDeadline();
       const v = ev.eval(expr, t);
       if (v.kind === 'matrix' || v.kind === 'string') throw new EvalError(`invalid expression type "${v.kind === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
       const samples = v.kind === 'scalar' ? [{ labels: [], t, v: v.v }] : v.samples;

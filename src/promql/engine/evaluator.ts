@@ -16,6 +16,8 @@ export interface EngineOptions {
   readonly maxSamples: number;
   /** Step of subqueries written without one (`[10m:]`). */
   readonly subqueryStepMs: number;
+  /** Longest a query may run, in ms (0 = no limit). */
+  readonly timeoutMs: number;
 }
 
 /** Opens a querier over [mint, maxt]. */
@@ -53,6 +55,7 @@ export class Evaluator {
   private readonly windows = new Map<Expr, { mint: number; maxt: number }>();
   private readonly data = new Map<Expr, LoadedSeries[]>();
   private loadedSamples = 0;
+  private readonly deadline: number;
 
   constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
     this.opts = opts;
@@ -60,6 +63,12 @@ export class Evaluator {
     this.start = start;
     this.end = end;
     this.interval = interval;
+    this.deadline = opts.timeoutMs > 0 ? performance.now() + opts.timeoutMs : Infinity;
+  }
+
+  /** Throws Prometheus's timeout error once the query has used its time. */
+  checkDeadline(): void {
+    if (performance.now() > this.deadline) throw new EvalError('query timed out in expression evaluation', 'timeout');
   }
 
   /** The time an `@` modifier pins to, or null without one. */
@@ -142,6 +151,7 @@ export class Evaluator {
           vals.push(it.atV());
         }
         if (ts.length === 0) continue;
+        this.checkDeadline();
         this.loadedSamples += ts.length;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
@@ -272,6 +282,7 @@ export class Evaluator {
     const bySeries = new Map<string, RangeSeriesBuilder>();
     const order: RangeSeriesBuilder[] = [];
     for (let s = s0; s <= ref; s += step) {
+      this.checkDeadline();
       const v = this.eval(sq.expr, s);
       const samples = v.kind === 'vector' ? v.samples : v.kind === 'scalar' ? [{ labels: [], t: s, v: v.v }] : [];
       for (const smp of samples) {
