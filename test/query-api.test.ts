@@ -147,3 +147,23 @@ test('`metricstream query` prints a table, or the JSON with --json; errors exit 
     return true;
   });
 });
+
+test('a long range query does not hold up ingest', async () => {
+  const t = (T0 + 600_000) / 1000;
+  // Thousands of steps, each a 1000-point subquery: a few seconds of work.
+  const q = `query=${encodeURIComponent('count_over_time(q_other[1m:60ms])')}&start=${t - 3000}&end=${t}&step=1`;
+  const started = Date.now();
+  let queryDone = 0;
+  const query = fetch(`${n.url}/api/v1/query_range?${q}`).then(async (r) => {
+    await r.text();
+    queryDone = Date.now();
+    return r.status;
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const ingest = await fetch(`${n.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metrics: [{ name: 'during_query', value: 1 }] }) });
+  const ingestDone = Date.now();
+  assert.equal(ingest.status, 200);
+  assert.equal(await query, 200);
+  assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
+  assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
+});

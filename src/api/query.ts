@@ -120,7 +120,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     }
     let m: RangeSeries[];
     try {
-      m = engine.range(querier, expr, start, end, step, timeoutOf(q, engine.opts.timeoutMs));
+      m = await engine.rangeAsync(querier, expr, start, end, step, timeoutOf(q, engine.opts.timeoutMs));
     } catch (e) {
       throw evalError(e);
     }

@@ -29,26 +29,70 @@ export class Engine {
     return ev.eval(expr, t);
   }
 
+  /**
+   * As `range`, but hands the event loop back between steps every `sliceMs` of work, so a long
+   * query does not hold up ingest and other requests.
+   */
+  async rangeAsync(
+    querier: QuerierFactory,
+    query: string | Expr,
+    start: number,
+    end: number,
+    step: number,
+    timeoutMs = this.opts.timeoutMs,
+    sliceMs = 10,
+  ): Promise<RangeSeries[]> {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
+    ev.plan(expr, start, end);
+    const acc = new RangeAccumulator();
+    let sliceStart = performance.now();
+    for (let t = start; t <= end; t += step) {
+      if (performance.now() - sliceStart > sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        sliceStart = performance.now();
+      }
+      ev.checkDeadline();
+      acc.add(ev.eval(expr, t), t);
+    }
+    return acc.result();
+  }
+
   /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
   range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs = this.opts.timeoutMs): RangeSeries[] {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
     if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
     const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
     ev.plan(expr, start, end);
-    const bySeries = new Map<string, RangeSeriesBuilder>();
+    const acc = new RangeAccumulator();
     for (let t = start; t <= end; t += step) {
       ev.checkDeadline();
-      const v = ev.eval(expr, t);
-      if (v.kind === 'matrix' || v.kind === 'string') throw new EvalError(`invalid expression type "${v.kind === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
-      const samples = v.kind === 'scalar' ? [{ labels: [], t, v: v.v }] : v.samples;
-      for (const s of samples) {
-        const k = cachedKey(s.labels);
-        let r = bySeries.get(k);
-        if (r === undefined) bySeries.set(k, (r = { labels: s.labels, ts: [], vs: [] }));
-        r.ts.push(t);
-        r.vs.push(s.v);
-      }
+      acc.add(ev.eval(expr, t), t);
     }
-    return [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+    return acc.result();
+  }
+}
+
+/** Collects each step's result into series. */
+class RangeAccumulator {
+  private readonly bySeries = new Map<string, RangeSeriesBuilder>();
+
+  add(v: Value, t: number): void {
+    if (v.kind === 'matrix' || v.kind === 'string') {
+      throw new EvalError(`invalid expression type "${v.kind === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
+    }
+    const samples = v.kind === 'scalar' ? [{ labels: [], t, v: v.v }] : v.samples;
+    for (const s of samples) {
+      const k = cachedKey(s.labels);
+      let r = this.bySeries.get(k);
+      if (r === undefined) this.bySeries.set(k, (r = { labels: s.labels, ts: [], vs: [] }));
+      r.ts.push(t);
+      r.vs.push(s.v);
+    }
+  }
+
+  result(): RangeSeries[] {
+    return [...this.bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels));
   }
 }
