@@ -2,10 +2,11 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { labelsKey, type Labels, type Querier } from '../../storage/index.js';
-import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
+import { computeAllSteps, fastPathApplies } from './range-fast-path.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
@@ -55,6 +56,8 @@ export class Evaluator {
   private readonly windows = new Map<Expr, { mint: number; maxt: number }>();
   private readonly data = new Map<Expr, LoadedSeries[]>();
   private loadedSamples = 0;
+  /** Per call on the fast path: its result at every step of the range query (null: not eligible). */
+  private readonly allSteps = new Map<Call, Sample[][] | null>();
   private readonly deadline: number;
 
   constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
@@ -194,9 +197,31 @@ export class Evaluator {
         return evalBinary(this, e, t);
       case 'AggregateExpr':
         return evalAggregate(this, e, t);
-      case 'Call':
-        return callFunction(this, e, t);
+      case 'Call': {
+        const pre = this.interval > 0 ? this.stepResult(e, t) : null;
+        return pre !== null ? { kind: 'vector', samples: pre } : callFunction(this, e, t);
+      }
     }
+  }
+
+  /**
+   * The fast path's result for a call at a step of the range query, or null. A call's value at
+   * time t does not depend on where it is evaluated from, so subqueries may use it too.
+   */
+  private stepResult(e: Call, t: number): Sample[] | null {
+    const k = (t - this.start) / this.interval;
+    if (!Number.isInteger(k) || k < 0 || t > this.end) return null;
+    let table = this.allSteps.get(e);
+    if (table === undefined) {
+      table = null;
+      if (fastPathApplies(e)) {
+        const vs = e.args[0].vs as VectorSelector;
+        const steps = Math.floor((this.end - this.start) / this.interval) + 1;
+        table = computeAllSteps(e, this.load(vs), this.start, this.interval, steps, this.atTime(vs.at));
+      }
+      this.allSteps.set(e, table);
+    }
+    return table === null ? null : table[k]!;
   }
 
   /** Evaluates an expression that must give an instant vector. */

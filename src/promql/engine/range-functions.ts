@@ -13,21 +13,27 @@ export interface Window {
 export function extrapolatedRate(ts: ArrayLike<number>, vs: ArrayLike<number>, w: Window, isCounter: boolean, isRate: boolean): number | null {
   const n = ts.length;
   if (n < 2) return null;
-  const firstT = ts[0]!;
-  const lastT = ts[n - 1]!;
   let result = vs[n - 1]! - vs[0]!;
   if (isCounter) {
     for (let i = 1; i < n; i++) if (vs[i]! < vs[i - 1]!) result += vs[i - 1]!;
   }
+  return extrapolate(ts[0]!, ts[n - 1]!, vs[0]!, result, n, w, isCounter, isRate);
+}
+
+/**
+ * The extrapolation itself: only the window's first and last sample, their count and the
+ * (reset-corrected) increase matter, so the range fast path can call it without the points.
+ */
+export function extrapolate(firstT: number, lastT: number, firstV: number, result: number, n: number, w: Window, isCounter: boolean, isRate: boolean): number {
   let durationToStart = (firstT - w.start) / 1000;
   let durationToEnd = (w.end - lastT) / 1000;
   const sampled = (lastT - firstT) / 1000;
   const avgStep = sampled / (n - 1);
   const threshold = avgStep * 1.1;
   if (durationToStart >= threshold) durationToStart = avgStep / 2;
-  if (isCounter && result > 0 && vs[0]! >= 0) {
+  if (isCounter && result > 0 && firstV >= 0) {
     // A counter cannot have been below zero: do not extrapolate past where it would reach it.
-    const toZero = sampled * (vs[0]! / result);
+    const toZero = sampled * (firstV / result);
     if (toZero < durationToStart) durationToStart = toZero;
   }
   if (durationToEnd >= threshold) durationToEnd = avgStep / 2;
