@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { CorruptChunkError, XorAppender, XorIterator } from './xor-chunk.js';
+import { BitWriter } from './bit-writer.js';
+import { CorruptChunkError, ENCODING_XOR, XorAppender, XorIterator } from './xor-chunk.js';
 import { HI, LO, assertYields, encode, f64, hex, samplesArb, samplesOf, specialPairs, u32 } from './xor-test-fixtures.js';
 
 describe('XorIterator', () => {
@@ -176,4 +177,20 @@ describe('XorIterator on corrupt input', () => {
       { numRuns: 1000 },
     );
   });
+});
+
+it('refuses a corrupt chunk whose timestamps leave the safe integer range instead of decoding it wrong', () => {
+  const w = new BitWriter();
+  w.writeVarint(Number.MAX_SAFE_INTEGER - 10);
+  w.writeBits64(0, 0, 64);
+  w.writeUvarint(1000);
+  w.writeBit(0);
+  const body = w.bytes();
+  const chunk = new Uint8Array(3 + body.length);
+  chunk[0] = ENCODING_XOR;
+  chunk[2] = 2;
+  chunk.set(body, 3);
+  const it = new XorIterator(chunk);
+  assert.equal(it.next(), true);
+  assert.throws(() => it.next(), CorruptChunkError);
 });

@@ -105,6 +105,8 @@ export class XorIterator implements SampleIterator {
       this.delta = delta;
     }
     this.t += delta;
+    // The 64-bit bucket can carry any value: past 2^53 the sums are no longer exact integers.
+    if (this.t > Number.MAX_SAFE_INTEGER) return this.corrupt(`timestamp of sample ${i} is beyond the supported range`);
     pos += used;
     // The value's control bits and header (15 bits at most) are often still in the same peek.
     w = used <= 16 ? w << used : peekBits32(buf, pos);
@@ -156,6 +158,7 @@ export class XorIterator implements SampleIterator {
     if (delta !== delta) return this.corrupt('second timestamp delta is not a valid uvarint');
     this.delta = delta;
     this.t += delta;
+    if (this.t > Number.MAX_SAFE_INTEGER) return this.corrupt('timestamp of sample 1 is beyond the supported range');
     const pos = this.readValue(this.buf, r.bitPosition, peekBits32(this.buf, r.bitPosition));
     this.pos = pos;
     if (r.overrun || pos > this.end) return this.corrupt('bitstream ends inside sample 1');
