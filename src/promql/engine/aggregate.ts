@@ -59,8 +59,62 @@ export function formatGoFloat(v: number): string {
   return (neg ? '-' : '') + out;
 }
 
+/** Running state of one group for the operators that need no list of values. */
+interface Accumulator {
+  readonly labels: Label[];
+  sum: number;
+  c: number;
+  n: number;
+  m: number;
+}
+
+/**
+ * sum, count, group, min and max without collecting each group's samples: a range query runs
+ * this at every step, and the per-step arrays were most of its cost.
+ */
+function streamAggregate(e: AggregateExpr, input: Sample[], t: number): Sample[] {
+  const accs = new Map<string, Accumulator>();
+  const order: Accumulator[] = [];
+  const isMin = e.op === 'min';
+  for (const s of input) {
+    const g = groupOf(s.labels, e);
+    let a = accs.get(g.key);
+    if (a === undefined) {
+      a = { labels: g.labels, sum: 0, c: 0, n: 0, m: NaN };
+      accs.set(g.key, a);
+      order.push(a);
+    }
+    a.n++;
+    const v = s.v;
+    if (e.op === 'sum') {
+      // kahanSumInc, inlined: no tuple per sample.
+      const next = a.sum + v;
+      if (!Number.isFinite(next) && !Number.isNaN(next)) a.c = 0;
+      else if (Math.abs(a.sum) >= Math.abs(v)) a.c += a.sum - next + v;
+      else a.c += v - next + a.sum;
+      a.sum = next;
+    } else if (e.op === 'min' || e.op === 'max') {
+      if (Number.isNaN(a.m) || (isMin ? v < a.m : v > a.m)) a.m = v;
+    }
+  }
+  const out: Sample[] = new Array(order.length);
+  for (let i = 0; i < order.length; i++) {
+    const a = order[i]!;
+    let v: number;
+    if (e.op === 'sum') v = Number.isFinite(a.sum) ? a.sum + a.c : a.sum;
+    else if (e.op === 'count') v = a.n;
+    else if (e.op === 'group') v = 1;
+    else v = a.m;
+    out[i] = { labels: a.labels, t, v };
+  }
+  return out;
+}
+
+const STREAMED = new Set(['sum', 'count', 'group', 'min', 'max']);
+
 export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value {
   const input = ev.vector(e.expr, t);
+  if (STREAMED.has(e.op)) return { kind: 'vector', samples: streamAggregate(e, input, t) };
   let param = NaN;
   let label = '';
   if (e.op === 'count_values') {
