@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BlockChunkIterator } from './block-chunk.js';
-import { HI, LO, STALE, hex, pairOf, samplesOf, type Samples } from './xor-test-fixtures.js';
+import { HI, LO, STALE, assertYields, hex, pairOf, samplesOf, type Samples } from './xor-test-fixtures.js';
 
 /** The samples as encoder input; values written through uint32 halves so NaN payloads survive. */
 export function arraysOf(s: Samples): { ts: Float64Array; vs: Float64Array } {
@@ -25,20 +25,8 @@ const u32 = new Uint32Array(f64.buffer);
 
 /** Asserts that `it` yields exactly the samples of `s`, values bit-exact, then ends. */
 export function assertBlockYields(it: BlockChunkIterator, s: Samples): void {
-  const n = s.ts.length;
-  assert.equal(it.count, n);
-  for (let i = 0; i < n; i++) {
-    assert.ok(it.next(), `sample ${i} of ${n} missing`);
-    assert.equal(it.atT(), s.ts[i], `timestamp of sample ${i}`);
-    f64[0] = it.atV();
-    const hi = u32[HI]!;
-    const lo = u32[LO]!;
-    if (hi !== s.bits[2 * i] || lo !== s.bits[2 * i + 1]) {
-      assert.fail(`value bits of sample ${i}: got ${hex(hi, lo)}, want ${hex(s.bits[2 * i]!, s.bits[2 * i + 1]!)}`);
-    }
-  }
-  assert.equal(it.next(), false, 'no sample after the last');
-  assert.equal(it.next(), false, 'stays exhausted');
+  assert.equal(it.count, s.ts.length);
+  assertYields(it, s);
 }
 
 /** Decimal series (fixed digits, walks, counters) with occasional NaN / stale / ±Inf / −0 / 1/3. */

@@ -6,7 +6,8 @@
 
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { XorAppender, type XorIterator } from './xor-chunk.js';
+import type { SampleIterator } from '../../storage/index.js';
+import { XorAppender } from './xor-chunk.js';
 
 export const MAX = Number.MAX_SAFE_INTEGER;
 export const f64 = new Float64Array(1);
@@ -46,8 +47,8 @@ export function encode(s: Samples, from = 0, to = s.ts.length, app = new XorAppe
   return app;
 }
 
-/** Asserts that `it` yields exactly samples [0, n) of `s`, bit-exact, then ends. */
-export function assertYields(it: XorIterator, s: Samples, n = s.ts.length): void {
+/** Asserts that `it` (any chunk iterator) yields exactly samples [0, n) of `s`, bit-exact, then ends. */
+export function assertYields(it: SampleIterator, s: Samples, n = s.ts.length): void {
   for (let i = 0; i < n; i++) {
     assert.ok(it.next(), `sample ${i} of ${n} missing`);
     assert.equal(it.atT(), s.ts[i], `timestamp of sample ${i}`);
