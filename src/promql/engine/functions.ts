@@ -1,6 +1,6 @@
 // Function calls: evaluates arguments and applies the function, dropping the metric name where
 // Prometheus does.
-import { compareLabels, labelsKey, sortLabels, type Label, type Labels } from '../../storage/index.js';
+import { compareLabels, sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';

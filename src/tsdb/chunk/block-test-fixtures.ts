@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { BlockChunkIterator } from './block-chunk.js';
-import { HI, LO, STALE, assertYields, hex, pairOf, samplesOf, type Samples } from './xor-test-fixtures.js';
+import { HI, LO, STALE, assertYields, pairOf, samplesOf, type Samples } from './xor-test-fixtures.js';
 
 /** The samples as encoder input; values written through uint32 halves so NaN payloads survive. */
 export function arraysOf(s: Samples): { ts: Float64Array; vs: Float64Array } {
@@ -19,9 +19,6 @@ export function arraysOf(s: Samples): { ts: Float64Array; vs: Float64Array } {
   }
   return { ts, vs };
 }
-
-const f64 = new Float64Array(1);
-const u32 = new Uint32Array(f64.buffer);
 
 /** Asserts that `it` yields exactly the samples of `s`, values bit-exact, then ends. */
 export function assertBlockYields(it: BlockChunkIterator, s: Samples): void {

@@ -43,7 +43,6 @@ export const TOP = 1 << 24;
 /** Most bits `encodePiece` codes at once. */
 /** @internal */
 export const DIRECT_PIECE = 12;
-const DIRECT_MASK = (1 << DIRECT_PIECE) - 1;
 const TWO_32 = 4294967296;
 /** @internal Slots of RangeDecoder's state array: range, code. */
 export const R = 0;
