@@ -1,8 +1,8 @@
 // GET|POST /api/v1/query and /api/v1/query_range: PromQL over the storage, answered in
 // Prometheus's JSON shapes and error types (bad_data 400, execution 422).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Engine, EvalError, formatGoFloat as formatSampleValue, type RangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, ParseError, parseDuration, parseExpr } from '../promql/index.js';
+import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
+import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, type Storage } from '../storage/index.js';
 import { readBody } from './body.js';
 import { header } from './header.js';

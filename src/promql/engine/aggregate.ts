@@ -3,6 +3,7 @@ import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { AggregateExpr } from '../ast.js';
 import type { Evaluator } from './evaluator.js';
 import { projectLabels, setLabel, signature } from './labels.js';
+import { formatNumber } from '../duration.js';
 import { kahanMean as average, kahanSum, welfordVariance } from './kahan.js';
 import { EvalError, type Sample, type Value } from './value.js';
 
@@ -38,25 +39,6 @@ export function quantile(q: number, values: ArrayLike<number>): number {
   const upper = Math.min(v.length - 1, lower + 1);
   const weight = rank - Math.floor(rank);
   return v[lower]! * (1 - weight) + v[upper]! * weight;
-}
-
-/** Formats a float as Go's strconv.FormatFloat(v, 'f', -1, 64): count_values labels and API sample values. */
-export function formatGoFloat(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (v === Infinity) return '+Inf';
-  if (v === -Infinity) return '-Inf';
-  const s = String(v);
-  if (!s.includes('e')) return s;
-  const [mant, expText] = s.split('e') as [string, string];
-  const exp = Number(expText);
-  const neg = mant.startsWith('-');
-  const digits = mant.replace('-', '').replace('.', '');
-  const point = (mant.replace('-', '').indexOf('.') === -1 ? mant.replace('-', '').length : mant.replace('-', '').indexOf('.')) + exp;
-  let out: string;
-  if (point <= 0) out = '0.' + '0'.repeat(-point) + digits;
-  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
-  else out = digits.slice(0, point) + '.' + digits.slice(point);
-  return (neg ? '-' : '') + out;
 }
 
 /** Running state of one group for the operators that need no list of values. */
@@ -202,7 +184,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
       case 'count_values': {
         const counts = new Map<string, number>();
         for (const v of vals) {
-          const key = formatGoFloat(v);
+          const key = formatNumber(v);
           counts.set(key, (counts.get(key) ?? 0) + 1);
         }
         for (const [value, n] of counts) out.push({ labels: sortLabels([...setLabel(g.labels, label, value)]), t, v: n });

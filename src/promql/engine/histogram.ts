@@ -1,7 +1,7 @@
 // histogram_quantile over classic histograms: `_bucket` series grouped by their labels without
 // `le`, with Prometheus's interpolation inside the bucket the quantile falls in.
 import { labelsKey, type Labels } from '../../storage/index.js';
-import { formatGoFloat } from './aggregate.js';
+import { formatNumber } from '../duration.js';
 import { dropName, setLabel } from './labels.js';
 import type { Sample } from './value.js';
 
@@ -121,7 +121,7 @@ export function histogramQuantiles(qs: number[], label: string, input: Sample[],
   const out: Sample[] = [];
   for (const g of bucketGroups(input).values()) {
     for (const q of qs) {
-      let text = formatGoFloat(q);
+      let text = formatNumber(q);
       if (Number.isFinite(q) && !text.includes('.')) text += '.0';
       out.push({ labels: setLabel(g.labels, label, text), t, v: bucketQuantile(q, g.buckets.map((b) => ({ ...b }))) });
     }

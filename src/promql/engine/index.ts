@@ -2,4 +2,3 @@
 export { Engine, DEFAULT_ENGINE_OPTIONS } from './engine.js';
 export type { EngineOptions, QuerierFactory } from './evaluator.js';
 export { EvalError, isStaleNaN, type Value, type Sample, type RangeSeries } from './value.js';
-export { formatGoFloat } from './aggregate.js';
