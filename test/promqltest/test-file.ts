@@ -1,7 +1,7 @@
 // Reads Prometheus's PromQL `.test` files (promql/promqltest format, v3.14) into commands:
 // loads with their expanded samples, clears, and evals with their expectations. The format is
 // described in ../shared/promqltest/README.md; the files themselves are never copied here.
-import { parseSelector } from '../../src/promql/index.js';
+import { parseDuration, parseSelector } from '../../src/promql/index.js';
 import { sortLabels, type Label, type Labels } from '../../src/storage/index.js';
 
 /** Prometheus's staleness marker. */
@@ -58,21 +58,8 @@ export class TestFileError extends Error {
   }
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
-
-/** Prometheus's model.ParseDuration (units in decreasing order, bare 0 allowed). */
-export function parseTestDuration(s: string): number {
-  if (s === '0') return 0;
-  const re = /(\d+)(ms|s|m|h|d|w|y)/gy;
-  let total = 0;
-  let pos = 0;
-  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
-    total += Number(m[1]) * UNITS[m[2]!]!;
-    pos = re.lastIndex;
-  }
-  if (pos === 0 || pos !== s.length) throw new Error(`invalid duration ${JSON.stringify(s)}`);
-  return total;
-}
+/** Prometheus's model.ParseDuration (units in decreasing order, bare 0 allowed), in ms. */
+export const parseTestDuration = parseDuration;
 
 function parseFloatItem(s: string): number {
   const l = s.toLowerCase();
