@@ -25,8 +25,9 @@ import {
   encodeMetadata,
   encodeSamples,
   encodeSeries,
-} from './wal/record.js';
-import { Wal } from './wal/wal.js';
+  Wal,
+  type SampleBatch,
+} from './wal/index.js';
 import { samplesAppended, trackEngine, untrackEngine, type EngineStatsSource } from './self-metrics.js';
 
 /** Logger shape the engine needs (pino's). */
@@ -56,6 +57,8 @@ export class Tsdb implements Storage, EngineStatsSource {
   private wal: Wal | null = null;
   private closed = false;
   private replayed = false;
+  /** Decoded samples of one WAL record, reused across records during replay. */
+  private replayBatch: SampleBatch | undefined;
   /** Samples appended since start (replay excluded). */
   samplesAppended = 0;
 
@@ -130,7 +133,7 @@ export class Tsdb implements Storage, EngineStatsSource {
       return 0;
     }
     if (type === RECORD_SAMPLES) {
-      const r = decodeSamples(payload);
+      const r = (this.replayBatch = decodeSamples(payload, this.replayBatch));
       for (let i = 0; i < r.n; i++) {
         const s = head.byRefOf(r.refs[i]!);
         const t = r.ts[i]!;
