@@ -46,6 +46,16 @@ class Lexer {
     this.out.push({ kind, pos: this.start, val: this.input.slice(this.start, this.pos) });
     this.start = this.pos;
   }
+  /** A parenthesis, in any state: depth is tracked for both, and a stray ')' is an error. */
+  private paren(r: '(' | ')'): void {
+    this.emit(r);
+    this.parenDepth += r === '(' ? 1 : -1;
+    if (this.parenDepth < 0) {
+      this.out.pop();
+      return this.errorf(`unexpected right parenthesis ${goQuoteRune(r)}`);
+    }
+  }
+
   private errorf(msg: string): void {
     this.out.push({ kind: 'ERROR', pos: this.start, val: msg });
   }
@@ -125,18 +135,8 @@ class Lexer {
         }
         if ((r === 's' || r === 'S' || r === 'm' || r === 'M') && this.durationKeyword()) return;
         return this.errorf(`unexpected character: ${goQuoteRune(r)}, expected ':'`);
-      case r === '(':
-        this.emit('(');
-        this.parenDepth++;
-        return;
-      case r === ')':
-        this.emit(')');
-        this.parenDepth--;
-        if (this.parenDepth < 0) {
-          this.out.pop();
-          return this.errorf(`unexpected right parenthesis ${goQuoteRune(r)}`);
-        }
-        return;
+      case r === '(' || r === ')':
+        return this.paren(r);
       case r === '{':
         this.emit('{');
         this.braceOpen = true;
@@ -188,18 +188,8 @@ class Lexer {
         if (this.gotColon) return this.errorf('unexpected repeated colon in duration expression');
         this.gotColon = true;
         return;
-      case r === '(':
-        this.emit('(');
-        this.parenDepth++;
-        return;
-      case r === ')':
-        this.emit(')');
-        this.parenDepth--;
-        if (this.parenDepth < 0) {
-          this.out.pop();
-          return this.errorf(`unexpected right parenthesis ${goQuoteRune(r)}`);
-        }
-        return;
+      case r === '(' || r === ')':
+        return this.paren(r);
       case isSpace(r):
         return this.skipSpaces();
       case r === '+' || r === '-' || r === '*' || r === '/' || r === '%' || r === '^' || r === ',':

@@ -123,15 +123,21 @@ export abstract class ModifierParser extends TokenStream {
     return secondsToMs(v);
   }
 
-  protected offset(e: Expr, ms: number): void {
-    let target: VectorSelector | SubqueryExpr;
-    if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') {
-      if (e.vs.type !== 'VectorSelector') return this.error(e.pos.start, 'ranges only allowed for vector selectors');
-      target = e.vs;
-    } else {
-      return this.error(e.pos.start, 'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery');
+  /** The selector or subquery an `offset` or `@` modifier applies to; reports an error otherwise. */
+  private modifierTarget(e: Expr, what: 'offset' | '@'): VectorSelector | SubqueryExpr | undefined {
+    if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') return e;
+    if (e.type === 'MatrixSelector') {
+      if (e.vs.type === 'VectorSelector') return e.vs;
+      this.error(e.pos.start, 'ranges only allowed for vector selectors');
+      return undefined;
     }
+    this.error(e.pos.start, `${what} modifier must be preceded by an instant vector selector or range vector selector or a subquery`);
+    return undefined;
+  }
+
+  protected offset(e: Expr, ms: number): void {
+    const target = this.modifierTarget(e, 'offset');
+    if (target === undefined) return;
     if (target.offset !== 0) this.error(e.pos.start, 'offset may not be set multiple times');
     else target.offset = ms;
     e.pos.end = this.prevEnd();
@@ -162,14 +168,8 @@ export abstract class ModifierParser extends TokenStream {
       }
       value = Math.round(ts * 1000);
     }
-    let target: VectorSelector | SubqueryExpr;
-    if (e.type === 'VectorSelector' || e.type === 'SubqueryExpr') target = e;
-    else if (e.type === 'MatrixSelector') {
-      if (e.vs.type !== 'VectorSelector') return this.error(e.pos.start, 'ranges only allowed for vector selectors');
-      target = e.vs;
-    } else {
-      return this.error(e.pos.start, '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery');
-    }
+    const target = this.modifierTarget(e, '@');
+    if (target === undefined) return;
     if (target.at !== null) return this.error(e.pos.start, '@ <timestamp> may not be set multiple times');
     target.at = value;
     e.pos.end = this.prevEnd();

@@ -29,6 +29,15 @@ export class Engine {
     return ev.eval(expr, t);
   }
 
+  /** The evaluator of a range query, planned for its whole window. */
+  private prepareRange(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs: number) {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
+    ev.plan(expr, start, end);
+    return { expr, ev };
+  }
+
   /**
    * As `range`, but hands the event loop back between steps every `sliceMs` of work, so a long
    * query does not hold up ingest and other requests.
@@ -42,10 +51,7 @@ export class Engine {
     timeoutMs = this.opts.timeoutMs,
     sliceMs = 10,
   ): Promise<RangeSeries[]> {
-    const expr = typeof query === 'string' ? parseExpr(query) : query;
-    if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
-    ev.plan(expr, start, end);
+    const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
     const acc = new RangeAccumulator();
     let sliceStart = performance.now();
     for (let t = start; t <= end; t += step) {
@@ -61,10 +67,7 @@ export class Engine {
 
   /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
   range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs = this.opts.timeoutMs): RangeSeries[] {
-    const expr = typeof query === 'string' ? parseExpr(query) : query;
-    if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
-    ev.plan(expr, start, end);
+    const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
     const acc = new RangeAccumulator();
     for (let t = start; t <= end; t += step) {
       ev.checkDeadline();
