@@ -62,89 +62,80 @@ function serveCommand(args: string[]): Promise<void> {
   });
 }
 
-async function exportCommand(args: string[]): Promise<void> {
-  let parsed;
+/** Flags every client command (export, query) takes: which node, and how to authenticate. */
+const CLIENT_OPTIONS = {
+  url: { type: 'string' },
+  authorization: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** Parses a client command's flags; on a bad flag prints why and exits 2. */
+function parseClientArgs<O extends Record<string, { type: 'string' | 'boolean'; multiple?: boolean }>>(name: string, args: string[], options: O) {
   try {
-    parsed = parseArgs({
-      args,
-      options: {
-        url: { type: 'string' },
-        match: { type: 'string', multiple: true },
-        start: { type: 'string' },
-        end: { type: 'string' },
-        authorization: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    });
+    return parseArgs({ args, options: { ...CLIENT_OPTIONS, ...options }, allowPositionals: true, strict: true });
   } catch (e) {
-    fail(`${(e as Error).message}\nRun 'metricstream export --help' for the flags.`);
+    fail(`${(e as Error).message}\nRun 'metricstream ${name} --help' for the flags.`);
   }
-  const v = parsed.values;
-  if (v.help) {
-    console.log(EXPORT_HELP);
-    return;
-  }
+}
+
+/** Runs a client command's work, turning its error into a message and exit code 1. */
+async function runClient(name: string, work: () => Promise<void>): Promise<void> {
   try {
-    await runExport(
-      {
-        url: v.url ?? process.env.METRICSTREAM_URL ?? 'http://127.0.0.1:8080',
-        match: v.match ?? [],
-        start: v.start,
-        end: v.end,
-        authorization: v.authorization ?? process.env.METRICSTREAM_AUTHORIZATION,
-      },
-      process.stdout,
-    );
+    await work();
   } catch (e) {
-    process.stderr.write(`metricstream export: ${(e as Error).message}\n`);
+    process.stderr.write(`metricstream ${name}: ${(e as Error).message}\n`);
     process.exit(1);
   }
 }
 
-async function queryCommand(args: string[]): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: {
-        url: { type: 'string' },
-        time: { type: 'string' },
-        start: { type: 'string' },
-        end: { type: 'string' },
-        step: { type: 'string' },
-        json: { type: 'boolean' },
-        authorization: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    fail(`${(e as Error).message}\nRun 'metricstream query --help' for the flags.`);
+const nodeUrl = (v: string | undefined) => v ?? process.env.METRICSTREAM_URL ?? 'http://127.0.0.1:8080';
+const authorization = (v: string | undefined) => v ?? process.env.METRICSTREAM_AUTHORIZATION;
+
+async function exportCommand(args: string[]): Promise<void> {
+  const { values: v, positionals } = parseClientArgs('export', args, {
+    match: { type: 'string', multiple: true },
+    start: { type: 'string' },
+    end: { type: 'string' },
+  });
+  if (v.help) {
+    console.log(EXPORT_HELP);
+    return;
   }
-  const v = parsed.values;
+  if (positionals.length > 0) fail(`unexpected arguments: ${positionals.join(' ')}`);
+  await runClient('export', () =>
+    runExport(
+      { url: nodeUrl(v.url), match: v.match ?? [], start: v.start, end: v.end, authorization: authorization(v.authorization) },
+      process.stdout,
+    ),
+  );
+}
+
+async function queryCommand(args: string[]): Promise<void> {
+  const { values: v, positionals } = parseClientArgs('query', args, {
+    time: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    step: { type: 'string' },
+    json: { type: 'boolean' },
+  });
   if (v.help) {
     console.log(QUERY_HELP);
     return;
   }
-  if (parsed.positionals.length !== 1) fail(`give exactly one PromQL expression (quote it), e.g. metricstream query 'up'`);
-  try {
+  if (positionals.length !== 1) fail(`give exactly one PromQL expression (quote it), e.g. metricstream query 'up'`);
+  await runClient('query', async () => {
     const out = await runQuery({
-      url: v.url ?? process.env.METRICSTREAM_URL ?? 'http://127.0.0.1:8080',
-      expr: parsed.positionals[0]!,
+      url: nodeUrl(v.url),
+      expr: positionals[0]!,
       time: v.time,
       start: v.start,
       end: v.end,
       step: v.step,
       json: v.json ?? false,
-      authorization: v.authorization ?? process.env.METRICSTREAM_AUTHORIZATION,
+      authorization: authorization(v.authorization),
     });
     console.log(out);
-  } catch (e) {
-    process.stderr.write(`metricstream query: ${(e as Error).message}\n`);
-    process.exit(1);
-  }
+  });
 }
 
 export async function main(argv: string[]): Promise<void> {
