@@ -39,6 +39,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     fsyncIntervalMs: config.wal_fsync_interval,
     segmentBytes: config.wal_segment_size,
     logger,
+    blockDurationMs: config.block_duration,
+    retentionMs: config.retention,
   });
   const limiter = new SlidingWindowLimiter({
     limit: config.rate_limit,

@@ -8,8 +8,18 @@ import { PostingsIndex } from './postings.js';
 /** One tenant's part of the head. */
 export class TenantHead {
   readonly byLabels = new LabelsMap<MemSeries>();
-  readonly postings = new PostingsIndex();
+  postings = new PostingsIndex();
   readonly metadata = new Map<string, MetricMetadata>();
+  /**
+   * Appends before this time are refused: the range below it was cut (or is being cut) into a
+   * block. -Infinity until the first cut.
+   */
+  minValidT = -Infinity;
+  /** Reads of the head start here: older samples are served by blocks. */
+  readMinT = -Infinity;
+  /** Oldest and newest sample timestamps appended since the last cut (for deciding the next one). */
+  minT = Infinity;
+  maxT = -Infinity;
 }
 
 export class Head {
@@ -57,6 +67,28 @@ export class Head {
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.seriesCount++;
     return s;
+  }
+
+  /**
+   * Drops series of a tenant from the head (their samples live in blocks now) and rebuilds the
+   * tenant's postings without them.
+   */
+  remove(tenant: string, gone: readonly MemSeries[]): void {
+    if (gone.length === 0) return;
+    const t = this.tenants.get(tenant);
+    if (t === undefined) return;
+    for (const s of gone) {
+      s.dropped = true;
+      t.byLabels.delete(s);
+      this.byRef[s.ref] = undefined;
+      this.seriesCount--;
+    }
+    const postings = new PostingsIndex();
+    for (const ref of t.postings.all) {
+      const s = this.byRef[ref];
+      if (s !== undefined) postings.add(ref, s.labels);
+    }
+    t.postings = postings;
   }
 
   private intern(s: string): string {

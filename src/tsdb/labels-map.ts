@@ -55,4 +55,21 @@ export class LabelsMap<T extends { readonly labels: Labels }> {
     else this.m.set(hash, [e, value]);
     this.count++;
   }
+
+  /** Removes this exact value (by identity); returns whether it was there. */
+  delete(value: T, hash: number = labelsHash(value.labels)): boolean {
+    const e = this.m.get(hash);
+    if (e === undefined) return false;
+    if (!Array.isArray(e)) {
+      if (e !== value) return false;
+      this.m.delete(hash);
+    } else {
+      const i = e.indexOf(value);
+      if (i < 0) return false;
+      e.splice(i, 1);
+      if (e.length === 1) this.m.set(hash, e[0]!);
+    }
+    this.count--;
+    return true;
+  }
 }

@@ -16,6 +16,10 @@ export class MemSeries {
   readonly chunkMaxT: number[] = [];
   /** Min timestamp of each closed chunk. */
   readonly chunkMinT: number[] = [];
+  /** Samples in each closed chunk (chunks loaded from a checkpoint may hold fewer than 120). */
+  readonly chunkCount: number[] = [];
+  /** Set when the series was dropped from the head (all its samples went into blocks). */
+  dropped = false;
   head: XorAppender | null = null;
   /** Newest timestamp appended; -Infinity when empty. */
   lastT = -Infinity;
@@ -37,6 +41,7 @@ export class MemSeries {
         this.chunks.push(h.bytes().slice());
         this.chunkMinT.push(h.minT);
         this.chunkMaxT.push(h.maxT);
+        this.chunkCount.push(h.count);
         // The next chunk will be about as large: sizing it now avoids regrowing while appending.
         hint = h.sizeBytes() + 16;
       }
@@ -47,9 +52,41 @@ export class MemSeries {
     this.lastT = t;
   }
 
+  /**
+   * Adds a closed chunk read back from a checkpoint; called before any append, in time order.
+   * `data` must be an XOR chunk holding `count` samples in [minT, maxT].
+   */
+  loadChunk(data: Uint8Array, minT: number, maxT: number, count: number): void {
+    this.chunks.push(data);
+    this.chunkMinT.push(minT);
+    this.chunkMaxT.push(maxT);
+    this.chunkCount.push(count);
+    if (minT < this.firstT) this.firstT = minT;
+    if (maxT > this.lastT) this.lastT = maxT;
+  }
+
+  /**
+   * Forgets the closed chunks whose samples all lie before `t` (they are in a block now).
+   * Returns true when the series holds no sample at or after `t` any more.
+   */
+  dropChunksBefore(t: number): boolean {
+    let k = 0;
+    while (k < this.chunks.length && this.chunkMaxT[k]! < t) k++;
+    if (k > 0) {
+      this.chunks.splice(0, k);
+      this.chunkMinT.splice(0, k);
+      this.chunkMaxT.splice(0, k);
+      this.chunkCount.splice(0, k);
+    }
+    this.firstT = this.chunks.length > 0 ? this.chunkMinT[0]! : this.head !== null && this.head.count > 0 ? this.head.minT : Infinity;
+    return this.lastT < t;
+  }
+
   /** Number of samples held (duplicates of one timestamp included). */
   get sampleCount(): number {
-    return this.chunks.length * SAMPLES_PER_CHUNK + (this.head?.count ?? 0);
+    let n = this.head?.count ?? 0;
+    for (const c of this.chunkCount) n += c;
+    return n;
   }
 
   /** Bytes held in chunk data. */

@@ -7,7 +7,11 @@ export interface BlockMeta {
   readonly minTime: number;
   readonly maxTime: number;
   readonly stats: { readonly numSeries: number; readonly numChunks: number; readonly numSamples: number };
-  readonly compaction: { readonly level: number; readonly sources: readonly string[] };
+  /**
+   * `fromHead`: some of the block's data was cut from the head (not only imported), so the head
+   * starts at or after `maxTime` and WAL samples before it are already here.
+   */
+  readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly fromHead?: boolean };
   /** The one tenant whose series the block holds. */
   readonly tenant: string;
   readonly version: 1;
@@ -62,7 +66,11 @@ export function decodeMeta(text: string, file: string): BlockMeta {
       numChunks: count(s['numChunks'], 'stats.numChunks'),
       numSamples: count(s['numSamples'], 'stats.numSamples'),
     },
-    compaction: { level: count(c['level'], 'compaction.level'), sources: sources as string[] },
+    compaction: {
+      level: count(c['level'], 'compaction.level'),
+      sources: sources as string[],
+      ...(c['fromHead'] === true ? { fromHead: true } : {}),
+    },
     tenant: o['tenant'] as string,
     version: 1,
   };

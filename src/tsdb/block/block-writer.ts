@@ -44,6 +44,8 @@ export interface WriteBlockOptions {
   readonly sources?: readonly string[];
   /** Block id; a new ULID by default. */
   readonly id?: string;
+  /** The data was cut from the head (see BlockMeta.compaction.fromHead). */
+  readonly fromHead?: boolean;
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -112,7 +114,7 @@ export async function writeBlock(
       minTime,
       maxTime,
       stats: { numSeries: sorted.length, numChunks, numSamples },
-      compaction: { level: opts.level ?? 1, sources: opts.sources ? [...opts.sources] : [id] },
+      compaction: { level: opts.level ?? 1, sources: opts.sources ? [...opts.sources] : [id], ...(opts.fromHead ? { fromHead: true } : {}) },
       tenant,
       version: 1,
     };

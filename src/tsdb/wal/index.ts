@@ -2,18 +2,25 @@
 export { Wal, type FsyncPolicy, type WalOptions, type WalStats } from './wal.js';
 export type { ReplayProgress, ReplayResult, ReplayTruncation } from './replay.js';
 export {
+  decodeChunks,
   decodeMetadata,
   decodeSamples,
   decodeSeries,
+  encodeChunks,
   encodeMetadata,
   encodeSamples,
   encodeSeries,
   MAX_RECORD_PAYLOAD,
+  RECORD_CHUNKS,
   RECORD_METADATA,
   RECORD_SAMPLES,
   RECORD_SERIES,
+  type RefChunk,
+  type RefChunks,
   type RefMetadata,
   type RefSeries,
   type SampleBatch,
 } from './record.js';
 export { WalCorruptionError, WalWriteError } from './wal-error.js';
+export { listSegments, segmentHeader, checkSegmentHeader, segmentName, syncDir } from './segment.js';
+export { recordCrc, frameRecord, RECORD_HEADER_BYTES } from './record.js';

@@ -12,6 +12,8 @@ export const RECORD_SERIES = 1;
 export const RECORD_SAMPLES = 2;
 /** Metric metadata: type, help and unit per tenant and metric name. */
 export const RECORD_METADATA = 3;
+/** Head chunks of series announced earlier (checkpoints only): ref and encoded XOR chunks. */
+export const RECORD_CHUNKS = 4;
 
 /** [type u8][payload length u32 LE][CRC-32 of type + payload, u32 LE]. */
 export const RECORD_HEADER_BYTES = 9;
@@ -242,6 +244,68 @@ export function decodeMetadata(payload: Uint8Array): RefMetadata[] {
     const type = r.string();
     const help = r.string();
     out[i] = { tenant, metricName, type, help, unit: r.string() };
+  }
+  if (r.remaining !== 0) r.fail(`${r.remaining} bytes after the last entry`);
+  return out;
+}
+
+// ---- CHUNKS (checkpoints) ----
+
+/** One head chunk as a checkpoint stores it: its time range, sample count and XOR bytes. */
+export interface RefChunk {
+  readonly minT: number;
+  readonly maxT: number;
+  readonly count: number;
+  readonly data: Uint8Array;
+}
+
+/** The head chunks of one series. */
+export interface RefChunks {
+  readonly ref: number;
+  readonly chunks: readonly RefChunk[];
+}
+
+/** Encodes a CHUNKS payload. */
+export function encodeChunks(entries: readonly RefChunks[]): Buffer {
+  const w = writer;
+  w.reset();
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    w.uvarint(e.ref);
+    w.uvarint(e.chunks.length);
+    for (const c of e.chunks) {
+      w.varint(c.minT);
+      w.uvarint(c.maxT - c.minT);
+      w.uvarint(c.count);
+      w.uvarint(c.data.length);
+      w.bytes(c.data);
+    }
+  }
+  return w.finish();
+}
+
+/** Decodes a CHUNKS payload (chunk bytes are copied out); throws WalCorruptionError when malformed. */
+export function decodeChunks(payload: Uint8Array): RefChunks[] {
+  const r = new ByteReader(payload, 'chunks record');
+  const count = r.uvarint();
+  if (count * 2 > r.remaining) r.fail(`count ${count} does not fit the payload`);
+  const out: RefChunks[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const ref = r.uvarint();
+    const n = r.uvarint();
+    if (n * 4 > r.remaining) r.fail(`chunk count ${n} does not fit the payload`);
+    const chunks: RefChunk[] = new Array(n);
+    for (let j = 0; j < n; j++) {
+      const minT = r.varint();
+      const maxT = minT + r.uvarint();
+      if (maxT > MAX_SAFE) r.fail('chunk end time is outside ±(2^53 - 1)');
+      const cnt = r.uvarint();
+      const len = r.uvarint();
+      r.need(len);
+      chunks[j] = { minT, maxT, count: cnt, data: r.buf.slice(r.pos, r.pos + len) };
+      r.pos += len;
+    }
+    out[i] = { ref, chunks };
   }
   if (r.remaining !== 0) r.fail(`${r.remaining} bytes after the last entry`);
   return out;

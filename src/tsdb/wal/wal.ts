@@ -2,7 +2,7 @@
 // call order) and queues it; one write is in flight at a time, and everything queued while it
 // runs goes out in the next write (group commit). A record's promise resolves once write(2)
 // has handed it to the OS (and fdatasync returned, with fsync policy 'always').
-import { mkdir } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
 import { StorageClosedError } from '../../storage/index.js';
 import { BatchQueue, type Batch } from './batch-queue.js';
 import { MAX_RECORD_PAYLOAD, RECORD_HEADER_BYTES } from './record.js';
@@ -21,6 +21,11 @@ export interface WalOptions {
   segmentBytes?: number | undefined;
   /** Receives warnings (a truncated tail, a failed write). */
   log?: ((msg: string, fields?: object) => void) | undefined;
+  /**
+   * Index of the first segment when the directory holds none (default 0). After a checkpoint
+   * covered segments below K and they were deleted, numbering must go on from K.
+   */
+  firstIndex?: number | undefined;
 }
 
 export interface WalStats {
@@ -65,6 +70,10 @@ export class Wal {
   // when a record is logged, so that it always falls between records.
   private segAssigned = SEGMENT_HEADER_BYTES;
   private segRecords = 0;
+  /** Index of the segment the last logged record was assigned to (rotations counted at log time). */
+  private assignedIndex = 0;
+  /** Set by cutSegment(): the next record starts a new segment. */
+  private forceRotate = false;
 
   /** Batches not yet written; the last may still be open for more records. */
   private readonly queue = new BatchQueue();
@@ -110,8 +119,13 @@ export class Wal {
       throw new RangeError(`segment size is ${sb} bytes, it must be a whole number of at least 64`);
     }
     await mkdir(dir, { recursive: true });
+    const first = opts.firstIndex ?? 0;
+    if (!(Number.isSafeInteger(first) && first >= 0)) throw new RangeError(`first segment index is ${first}, it must be a whole number >= 0`);
     const wal = new Wal(dir, opts, await listSegments(dir));
-    if (wal.state === 'open') await wal.startSegment(0);
+    if (wal.state === 'open') {
+      await wal.startSegment(first);
+      wal.assignedIndex = first;
+    }
     return wal;
   }
 
@@ -146,6 +160,7 @@ export class Wal {
     this.st.fsyncs += r.fsyncs;
     if (this.state !== 'needs-replay') throw new StorageClosedError('the WAL was closed during replay');
     await this.startSegment(r.nextIndex);
+    this.assignedIndex = r.nextIndex;
     this.state = 'open';
     return { records: r.records, truncated: r.truncated };
   }
@@ -165,10 +180,12 @@ export class Wal {
       return Promise.reject(new RangeError(`record payload is ${payload.length} bytes, the limit is ${MAX_RECORD_PAYLOAD}`));
     }
     const need = RECORD_HEADER_BYTES + payload.length;
-    const rotate = this.segRecords > 0 && this.segAssigned + need > this.segmentBytes;
+    const rotate = this.segRecords > 0 && (this.forceRotate || this.segAssigned + need > this.segmentBytes);
     if (rotate) {
       this.segAssigned = SEGMENT_HEADER_BYTES;
       this.segRecords = 0;
+      this.assignedIndex++;
+      this.forceRotate = false;
     }
     const b = this.queue.add(type, payload, rotate);
     this.segAssigned += need;
@@ -180,6 +197,34 @@ export class Wal {
       queueMicrotask(this.kick);
     }
     return b.promise;
+  }
+
+  /**
+   * Makes every record logged from now on go to segment K or later, and returns K: segments
+   * below K hold exactly the records logged before this call. A checkpoint of the state at this
+   * moment lets `removeSegmentsBefore(K)` drop them.
+   */
+  cutSegment(): number {
+    if (this.segRecords === 0) return this.assignedIndex;
+    this.forceRotate = true;
+    return this.assignedIndex + 1;
+  }
+
+  /**
+   * Deletes the segment files with an index below `k` (after a checkpoint covering them is
+   * durable), except the one still open for writing. Returns the indexes deleted.
+   */
+  async removeSegmentsBefore(k: number): Promise<number[]> {
+    const removed: number[] = [];
+    for (const s of await listSegments(this.dir)) {
+      if (s.index >= k || s.index === this.cur?.index) continue;
+      await unlink(s.path).catch((e: NodeJS.ErrnoException) => {
+        if (e.code !== 'ENOENT') throw e;
+      });
+      removed.push(s.index);
+    }
+    if (removed.length > 0 && this.policy !== 'never') await syncDir(this.dir);
+    return removed;
   }
 
   /** Bytes logged but not yet written: a measure of how far the disk is behind. */

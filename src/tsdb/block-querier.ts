@@ -1,0 +1,131 @@
+// Reads one block in a time range through the storage Querier contract: series from the index's
+// postings, samples from the chunks that overlap the range.
+import type { Labels, Matcher, Querier, SampleIterator, Series } from '../storage/index.js';
+import type { BlockReader, ChunkMeta } from './block/index.js';
+import { BlockChunkIterator } from './chunk/block-chunk.js';
+
+class BlockChunksIterator implements SampleIterator {
+  private readonly reader: BlockReader;
+  private readonly chunks: readonly ChunkMeta[];
+  private readonly mint: number;
+  private readonly maxt: number;
+  private readonly it = new BlockChunkIterator();
+  private idx = -1;
+  private loaded = false;
+  private cur = false;
+  private done = false;
+
+  constructor(reader: BlockReader, chunks: readonly ChunkMeta[], mint: number, maxt: number) {
+    this.reader = reader;
+    this.chunks = chunks;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  private nextChunk(): boolean {
+    if (++this.idx >= this.chunks.length) return false;
+    this.it.reset(this.reader.chunk(this.chunks[this.idx]!));
+    this.loaded = true;
+    return true;
+  }
+
+  next(): boolean {
+    if (this.done) return false;
+    for (;;) {
+      if (this.loaded && this.it.next()) {
+        const t = this.it.atT();
+        if (t < this.mint) continue;
+        if (t > this.maxt) break;
+        return (this.cur = true);
+      }
+      if (!this.nextChunk()) break;
+    }
+    this.done = true;
+    return (this.cur = false);
+  }
+
+  seek(t: number): boolean {
+    if (this.cur && this.it.atT() >= t) return true;
+    if (this.done) return false;
+    // Skip whole chunks that end before t.
+    if (this.idx < 0 || this.chunks[this.idx]!.maxT < t) {
+      let k = this.idx + 1;
+      while (k < this.chunks.length && this.chunks[k]!.maxT < t) k++;
+      this.idx = k - 1;
+      this.loaded = false;
+    }
+    while (this.next()) if (this.it.atT() >= t) return true;
+    return false;
+  }
+
+  atT(): number {
+    return this.it.atT();
+  }
+
+  atV(): number {
+    return this.it.atV();
+  }
+}
+
+class BlockSeries implements Series {
+  readonly labels: Labels;
+  private readonly reader: BlockReader;
+  private readonly chunks: readonly ChunkMeta[];
+  private readonly mint: number;
+  private readonly maxt: number;
+  constructor(reader: BlockReader, labels: Labels, chunks: readonly ChunkMeta[], mint: number, maxt: number) {
+    this.reader = reader;
+    this.labels = labels;
+    this.chunks = chunks;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+  iterator(): SampleIterator {
+    return new BlockChunksIterator(this.reader, this.chunks, this.mint, this.maxt);
+  }
+}
+
+export class BlockQuerier implements Querier {
+  private readonly reader: BlockReader;
+  private readonly mint: number;
+  private readonly maxt: number;
+
+  constructor(reader: BlockReader, mint: number, maxt: number) {
+    this.reader = reader;
+    this.mint = mint;
+    this.maxt = maxt;
+  }
+
+  /** Series matching all matchers with a chunk in range, in label order (the index's id order). */
+  select(matchers: readonly Matcher[]): Series[] {
+    const ids = this.reader.postingsForMatchers(matchers);
+    const out: Series[] = [];
+    for (let i = 0; i < ids.length; i++) {
+      const { labels, chunks } = this.reader.series(ids[i]!);
+      const inRange = chunks.filter((c) => c.maxT >= this.mint && c.minT <= this.maxt);
+      if (inRange.length > 0) out.push(new BlockSeries(this.reader, labels, inRange, this.mint, this.maxt));
+    }
+    return out;
+  }
+
+  labelNames(matchers: readonly Matcher[] = []): string[] {
+    if (matchers.length === 0 && this.covered()) return this.reader.labelNames();
+    const names = new Set<string>();
+    for (const s of this.select(matchers)) for (const l of s.labels) names.add(l.name);
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers: readonly Matcher[] = []): string[] {
+    if (matchers.length === 0 && this.covered()) return this.reader.labelValues(name);
+    const values = new Set<string>();
+    for (const s of this.select(matchers)) for (const l of s.labels) if (l.name === name) values.add(l.value);
+    return [...values].sort();
+  }
+
+  close(): void {}
+
+  // Whether the range covers the whole block, so that the index's lists are exact.
+  private covered(): boolean {
+    return this.mint <= this.reader.meta.minTime && this.maxt >= this.reader.meta.maxTime - 1;
+  }
+}

@@ -1,0 +1,152 @@
+// The engine's open blocks, per tenant and in time order, with reference counts so that a block
+// deleted by retention or replaced by compaction is closed only after the last read of it ends.
+import { rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BlockCorruptionError, BlockReader, listBlocks, removeTmpBlocks, type BlockMeta } from './block/index.js';
+import { syncDir } from './wal/index.js';
+
+/** Suffix a damaged block's directory is renamed to: kept for inspection, never read again. */
+export const QUARANTINE_SUFFIX = '.corrupt';
+/** Suffix of a block being deleted: `removeTmpBlocks` finishes the job after a crash. */
+const DELETING_SUFFIX = '.deleting.tmp';
+
+export class BlockEntry {
+  readonly reader: BlockReader;
+  refs = 0;
+  gone = false;
+  constructor(reader: BlockReader) {
+    this.reader = reader;
+  }
+  get meta(): BlockMeta {
+    return this.reader.meta;
+  }
+}
+
+export interface BlockSetLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export class BlockSet {
+  readonly dir: string;
+  private readonly log: BlockSetLogger;
+  private readonly byTenant = new Map<string, BlockEntry[]>();
+
+  private constructor(dir: string, log: BlockSetLogger) {
+    this.dir = dir;
+    this.log = log;
+  }
+
+  /**
+   * Opens every block under `dir` after removing unfinished ones; a block that fails its checks
+   * is quarantined (renamed to `<id>.corrupt`, logged) and the rest are served.
+   */
+  static async load(dir: string, log: BlockSetLogger): Promise<BlockSet> {
+    const set = new BlockSet(dir, log);
+    const removed = await removeTmpBlocks(dir);
+    if (removed.length > 0) log.warn({ removed }, 'removed unfinished blocks left by an interrupted write, compaction or deletion');
+    for (const id of await listBlocks(dir)) {
+      try {
+        set.add(await BlockReader.open(join(dir, id)));
+      } catch (err) {
+        if (!(err instanceof BlockCorruptionError)) throw err;
+        await set.quarantineDir(id, err);
+      }
+    }
+    return set;
+  }
+
+  /** Adds an opened block. */
+  add(reader: BlockReader): BlockEntry {
+    const e = new BlockEntry(reader);
+    const t = reader.meta.tenant;
+    let list = this.byTenant.get(t);
+    if (list === undefined) this.byTenant.set(t, (list = []));
+    list.push(e);
+    list.sort((a, b) => a.meta.minTime - b.meta.minTime || a.meta.maxTime - b.meta.maxTime || (a.meta.ulid < b.meta.ulid ? -1 : 1));
+    return e;
+  }
+
+  /** Blocks of a tenant, oldest first. */
+  of(tenant: string): readonly BlockEntry[] {
+    return this.byTenant.get(tenant) ?? [];
+  }
+
+  tenants(): IterableIterator<string> {
+    return this.byTenant.keys();
+  }
+
+  all(): BlockEntry[] {
+    const out: BlockEntry[] = [];
+    for (const l of this.byTenant.values()) out.push(...l);
+    return out;
+  }
+
+  /** Blocks of a tenant overlapping [mint, maxt], oldest first, each held until `release`. */
+  acquire(tenant: string, mint: number, maxt: number): BlockEntry[] {
+    const out: BlockEntry[] = [];
+    for (const e of this.of(tenant)) {
+      if (e.meta.minTime <= maxt && e.meta.maxTime > mint) {
+        e.refs++;
+        out.push(e);
+      }
+    }
+    return out;
+  }
+
+  release(entries: readonly BlockEntry[]): void {
+    for (const e of entries) {
+      e.refs--;
+      if (e.gone && e.refs === 0) void e.reader.close();
+    }
+  }
+
+  /** The end of the newest block holding data cut from the head: where a tenant's head starts. */
+  headStart(tenant: string): number {
+    let t = -Infinity;
+    for (const e of this.of(tenant)) if (e.meta.compaction.fromHead && e.meta.maxTime > t) t = e.meta.maxTime;
+    return t;
+  }
+
+  /**
+   * Takes blocks out of the set and deletes their directories (renamed first, so a crash leaves
+   * either the block or a `.tmp` directory that the next start removes).
+   */
+  async delete(entries: readonly BlockEntry[]): Promise<void> {
+    for (const e of entries) this.detach(e);
+    for (const e of entries) await rename(e.reader.dir, e.reader.dir + DELETING_SUFFIX);
+    if (entries.length > 0) await syncDir(this.dir);
+    for (const e of entries) await rm(e.reader.dir + DELETING_SUFFIX, { recursive: true, force: true });
+  }
+
+  /** Takes a damaged block out of the set and renames its directory to `<id>.corrupt`. */
+  async quarantine(e: BlockEntry, err: Error): Promise<void> {
+    if (e.gone) return;
+    this.detach(e);
+    await this.quarantineDir(e.meta.ulid, err);
+  }
+
+  async closeAll(): Promise<void> {
+    for (const e of this.all()) {
+      e.gone = true;
+      await e.reader.close();
+    }
+    this.byTenant.clear();
+  }
+
+  private detach(e: BlockEntry): void {
+    const list = this.byTenant.get(e.meta.tenant);
+    const i = list?.indexOf(e) ?? -1;
+    if (list !== undefined && i >= 0) list.splice(i, 1);
+    e.gone = true;
+    if (e.refs === 0) void e.reader.close();
+  }
+
+  private async quarantineDir(id: string, err: Error): Promise<void> {
+    const from = join(this.dir, id);
+    const to = from + QUARANTINE_SUFFIX;
+    this.log.error({ block: id, err: err.message, movedTo: to }, 'block is damaged: quarantined, the other blocks are still served');
+    await rm(to, { recursive: true, force: true });
+    await rename(from, to);
+  }
+}

@@ -1,0 +1,212 @@
+// The head is cut into blocks, the WAL is checkpointed and truncated, and every read merges blocks
+// and head: checked against a plain in-memory model through cuts, restarts and retention.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { OutOfBoundsError, labelsFromRecord } from '../storage/index.js';
+import { openDb, readAll, seriesKey, tempDataDir } from './db-test-fixtures.js';
+import type { Tsdb } from './db.js';
+
+const HOUR = 3_600_000;
+const T0 = 1_700_000_000_000 - (1_700_000_000_000 % HOUR);
+
+type Model = Map<string, Map<number, number>>;
+
+function modelView(m: Model, mint = -Infinity, maxt = Infinity): Map<string, [number, number][]> {
+  const out = new Map<string, [number, number][]>();
+  for (const [k, byT] of [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    const samples = [...byT].filter(([t]) => t >= mint && t <= maxt).sort((a, b) => a[0] - b[0]);
+    if (samples.length > 0) out.set(k, samples);
+  }
+  return out;
+}
+
+async function appendBatch(db: Tsdb, model: Model | null, samples: readonly { s: number; t: number; v: number }[]): Promise<void> {
+  const app = db.appender('t');
+  for (const x of samples) app.append(labelsFromRecord({ __name__: 'm', s: String(x.s) }), x.t, x.v);
+  await app.commit();
+  if (model === null) return;
+  for (const x of samples) {
+    const k = seriesKey(labelsFromRecord({ __name__: 'm', s: String(x.s) }));
+    let byT = model.get(k);
+    if (byT === undefined) model.set(k, (byT = new Map()));
+    byT.set(x.t, x.v);
+  }
+}
+
+test('the head is cut into blocks; reads span blocks and head, before and after a restart', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    let db = await openDb(dir, { blockDurationMs: HOUR });
+    const model: Model = new Map();
+    // 5 hours of samples every minute for 20 series, in 10-minute commits.
+    for (let m = 0; m < 300; m += 10) {
+      const batch = [];
+      for (let k = m; k < m + 10; k++) for (let s = 0; s < 20; s++) batch.push({ s, t: T0 + k * 60_000, v: s * 1000 + k + 0.25 });
+      await appendBatch(db, model, batch);
+    }
+    const before = readAll(db, 't');
+    assert.deepEqual(before, modelView(model));
+    await db.maintain();
+    // The head spans 5 h: ranges are cut while it spans 1.5 h or more, so [T0, T0 + 4h) is in blocks.
+    assert.deepEqual(
+      db.blockMetas().map((b) => [b.minTime - T0, b.maxTime - T0, b.stats.numSeries, b.stats.numSamples]),
+      [0, 1, 2, 3].map((h) => [h * HOUR, (h + 1) * HOUR, 20, 20 * 60]),
+    );
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    assert.deepEqual(readAll(db, 't', T0 + 90 * 60_000, T0 + 250 * 60_000), modelView(model, T0 + 90 * 60_000, T0 + 250 * 60_000));
+    // The WAL was checkpointed and the segments before the checkpoint are gone.
+    const wal = readdirSync(join(dir, 'wal'));
+    assert.equal(wal.filter((n) => n.startsWith('checkpoint.')).length, 1, wal.join(' '));
+    const cpIndex = Number(wal.find((n) => n.startsWith('checkpoint.'))!.slice('checkpoint.'.length));
+    assert.ok(wal.filter((n) => /^\d{8}$/.test(n)).every((n) => Number(n) >= cpIndex - 1), wal.join(' '));
+    // Appends into a range already cut are refused, and nothing of the batch is stored.
+    await assert.rejects(appendBatch(db, null, [{ s: 0, t: T0 + 300 * 60_000, v: 1 }, { s: 77, t: T0 + HOUR, v: 1 }]), OutOfBoundsError);
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    // More samples after the cut, then a restart: checkpoint + remaining WAL + blocks.
+    await appendBatch(db, model, [{ s: 0, t: T0 + 300 * 60_000, v: 42 }, { s: 99, t: T0 + 301 * 60_000, v: 7 }]);
+    await db.close();
+    db = await openDb(dir, { blockDurationMs: HOUR });
+    assert.equal(db.blockMetas().length, 4);
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    const app = db.appender('t');
+    app.append(labelsFromRecord({ __name__: 'm', s: '78' }), T0 + 3 * HOUR, 1);
+    await assert.rejects(app.commit(), OutOfBoundsError);
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('retention deletes exactly the blocks wholly older than now - retention', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    let now = T0 + 10 * HOUR;
+    const db = await openDb(dir, { blockDurationMs: HOUR, retentionMs: 7 * HOUR, now: () => now });
+    const batch = [];
+    for (let k = 0; k <= 6 * 60; k += 5) batch.push({ s: 1, t: T0 + k * 60_000, v: k });
+    const model: Model = new Map();
+    await appendBatch(db, model, batch);
+    await db.maintain();
+    // Blocks [0,1h) .. [4h,5h) were cut; limit = T0 + 3h: [0,1h), [1h,2h) and [2h,3h) end at or before it.
+    assert.deepEqual(db.blockMetas().map((b) => (b.minTime - T0) / HOUR), [3, 4]);
+    assert.ok(!readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!.some(([t]) => t < T0 + 3 * HOUR));
+    now += HOUR;
+    await db.maintain();
+    assert.deepEqual(db.blockMetas().map((b) => (b.minTime - T0) / HOUR), [4]);
+    now += HOUR;
+    await db.maintain();
+    assert.deepEqual(db.blockMetas(), []);
+    assert.deepEqual(readdirSync(join(dir, 'blocks')), []);
+    const left = readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!;
+    assert.equal(left[0]![0], T0 + 5 * HOUR, 'the head still holds everything from 5h on');
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});
+
+type Op =
+  | { kind: 'append'; advance: number; samples: { s: number; dt: number; v: number }[] }
+  | { kind: 'cut' }
+  | { kind: 'restart' }
+  | { kind: 'read'; from: number; len: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      advance: fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 3 * HOUR })),
+      samples: fc.array(fc.record({ s: fc.integer({ min: 0, max: 5 }), dt: fc.constantFrom(0, 0, 1000, 15_000), v: fc.double({ noNaN: true }) }), {
+        minLength: 1,
+        maxLength: 8,
+      }),
+    }),
+  },
+  { weight: 2, arbitrary: fc.constant({ kind: 'cut' as const }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'restart' as const }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('read' as const), from: fc.integer({ min: 0, max: 20 * HOUR }), len: fc.integer({ min: 0, max: 6 * HOUR }) }) },
+);
+
+test('model: appends (with duplicates), head cuts, restarts and reads agree with a map', async () => {
+  let totalCuts = 0;
+  await fc.assert(
+    fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 40, size: 'max' }), async (ops) => {
+      const { dir, cleanup } = tempDataDir();
+      let db = await openDb(dir, { blockDurationMs: HOUR });
+      try {
+        const model: Model = new Map();
+        let clock = T0;
+        for (const op of ops) {
+          if (op.kind === 'append') {
+            clock += op.advance;
+            // Timestamps never go backwards per series; equal ones overwrite (last write wins).
+            const samples = op.samples.map((x) => ({ s: x.s, t: clock + x.dt, v: x.v }));
+            const last = new Map<number, number>();
+            const ordered = samples.filter((x) => {
+              const l = last.get(x.s) ?? -Infinity;
+              if (x.t < l) return false;
+              last.set(x.s, x.t);
+              return true;
+            });
+            clock += 15_000;
+            await appendBatch(db, model, ordered);
+          } else if (op.kind === 'cut') {
+            await db.maintain();
+          } else if (op.kind === 'restart') {
+            totalCuts += db.cuts.blocks;
+            await db.close();
+            db = await openDb(dir, { blockDurationMs: HOUR });
+          } else {
+            const mint = T0 + op.from;
+            assert.deepEqual(readAll(db, 't', mint, mint + op.len), modelView(model, mint, mint + op.len));
+          }
+        }
+        assert.deepEqual(readAll(db, 't'), modelView(model));
+        totalCuts += db.cuts.blocks;
+        await db.close();
+        db = await openDb(dir, { blockDurationMs: HOUR });
+        assert.deepEqual(readAll(db, 't'), modelView(model));
+      } finally {
+        await db.close();
+        cleanup();
+      }
+    }),
+    { numRuns: 10 },
+  );
+  // The property is only worth something if blocks were really cut along the way.
+  assert.ok(totalCuts >= 15, `only ${totalCuts} blocks were cut over all runs`);
+});
+
+test('a block that fails its checks at start is quarantined and the rest is served', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    let db = await openDb(dir, { blockDurationMs: HOUR });
+    const model: Model = new Map();
+    const batch = [];
+    for (let k = 0; k < 240; k += 1) batch.push({ s: 1, t: T0 + k * 60_000, v: k });
+    await appendBatch(db, model, batch);
+    await db.maintain();
+    const metas = db.blockMetas();
+    assert.equal(metas.length, 3);
+    await db.close();
+    const { openSync, writeSync, closeSync, fstatSync } = await import('node:fs');
+    const index = join(dir, 'blocks', metas[0]!.ulid, 'index');
+    const fd = openSync(index, 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.from([0x5a]), 0, 1, Math.floor(size / 2));
+    closeSync(fd);
+    db = await openDb(dir, { blockDurationMs: HOUR });
+    assert.deepEqual(db.blockMetas().map((m) => m.ulid), [metas[1]!.ulid, metas[2]!.ulid]);
+    assert.ok(existsSync(join(dir, 'blocks', metas[0]!.ulid + '.corrupt')));
+    const got = readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!;
+    assert.equal(got[0]![0], T0 + HOUR, 'the other blocks and the head are still served');
+    assert.equal(got.length, 240 - 60);
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});
