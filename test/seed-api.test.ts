@@ -84,19 +84,36 @@ describe('seed API', () => {
     assert.deepEqual(line!.values, [4]);
   });
 
-  test('an out-of-order sample refuses the whole batch', async () => {
+  test('a sample older than the out-of-order window refuses the whole batch', async () => {
     const t = Date.now() - 20_000;
     assert.equal((await postJson(`${n.url}/metrics`, { metrics: [{ name: 'ooo_probe', value: 1, timestamp: t }] })).status, 200);
     const r = await postJson(`${n.url}/metrics`, {
       metrics: [
         { name: 'ooo_other', value: 1 },
-        { name: 'ooo_probe', value: 2, timestamp: t - 1000 },
+        { name: 'ooo_probe', value: 2, timestamp: t - 3_600_001 },
       ],
     });
     assert.equal(r.status, 400);
     assert.equal(r.json.details[0].index, 1);
-    assert.match(r.json.details[0].message, /older than the newest sample/);
+    assert.match(r.json.details[0].message, /older than the newest sample .* by more than the out-of-order window of 3600 s/);
     assert.deepEqual(await exportLines(n.url, 'ooo_other'), []);
+  });
+
+  test('late samples inside the out-of-order window are stored and read back in time order', async () => {
+    const t = Date.now() - 60_000;
+    assert.equal((await postJson(`${n.url}/metrics`, { metrics: [{ name: 'late_probe', value: 3, timestamp: t }] })).status, 200);
+    const r = await postJson(`${n.url}/metrics`, {
+      metrics: [
+        { name: 'late_probe', value: 1, timestamp: t - 20_000 },
+        { name: 'late_probe', value: 2, timestamp: t - 10_000 },
+        { name: 'late_probe', value: 9, timestamp: t },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    const [line] = await exportLines(n.url, 'late_probe');
+    assert.deepEqual(line!.timestamps, [t - 20_000, t - 10_000, t]);
+    // The same timestamp written again: the last write wins.
+    assert.deepEqual(line!.values, [1, 2, 9]);
   });
 
   test('metric metadata (type, help, unit) is kept per name and survives a restart', async () => {

@@ -41,6 +41,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     logger,
     blockDurationMs: config.block_duration,
     retentionMs: config.retention,
+    outOfOrderWindowMs: config.out_of_order_window,
   });
   const limiter = new SlidingWindowLimiter({
     limit: config.rate_limit,

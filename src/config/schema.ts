@@ -51,6 +51,8 @@ export const OPTIONS = {
   wal_segment_size: opt('size', size(), 128 * MiB, 'size at which a new WAL segment file is started'),
   retention: opt('duration', duration(), 15 * 86_400_000,
     'how long samples are kept: older samples are refused and blocks wholly older than now - retention are deleted (0 = forever)'),
+  out_of_order_window: opt('duration', duration(), 3_600_000,
+    'how far behind its series\' newest sample a pushed sample may arrive and still be stored (0 = refuse late samples); imports take any age'),
   block_duration: opt('duration', duration().pipe(z.number().min(60_000)), 2 * 3_600_000,
     'time range of a block cut from the in-memory head; the head is cut once it spans 1.5 times this'),
   max_future: opt('duration', duration(), 600_000, 'samples whose timestamp is further ahead of the server clock than this are refused'),

@@ -109,9 +109,18 @@ export interface Querier {
   close(): void;
 }
 
+/** How an appender treats samples older than what the engine takes live. */
+export interface AppenderOptions {
+  /**
+   * Accept samples of any age (inside retention) instead of refusing those older than the live
+   * range: the engine stores them in the past's own time range (imports, backfill).
+   */
+  readonly backfill?: boolean;
+}
+
 /** An engine: the embedded TSDB, or ClickHouse in cluster mode. */
 export interface Storage {
-  appender(tenant: string): Appender;
+  appender(tenant: string, opts?: AppenderOptions): Appender;
   querier(tenant: string, mint: number, maxt: number): Querier;
   /** Metadata per metric name for one tenant. */
   metadata(tenant: string): ReadonlyMap<string, MetricMetadata>;

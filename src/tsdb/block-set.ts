@@ -53,6 +53,16 @@ export class BlockSet {
         await set.quarantineDir(id, err);
       }
     }
+    // A crash between writing a compacted block and deleting its sources leaves both: the
+    // sources are the blocks whose level-1 sources the compacted block covers entirely.
+    const all = set.all();
+    const superseded = all.filter((s) =>
+      all.some((b) => b !== s && b.meta.compaction.level > s.meta.compaction.level && s.meta.compaction.sources.every((id) => b.meta.compaction.sources.includes(id))),
+    );
+    if (superseded.length > 0) {
+      log.warn({ blocks: superseded.map((e) => e.meta.ulid) }, 'deleting blocks already merged into a compacted block (a compaction was interrupted)');
+      await set.delete(superseded);
+    }
     return set;
   }
 

@@ -5,44 +5,34 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   OutOfBoundsError,
-  OutOfOrderSampleError,
   StorageClosedError,
   type Appender,
+  type AppenderOptions,
   type MetricMetadata,
-  type MetricType,
   type Querier,
   type Storage,
 } from '../storage/index.js';
-import { BlockReader } from './block/index.js';
 import { BlockSet } from './block-set.js';
 import { BlockQuerier } from './block-querier.js';
-import { findCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointRecord } from './checkpoint.js';
-import { cutBlock } from './cut/cut-block.js';
+import { findCheckpoint, readCheckpoint } from './checkpoint.js';
 import { Head, type TenantHead } from './head.js';
+import { HeadLoader } from './head-loader.js';
+import { Maintenance } from './maintenance.js';
 import { MergeQuerier } from './merge-querier.js';
-import { formatSeries, formatTime, HeadAppender, type PendingBatch } from './head-appender.js';
+import { BlockReader, type BlockMeta } from './block/index.js';
+import { writeBackfillBlock } from './backfill.js';
+import { formatSeries, formatTime, HeadAppender, liveSamples, outOfOrder, type PendingBatch } from './head-appender.js';
 import { HeadQuerier } from './head-querier.js';
 import { LockFile } from './lock-file.js';
 import {
-  RECORD_CHUNKS,
   RECORD_METADATA,
   RECORD_SAMPLES,
   RECORD_SERIES,
-  decodeChunks,
-  decodeMetadata,
-  decodeSamples,
-  decodeSeries,
-  encodeChunks,
   encodeMetadata,
   encodeSamples,
   encodeSeries,
   listSegments,
   Wal,
-  type RefChunk,
-  type RefChunks,
-  type RefMetadata,
-  type RefSeries,
-  type SampleBatch,
 } from './wal/index.js';
 import { samplesAppended, trackEngine, untrackEngine, type EngineStatsSource } from './self-metrics.js';
 
@@ -67,16 +57,17 @@ export interface TsdbOptions {
   readonly maintenanceIntervalMs?: number;
   /** The clock retention is measured against (default Date.now). */
   readonly now?: () => number;
+  /** Merge blocks in the background (default true). */
+  readonly compaction?: boolean;
+  /** How far behind its series' newest sample a live sample may arrive, ms (default 0: never). */
+  readonly outOfOrderWindowMs?: number;
 }
 
-/** Series per record in a checkpoint. */
-const CHECKPOINT_BATCH = 1000;
 const DEFAULT_BLOCK_DURATION = 2 * 3_600_000;
 
 /** Samples per WAL record: bounds record size (and replay memory) for huge imports. */
 const SAMPLES_PER_RECORD = 8192;
 
-const METRIC_TYPES = new Set<string>(['counter', 'gauge', 'histogram', 'summary', 'unknown']);
 
 export class Tsdb implements Storage, EngineStatsSource {
   readonly head = new Head();
@@ -85,18 +76,13 @@ export class Tsdb implements Storage, EngineStatsSource {
   private wal: Wal | null = null;
   private blocks: BlockSet | null = null;
   private readonly blockDuration: number;
+  private readonly oooWindow: number;
   private maintenance: Promise<void> = Promise.resolve();
   private maintaining = false;
   private timer: NodeJS.Timeout | null = null;
-  /** Blocks cut from the head and checkpoints written since start. */
-  readonly cuts = { blocks: 0, checkpoints: 0, retentionDeleted: 0 };
-  // The tenant whose TenantHead the last replayed sample used (replay is mostly one tenant).
-  private replayTenant = '';
-  private replayTenantHead: TenantHead | undefined;
+  private maint: Maintenance | null = null;
   private closed = false;
   private replayed = false;
-  /** Decoded samples of one WAL record, reused across records during replay. */
-  private replayBatch: SampleBatch | undefined;
   /** Samples appended since start (replay excluded). */
   samplesAppended = 0;
 
@@ -104,6 +90,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     this.opts = opts;
     this.lock = lock;
     this.blockDuration = opts.blockDurationMs ?? DEFAULT_BLOCK_DURATION;
+    this.oooWindow = opts.outOfOrderWindowMs ?? 0;
     if (!(Number.isSafeInteger(this.blockDuration) && this.blockDuration >= 1)) {
       throw new RangeError(`block duration is ${this.blockDuration} ms, it must be a whole number of ms >= 1`);
     }
@@ -125,6 +112,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     const log = this.opts.logger;
     const started = Date.now();
     const walDir = join(this.opts.dir, 'wal');
+    const loader = new HeadLoader(this.head);
     let wal: Wal;
     let fromCheckpoint = 0;
     try {
@@ -137,7 +125,7 @@ export class Tsdb implements Storage, EngineStatsSource {
       const cp = await findCheckpoint(walDir);
       if (cp !== null) {
         const records = await readCheckpoint(cp.path, (type, payload) => {
-          fromCheckpoint += this.applyRecord(type, payload);
+          fromCheckpoint += loader.apply(type, payload);
         });
         log.info({ checkpoint: cp.path, records, samples: fromCheckpoint }, 'loaded WAL checkpoint');
         // Segments below the checkpoint's index are covered by it (a crash may have left some).
@@ -160,7 +148,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     let replayedSamples = 0;
     const result = await wal.replay(
       (type, payload) => {
-        replayedSamples += this.applyRecord(type, payload);
+        replayedSamples += loader.apply(type, payload);
       },
       (p) => {
         const now = Date.now();
@@ -184,7 +172,19 @@ export class Tsdb implements Storage, EngineStatsSource {
       },
       'WAL replay done',
     );
-    this.replayTenantHead = undefined;
+    this.maint = new Maintenance({
+      head: this.head,
+      blocks: this.blocks!,
+      wal,
+      walDir,
+      sync: this.opts.fsync !== 'never',
+      logger: log,
+      blockDuration: this.blockDuration,
+      retentionMs: this.opts.retentionMs ?? 0,
+      compaction: this.opts.compaction ?? true,
+      now: this.opts.now ?? Date.now,
+      isClosed: () => this.closed,
+    });
     this.replayed = true;
     const every = this.opts.maintenanceIntervalMs ?? 5000;
     if (every > 0) {
@@ -199,72 +199,11 @@ export class Tsdb implements Storage, EngineStatsSource {
     return this.replayed && !this.closed;
   }
 
-  /** Applies one WAL record to the head; returns the samples it held. */
-  private applyRecord(type: number, payload: Uint8Array): number {
-    const head = this.head;
-    if (type === RECORD_SERIES) {
-      for (const s of decodeSeries(payload)) {
-        if (head.byRefOf(s.ref) === undefined) head.create(s.tenant, s.labels, s.ref);
-      }
-      return 0;
-    }
-    if (type === RECORD_SAMPLES) {
-      const r = (this.replayBatch = decodeSamples(payload, this.replayBatch));
-      let n = 0;
-      for (let i = 0; i < r.n; i++) {
-        const s = head.byRefOf(r.refs[i]!);
-        const t = r.ts[i]!;
-        // A sample without its series record, or out of order, cannot come from our own writes;
-        // skipping it keeps a damaged WAL from stopping the start.
-        if (s === undefined || t < s.lastT) continue;
-        const th = this.tenantForReplay(s.tenant);
-        // Older samples went into a block before the crash; the WAL still held them.
-        if (t < th.minValidT) continue;
-        s.append(t, r.vs[i]!);
-        if (t < th.minT) th.minT = t;
-        if (t > th.maxT) th.maxT = t;
-        n++;
-      }
-      head.samples += n;
-      return n;
-    }
-    if (type === RECORD_CHUNKS) {
-      let n = 0;
-      for (const e of decodeChunks(payload)) {
-        const s = head.byRefOf(e.ref);
-        if (s === undefined) continue;
-        const th = this.tenantForReplay(s.tenant);
-        for (const c of e.chunks) {
-          if (c.maxT < th.minValidT) continue;
-          s.loadChunk(c.data, c.minT, c.maxT, c.count);
-          if (c.minT < th.minT) th.minT = Math.max(c.minT, th.minValidT);
-          if (c.maxT > th.maxT) th.maxT = c.maxT;
-          n += c.count;
-        }
-      }
-      head.samples += n;
-      return n;
-    }
-    if (type === RECORD_METADATA) {
-      for (const m of decodeMetadata(payload)) {
-        const type = METRIC_TYPES.has(m.type) ? (m.type as MetricType) : 'unknown';
-        head.tenant(m.tenant).metadata.set(m.metricName, { type, help: m.help, unit: m.unit });
-      }
-      return 0;
-    }
-    return 0;
-  }
-
-  private tenantForReplay(name: string): TenantHead {
-    if (this.replayTenantHead === undefined || this.replayTenant !== name) {
-      this.replayTenant = name;
-      this.replayTenantHead = this.head.tenant(name);
-    }
-    return this.replayTenantHead;
-  }
-
-  appender(tenant: string): Appender {
-    return new HeadAppender(this.head, tenant, (batch) => this.commit(batch));
+  appender(tenant: string, opts?: AppenderOptions): Appender {
+    return new HeadAppender(this.head, tenant, (batch) => this.commit(batch), {
+      oooWindowMs: this.oooWindow,
+      backfill: opts?.backfill ?? false,
+    });
   }
 
   private commit(batch: PendingBatch): Promise<void> {
@@ -275,28 +214,17 @@ export class Tsdb implements Storage, EngineStatsSource {
     const head = this.head;
     const tenant = batch.tenant;
     const th = head.tenant(tenant);
-    // Resolve series again: another request may have created or advanced them since append(),
-    // and a block cut may have dropped them from the head.
-    const created: { ref: number; tenant: string; labels: PendingBatch['series'][number]['labels'] }[] = [];
-    for (const p of batch.series) {
-      const s = p.series !== undefined && !p.series.dropped ? p.series : head.get(tenant, p.labels, p.hash);
-      if (p.minT < th.minValidT) {
-        return Promise.reject(
-          new OutOfBoundsError(
-            `sample of ${formatSeries(p.labels)} at ${formatTime(p.minT)} is older than the in-memory head, which starts at ${formatTime(th.minValidT)}; ` +
-              'older time ranges are already written to blocks and take no live appends',
-          ),
-        );
-      }
-      if (s !== undefined && p.minT < s.lastT) {
-        return Promise.reject(
-          new OutOfOrderSampleError(
-            `sample of ${formatSeries(p.labels)} at ${formatTime(p.minT)} is older than the newest sample of that series (${formatTime(s.lastT)}); out-of-order samples are not accepted`,
-          ),
-        );
-      }
-      p.series = s;
+    if (batch.backfill) {
+      for (let i = 0; i < batch.n; i++) if (batch.ts[i]! < th.minValidT) return this.commitWithBackfill(batch, th.minValidT);
     }
+    // Every sample is checked before anything is applied: a batch is stored whole or not at all.
+    let late: Uint8Array | null;
+    try {
+      late = this.checkLive(batch, th);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const created: { ref: number; tenant: string; labels: PendingBatch['series'][number]['labels'] }[] = [];
     for (const p of batch.series) {
       if (p.minT < th.minT) th.minT = p.minT;
       if (p.lastT > th.maxT) th.maxT = p.lastT;
@@ -326,11 +254,68 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
     // The records are queued in order; the head sees the samples now, the client's answer
     // waits for the WAL write.
-    for (let i = 0; i < n; i++) batch.series[batch.seriesIdx[i]!]!.series!.append(batch.ts[i]!, batch.vs[i]!);
+    if (late === null) {
+      for (let i = 0; i < n; i++) batch.series[batch.seriesIdx[i]!]!.series!.append(batch.ts[i]!, batch.vs[i]!);
+    } else {
+      for (let i = 0; i < n; i++) {
+        const s = batch.series[batch.seriesIdx[i]!]!.series!;
+        if (late[i] === 1) s.insertOoo(batch.ts[i]!, batch.vs[i]!);
+        else s.append(batch.ts[i]!, batch.vs[i]!);
+      }
+    }
     head.samples += n;
     this.samplesAppended += n;
     samplesAppended.inc(n);
     return writes.length === 1 ? writes[0]! : Promise.all(writes).then(() => undefined);
+  }
+
+  /**
+   * Resolves the batch's series against the head (another request may have created or advanced
+   * them since append(), a block cut may have dropped them) and checks every sample; returns
+   * which samples are late (null: none) or throws the batch's first problem.
+   */
+  private checkLive(batch: PendingBatch, th: TenantHead): Uint8Array | null {
+    const head = this.head;
+    for (const p of batch.series) {
+      const s = p.series !== undefined && !p.series.dropped ? p.series : head.get(batch.tenant, p.labels, p.hash);
+      p.series = s;
+      p.runT = s?.lastT ?? -Infinity;
+    }
+    // Imports take samples of any age: the window is for live pushes only.
+    const window = batch.backfill ? Infinity : this.oooWindow;
+    let late: Uint8Array | null = null;
+    for (let i = 0; i < batch.n; i++) {
+      const p = batch.series[batch.seriesIdx[i]!]!;
+      const t = batch.ts[i]!;
+      if (t < th.minValidT) {
+        throw new OutOfBoundsError(
+          `sample of ${formatSeries(p.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(th.minValidT)}; ` +
+            'that time range is already written to blocks and takes no live appends',
+        );
+      }
+      if (t >= p.runT) {
+        p.runT = t;
+        continue;
+      }
+      if (t < p.runT - window) throw outOfOrder(p.labels, t, p.runT, window);
+      (late ??= new Uint8Array(batch.n))[i] = 1;
+    }
+    return late;
+  }
+
+  /**
+   * Commits a batch holding samples older than the head: those are written as a block of their
+   * own first (visible once this resolves), then the rest goes through the head as usual. The
+   * rest is checked before the block is written, so a refused batch stores nothing.
+   */
+  private async commitWithBackfill(batch: PendingBatch, before: number): Promise<void> {
+    const live = liveSamples(batch, before);
+    this.checkLive(live, this.head.tenant(batch.tenant));
+    const meta = await writeBackfillBlock(this.blocks!.dir, batch, before, this.blockDuration);
+    if (meta !== null) this.blocks!.add(await BlockReader.open(join(this.blocks!.dir, meta.ulid)));
+    // A head cut may have moved the head's start meanwhile; commit() sends anything now too old
+    // to another block.
+    return this.commit(live);
   }
 
   querier(tenant: string, mint: number, maxt: number): Querier {
@@ -356,15 +341,11 @@ export class Tsdb implements Storage, EngineStatsSource {
   }
 
   private async maintainOnce(): Promise<void> {
-    if (this.closed || !this.replayed) return;
+    const m = this.maint;
+    if (this.closed || !this.replayed || m === null) return;
     this.maintaining = true;
     try {
-      let cut = false;
-      for (const name of [...this.head.tenantNames()]) {
-        while (!this.closed && (await this.cutOnce(name))) cut = true;
-      }
-      if (cut && !this.closed) await this.checkpoint();
-      if (!this.closed) await this.applyRetention();
+      await m.run();
     } catch (err) {
       this.opts.logger.error({ err: (err as Error).message }, 'background block work failed; it is retried on the next run');
       throw err;
@@ -373,99 +354,13 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
   }
 
-  /** Cuts the oldest block range of a tenant's head if the head spans 1.5 block durations. */
-  private async cutOnce(tenant: string): Promise<boolean> {
-    const th = this.head.existingTenant(tenant)!;
-    const d = this.blockDuration;
-    const lo = Math.max(th.minT, th.minValidT);
-    if (!Number.isFinite(lo) || !Number.isFinite(th.maxT) || th.maxT - lo < d * 1.5) return false;
-    const a = Math.floor(lo / d) * d;
-    const b = a + d;
-    // From here on appends before b are refused, so the range stays as the worker reads it.
-    th.minValidT = b;
-    const started = Date.now();
-    const meta = await cutBlock(this.head, tenant, a, b, this.blocks!.dir);
-    const reader = meta === null ? null : await BlockReader.open(join(this.blocks!.dir, meta.ulid));
-    // The block becomes visible and the head stops serving the range in the same turn.
-    if (reader !== null) this.blocks!.add(reader);
-    th.readMinT = b;
-    const gone = [];
-    for (const ref of th.postings.all) {
-      const s = this.head.byRefOf(ref);
-      if (s !== undefined && s.dropChunksBefore(b)) gone.push(s);
-    }
-    this.head.remove(tenant, gone);
-    if (meta !== null) {
-      this.cuts.blocks++;
-      this.opts.logger.info(
-        { tenant, block: meta.ulid, minTime: a, maxTime: b, series: meta.stats.numSeries, samples: meta.stats.numSamples, droppedSeries: gone.length, ms: Date.now() - started },
-        'cut head into block',
-      );
-    }
-    return true;
-  }
-
-  /**
-   * Writes the head's state as a checkpoint and deletes the WAL segments it replaces. The state
-   * is captured in one synchronous step together with the WAL cut, so that records logged later
-   * all go to segments the checkpoint does not cover.
-   */
-  private async checkpoint(): Promise<void> {
-    const wal = this.wal!;
-    const k = wal.cutSegment();
-    const records = this.checkpointRecords();
-    const walDir = join(this.opts.dir, 'wal');
-    const bytes = await writeCheckpoint(walDir, k, records, this.opts.fsync !== 'never');
-    const removed = await wal.removeSegmentsBefore(k);
-    this.cuts.checkpoints++;
-    this.opts.logger.info({ index: k, bytes, removedSegments: removed.length }, 'wrote WAL checkpoint');
-  }
-
-  private checkpointRecords(): CheckpointRecord[] {
-    const out: CheckpointRecord[] = [];
-    const head = this.head;
-    const meta: RefMetadata[] = [];
-    for (const tenant of head.tenantNames()) {
-      const th = head.existingTenant(tenant)!;
-      const refs = th.postings.all;
-      for (let from = 0; from < refs.length; from += CHECKPOINT_BATCH) {
-        const series: RefSeries[] = [];
-        const chunks: RefChunks[] = [];
-        for (let i = from; i < Math.min(refs.length, from + CHECKPOINT_BATCH); i++) {
-          const s = head.byRefOf(refs[i]!);
-          if (s === undefined) continue;
-          series.push({ ref: s.ref, tenant, labels: s.labels });
-          const cs: RefChunk[] = [];
-          for (let c = 0; c < s.chunks.length; c++) {
-            cs.push({ minT: s.chunkMinT[c]!, maxT: s.chunkMaxT[c]!, count: s.chunkCount[c]!, data: s.chunks[c]! });
-          }
-          const h = s.head;
-          if (h !== null && h.count > 0) cs.push({ minT: h.minT, maxT: h.maxT, count: h.count, data: h.bytes() });
-          if (cs.length > 0) chunks.push({ ref: s.ref, chunks: cs });
-        }
-        if (series.length > 0) out.push({ type: RECORD_SERIES, payload: encodeSeries(series) });
-        if (chunks.length > 0) out.push({ type: RECORD_CHUNKS, payload: encodeChunks(chunks) });
-      }
-      for (const [metricName, m] of th.metadata) meta.push({ tenant, metricName, type: m.type, help: m.help, unit: m.unit });
-    }
-    if (meta.length > 0) out.push({ type: RECORD_METADATA, payload: encodeMetadata(meta) });
-    return out;
-  }
-
-  /** Deletes the blocks whose whole time range is older than now - retention. */
-  private async applyRetention(): Promise<void> {
-    const retention = this.opts.retentionMs ?? 0;
-    if (retention <= 0 || this.blocks === null) return;
-    const limit = (this.opts.now ?? Date.now)() - retention;
-    const old = this.blocks.all().filter((e) => e.meta.maxTime <= limit);
-    if (old.length === 0) return;
-    await this.blocks.delete(old);
-    this.cuts.retentionDeleted += old.length;
-    this.opts.logger.info({ blocks: old.map((e) => e.meta.ulid), before: new Date(limit).toISOString() }, 'deleted blocks past retention');
+  /** What background work did since start (blocks cut, checkpoints, compactions, retention). */
+  get maintenanceStats(): Maintenance['stats'] {
+    return this.maint?.stats ?? { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0 };
   }
 
   /** The open blocks' metas, oldest first per tenant. */
-  blockMetas(): import('./block/index.js').BlockMeta[] {
+  blockMetas(): BlockMeta[] {
     return this.blocks === null ? [] : this.blocks.all().map((e) => e.meta);
   }
 

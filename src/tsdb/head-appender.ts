@@ -1,6 +1,7 @@
 // Collects one request's samples for the head: checked as they arrive (order within each series),
 // handed to the engine's commit as parallel arrays, never as an object per sample.
 import {
+  OutOfBoundsError,
   OutOfOrderSampleError,
   type Appender,
   type Labels,
@@ -21,6 +22,10 @@ export interface PendingSeries {
   /** Smallest and largest timestamp of this batch for the series. */
   minT: number;
   lastT: number;
+  /** Newest sample of the head series when first seen (-Infinity for a new series). */
+  readonly headLastT: number;
+  /** Scratch for commit: the newest timestamp so far while walking the batch. */
+  runT: number;
 }
 
 /** What an appender hands to the engine on commit. */
@@ -35,6 +40,15 @@ export interface PendingBatch {
   /** Values in a Float64Array: a plain number[] would turn NaN payloads (staleness markers) into the canonical NaN. */
   readonly vs: Float64Array;
   readonly metadata: ReadonlyMap<string, MetricMetadata>;
+  /** Samples older than the head go into blocks instead of being refused (imports). */
+  readonly backfill: boolean;
+}
+
+/** How an appender checks samples as they arrive. */
+export interface HeadAppenderOptions {
+  /** How far behind a series' newest sample a late sample may be, ms (0: none). */
+  readonly oooWindowMs: number;
+  readonly backfill: boolean;
 }
 
 export function formatSeries(labels: Labels): string {
@@ -52,6 +66,14 @@ export function formatTime(t: number): string {
   return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
 }
 
+/** The error for a sample too far behind its series' newest sample. */
+export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: number): OutOfOrderSampleError {
+  const allowed = windowMs > 0 ? `by more than the out-of-order window of ${windowMs / 1000} s` : 'and out-of-order samples are not accepted';
+  return new OutOfOrderSampleError(
+    `sample of ${formatSeries(labels)} at ${formatTime(t)} is older than the newest sample of that series (${formatTime(newest)}) ${allowed}`,
+  );
+}
+
 export class HeadAppender implements Appender {
   private readonly head: Head;
   private readonly tenant: string;
@@ -67,10 +89,13 @@ export class HeadAppender implements Appender {
   private readonly meta = new Map<string, MetricMetadata>();
   private done = false;
 
-  constructor(head: Head, tenant: string, commitFn: (batch: PendingBatch) => Promise<void>) {
+  private readonly opts: HeadAppenderOptions;
+
+  constructor(head: Head, tenant: string, commitFn: (batch: PendingBatch) => Promise<void>, opts: HeadAppenderOptions) {
     this.head = head;
     this.tenant = tenant;
     this.commitFn = commitFn;
+    this.opts = opts;
   }
 
   get pending(): number {
@@ -95,18 +120,26 @@ export class HeadAppender implements Appender {
     let p = this.byLabels.get(labels, hash);
     if (p === undefined) {
       const series = this.head.get(this.tenant, labels, hash);
-      p = { hash, labels, idx: this.series.length, series, minT: t, lastT: series?.lastT ?? -Infinity };
+      const headLastT = series?.lastT ?? -Infinity;
+      p = { hash, labels, idx: this.series.length, series, minT: t, lastT: -Infinity, headLastT, runT: -Infinity };
       this.series.push(p);
       this.byLabels.add(p, hash);
     }
     const idx = p.idx;
-    if (t < p.lastT) {
-      throw new OutOfOrderSampleError(
-        `sample of ${formatSeries(labels)} at ${formatTime(t)} is older than the newest sample of that series (${formatTime(p.lastT)}); out-of-order samples are not accepted`,
+    // The engine checks again at commit (other requests may commit first); checking here names
+    // the offending sample before anything is stored.
+    const minValid = this.head.existingTenant(this.tenant)?.minValidT ?? -Infinity;
+    const old = t < minValid;
+    if (old && !this.opts.backfill) {
+      throw new OutOfBoundsError(
+        `sample of ${formatSeries(labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValid)}; ` +
+          'that time range is already written to blocks and takes no live appends (import it through /api/v1/import)',
       );
     }
+    const newest = Math.max(p.lastT, p.headLastT);
+    if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(labels, t, newest, this.opts.oooWindowMs);
     if (t < p.minT) p.minT = t;
-    p.lastT = t;
+    if (t > p.lastT) p.lastT = t;
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     this.seriesIdx[i] = idx;
@@ -129,6 +162,7 @@ export class HeadAppender implements Appender {
       ts: this.ts,
       vs: this.vs,
       metadata: this.meta,
+      backfill: this.opts.backfill,
     });
   }
 
@@ -136,4 +170,35 @@ export class HeadAppender implements Appender {
     this.done = true;
     this.n = 0;
   }
+}
+
+/**
+ * The samples of a batch at or after `before`, as a batch of its own (series without such
+ * samples left out); per series, `minT` is recomputed.
+ */
+export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
+  const remap = new Int32Array(batch.series.length).fill(-1);
+  const series: PendingSeries[] = [];
+  const seriesIdx = new Uint32Array(batch.n);
+  const ts = new Float64Array(batch.n);
+  const vs = new Float64Array(batch.n);
+  let n = 0;
+  for (let i = 0; i < batch.n; i++) {
+    const t = batch.ts[i]!;
+    if (t < before) continue;
+    const si = batch.seriesIdx[i]!;
+    let r = remap[si]!;
+    if (r < 0) {
+      r = remap[si] = series.length;
+      series.push({ ...batch.series[si]!, idx: r, minT: t, lastT: t });
+    }
+    const p = series[r]!;
+    if (t < p.minT) p.minT = t;
+    if (t > p.lastT) p.lastT = t;
+    seriesIdx[n] = r;
+    ts[n] = t;
+    vs[n] = batch.vs[i]!;
+    n++;
+  }
+  return { ...batch, series, n, seriesIdx, ts, vs };
 }

@@ -2,6 +2,8 @@
 import { compareLabels, type Matcher, type Querier, type SampleIterator, type Series } from '../storage/index.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './mem-series.js';
+import { MergeIterator } from './merge-querier.js';
+import { ArrayIterator } from './ooo-buffer.js';
 import { ChunksIterator } from './series-iterator.js';
 
 class HeadSeries implements Series {
@@ -17,7 +19,13 @@ class HeadSeries implements Series {
     return this.s.labels;
   }
   iterator(): SampleIterator {
-    return new ChunksIterator(this.s.chunksIn(this.mint, this.maxt), this.mint, this.maxt);
+    const inOrder = new ChunksIterator(this.s.chunksIn(this.mint, this.maxt), this.mint, this.maxt);
+    const ooo = this.s.ooo;
+    if (ooo === null) return inOrder;
+    const late = ooo.slice(this.mint, this.maxt);
+    if (late.ts.length === 0) return inOrder;
+    // Late samples were written after the in-order ones at the same timestamp: they win.
+    return new MergeIterator([inOrder, new ArrayIterator(late.ts, late.vs)]);
   }
 }
 

@@ -2,6 +2,7 @@
 // last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
 import { XorAppender } from './chunk/xor-chunk.js';
+import { OooBuffer } from './ooo-buffer.js';
 
 /** Samples per chunk before a new one is cut (Prometheus's figure: compression flattens out near it). */
 export const SAMPLES_PER_CHUNK = 120;
@@ -21,6 +22,8 @@ export class MemSeries {
   /** Set when the series was dropped from the head (all its samples went into blocks). */
   dropped = false;
   head: XorAppender | null = null;
+  /** Samples that arrived out of order (older than lastT, within the out-of-order window). */
+  ooo: OooBuffer | null = null;
   /** Newest timestamp appended; -Infinity when empty. */
   lastT = -Infinity;
   /** Oldest timestamp held; Infinity when empty. */
@@ -52,6 +55,12 @@ export class MemSeries {
     this.lastT = t;
   }
 
+  /** Stores a sample older than lastT; a sample already at `t` is replaced (last write wins). */
+  insertOoo(t: number, v: number): void {
+    (this.ooo ??= new OooBuffer()).insert(t, v);
+    if (t < this.firstT) this.firstT = t;
+  }
+
   /**
    * Adds a closed chunk read back from a checkpoint; called before any append, in time order.
    * `data` must be an XOR chunk holding `count` samples in [minT, maxT].
@@ -79,12 +88,17 @@ export class MemSeries {
       this.chunkCount.splice(0, k);
     }
     this.firstT = this.chunks.length > 0 ? this.chunkMinT[0]! : this.head !== null && this.head.count > 0 ? this.head.minT : Infinity;
+    if (this.ooo !== null) {
+      this.ooo.dropBefore(t);
+      if (this.ooo.count === 0) this.ooo = null;
+      else this.firstT = Math.min(this.firstT, t);
+    }
     return this.lastT < t;
   }
 
   /** Number of samples held (duplicates of one timestamp included). */
   get sampleCount(): number {
-    let n = this.head?.count ?? 0;
+    let n = (this.head?.count ?? 0) + (this.ooo?.count ?? 0);
     for (const c of this.chunkCount) n += c;
     return n;
   }

@@ -30,7 +30,7 @@ export async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<stri
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const now = Date.now();
-  const app = deps.storage.appender('default');
+  const app = deps.storage.appender('default', { backfill: true });
   const bad: { line: number; message: string }[] = [];
   let badCount = 0;
   let lineNo = 0;

@@ -22,6 +22,7 @@ function addBatch(m: Extract<CutRequest, { type: 'series' }>): void {
   let start = 0;
   for (let s = 0; s < labels.length; s++) {
     let n = 0;
+    let sorted = true;
     const nChunks = m.perSeries[s]!;
     for (let c = 0; c < nChunks; c++, chunk++) {
       const end = m.ends[chunk]!;
@@ -30,16 +31,15 @@ function addBatch(m: Extract<CutRequest, { type: 'series' }>): void {
       while (it.next()) {
         const t = it.atT();
         if (t < job.minTime || t >= job.maxTime) continue;
-        if (n > 0 && ts[n - 1] === t) {
-          vs[n - 1] = it.atV();
-          continue;
-        }
         if (n === ts.length) grow();
+        if (n > 0 && t < ts[n - 1]!) sorted = false;
         ts[n] = t;
         vs[n] = it.atV();
         n++;
       }
     }
+    // Chunks come in write order; a repeated timestamp keeps the value written last.
+    n = sorted ? dedupeSorted(n) : sortDedupe(n);
     if (n === 0) continue;
     const chunks: BlockChunkInput[] = [];
     for (let from = 0; from < n; from += job.chunkSamples) {
@@ -56,6 +56,36 @@ function addBatch(m: Extract<CutRequest, { type: 'series' }>): void {
     for (let i = 0; i + 1 < flat.length; i += 2) ls.push({ name: flat[i]!, value: flat[i + 1]! });
     series.push({ labels: ls, chunks });
   }
+}
+
+/** Collapses runs of equal timestamps in sorted [0, n) to their last value; returns the new n. */
+function dedupeSorted(n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    if (m > 0 && ts[m - 1] === ts[i]) vs[m - 1] = vs[i]!;
+    else {
+      ts[m] = ts[i]!;
+      vs[m] = vs[i]!;
+      m++;
+    }
+  }
+  return m;
+}
+
+/** Sorts [0, n) by time, stable (so the later write of a timestamp stays last), then dedupes. */
+function sortDedupe(n: number): number {
+  const order = new Uint32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  order.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  const t2 = new Float64Array(n);
+  const v2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    t2[i] = ts[order[i]!]!;
+    v2[i] = vs[order[i]!]!;
+  }
+  ts.set(t2);
+  vs.set(v2);
+  return dedupeSorted(n);
 }
 
 function grow(): void {
@@ -80,7 +110,7 @@ port.on('message', (m: CutRequest) => {
     post({ type: 'done', meta: null });
     return;
   }
-  writeBlock(job.blocksDir, { tenant: job.tenant, minTime: job.minTime, maxTime: job.maxTime, level: 1, fromHead: true }, series).then(
+  writeBlock(job.blocksDir, { tenant: job.tenant, minTime: job.minTime, maxTime: job.maxTime, level: 1, fromHead: job.fromHead }, series).then(
     (meta) => post({ type: 'done', meta }),
     (err: Error) => post({ type: 'error', message: `writing the block failed: ${err.message}` }),
   );

@@ -11,6 +11,8 @@ export interface CutJob {
   readonly maxTime: number;
   /** Samples per block chunk at most. */
   readonly chunkSamples: number;
+  /** The data comes from the head (see BlockMeta.compaction.fromHead), not from an import. */
+  readonly fromHead: boolean;
 }
 
 /** A batch of series with their head (XOR) chunks. */

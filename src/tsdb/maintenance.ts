@@ -1,0 +1,165 @@
+// The engine's background work, one run at a time: cut each tenant's head into blocks once it
+// spans 1.5 block durations (then checkpoint the WAL and drop the segments it covers), merge
+// blocks (overlapping ones first, then adjacent ones into the next window size), and delete
+// blocks past retention.
+import { join } from 'node:path';
+import { BlockReader, type BlockMeta } from './block/index.js';
+import type { BlockEntry, BlockSet } from './block-set.js';
+import { writeCheckpoint } from './checkpoint.js';
+import { mergeInWorker } from './compact/merge-in-worker.js';
+import { compactionRanges, planCompaction } from './compact/plan.js';
+import { cutBlock } from './cut/cut-block.js';
+import type { Head } from './head.js';
+import { headCheckpointRecords } from './head-checkpoint.js';
+import type { Wal } from './wal/index.js';
+
+export interface MaintenanceLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+export interface MaintenanceDeps {
+  readonly head: Head;
+  readonly blocks: BlockSet;
+  readonly wal: Wal;
+  readonly walDir: string;
+  readonly sync: boolean;
+  readonly logger: MaintenanceLogger;
+  readonly blockDuration: number;
+  /** 0 = keep forever. */
+  readonly retentionMs: number;
+  readonly compaction: boolean;
+  readonly now: () => number;
+  readonly isClosed: () => boolean;
+}
+
+/** Samples per block chunk written by compaction. */
+const CHUNK_SAMPLES = 4096;
+/** Largest compacted block without retention (Prometheus's cap). */
+const MAX_BLOCK_RANGE = 31 * 86_400_000;
+
+export class Maintenance {
+  private readonly d: MaintenanceDeps;
+  private readonly ranges: number[];
+  /** What the runs did since start. */
+  readonly stats = { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0 };
+
+  constructor(deps: MaintenanceDeps) {
+    this.d = deps;
+    const cap = deps.retentionMs > 0 ? Math.min(MAX_BLOCK_RANGE, deps.retentionMs / 10) : MAX_BLOCK_RANGE;
+    this.ranges = compactionRanges(deps.blockDuration, cap);
+  }
+
+  async run(): Promise<void> {
+    const d = this.d;
+    let cut = false;
+    for (const name of [...d.head.tenantNames()]) {
+      while (!d.isClosed() && (await this.cutOnce(name))) cut = true;
+    }
+    if (cut && !d.isClosed()) await this.checkpoint();
+    for (const tenant of d.compaction ? [...d.blocks.tenants()] : []) {
+      while (!d.isClosed() && (await this.compactOnce(tenant)));
+    }
+    if (!d.isClosed()) await this.applyRetention();
+  }
+
+  /** Cuts the oldest block range of a tenant's head if the head spans 1.5 block durations. */
+  private async cutOnce(tenant: string): Promise<boolean> {
+    const { head, blocks, blockDuration: bd, logger } = this.d;
+    const th = head.existingTenant(tenant)!;
+    const lo = Math.max(th.minT, th.minValidT);
+    if (!Number.isFinite(lo) || !Number.isFinite(th.maxT) || th.maxT - lo < bd * 1.5) return false;
+    const a = Math.floor(lo / bd) * bd;
+    const b = a + bd;
+    // From here on appends before b are refused, so the range stays as the worker reads it.
+    th.minValidT = b;
+    const started = Date.now();
+    const meta = await cutBlock(head, tenant, a, b, blocks.dir);
+    const reader = meta === null ? null : await BlockReader.open(join(blocks.dir, meta.ulid));
+    // The block becomes visible and the head stops serving the range in the same turn.
+    if (reader !== null) blocks.add(reader);
+    th.readMinT = b;
+    const gone = [];
+    for (const ref of th.postings.all) {
+      const s = head.byRefOf(ref);
+      if (s !== undefined && s.dropChunksBefore(b)) gone.push(s);
+    }
+    head.remove(tenant, gone);
+    if (meta !== null) {
+      this.stats.blocksCut++;
+      logger.info(
+        { tenant, block: meta.ulid, minTime: a, maxTime: b, series: meta.stats.numSeries, samples: meta.stats.numSamples, droppedSeries: gone.length, ms: Date.now() - started },
+        'cut head into block',
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Writes the head's state as a checkpoint and deletes the WAL segments it replaces. The state
+   * is captured in one synchronous step together with the WAL cut, so that records logged later
+   * all go to segments the checkpoint does not cover.
+   */
+  private async checkpoint(): Promise<void> {
+    const { wal, walDir, sync, logger, head } = this.d;
+    const k = wal.cutSegment();
+    const records = headCheckpointRecords(head);
+    const bytes = await writeCheckpoint(walDir, k, records, sync);
+    const removed = await wal.removeSegmentsBefore(k);
+    this.stats.checkpoints++;
+    logger.info({ index: k, bytes, removedSegments: removed.length }, 'wrote WAL checkpoint');
+  }
+
+  /** Merges the next group of a tenant's blocks, if any; the sources are deleted after. */
+  private async compactOnce(tenant: string): Promise<boolean> {
+    const { blocks, head, logger } = this.d;
+    const entries = blocks.of(tenant);
+    const th = head.existingTenant(tenant);
+    // Blocks wholly before the head's start get no more data from it.
+    let headStart = Infinity;
+    if (th !== undefined) headStart = Number.isFinite(th.minValidT) ? th.minValidT : Number.isFinite(th.minT) ? th.minT : Infinity;
+    const group = planCompaction(
+      entries.map((e) => e.meta),
+      this.ranges,
+      headStart,
+    );
+    if (group === null) return false;
+    const chosen = group.map((m) => entries.find((e) => e.meta.ulid === m.ulid)!);
+    const started = Date.now();
+    const meta = await mergeInWorker({
+      blocksDir: blocks.dir,
+      sources: chosen.map((e) => e.reader.dir),
+      tenant,
+      minTime: Math.min(...group.map((m) => m.minTime)),
+      maxTime: Math.max(...group.map((m) => m.maxTime)),
+      level: Math.max(...group.map((m) => m.compaction.level)) + 1,
+      sourceIds: [...new Set(group.flatMap((m) => m.compaction.sources))].sort(),
+      fromHead: group.some((m) => m.compaction.fromHead === true),
+      chunkSamples: CHUNK_SAMPLES,
+    });
+    // The new block is durable before the old ones go: a crash in between leaves both, and the
+    // next start deletes the blocks whose sources the new one covers.
+    if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
+    await blocks.delete(chosen);
+    this.stats.compactions++;
+    logger.info(
+      { tenant, block: meta?.ulid, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
+      'compacted blocks',
+    );
+    return true;
+  }
+
+  /** Deletes the blocks whose whole time range is older than now - retention. */
+  private async applyRetention(): Promise<void> {
+    const { retentionMs, blocks, logger } = this.d;
+    if (retentionMs <= 0) return;
+    const limit = this.d.now() - retentionMs;
+    const old: BlockEntry[] = blocks.all().filter((e) => e.meta.maxTime <= limit);
+    if (old.length === 0) return;
+    await blocks.delete(old);
+    this.stats.retentionDeleted += old.length;
+    logger.info({ blocks: old.map((e) => e.meta.ulid), before: new Date(limit).toISOString() }, 'deleted blocks past retention');
+  }
+}
+
+export type { BlockMeta };
