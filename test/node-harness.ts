@@ -66,9 +66,10 @@ export interface ChildNode {
 }
 
 /** Runs the real binary as a child process on a port and waits for /ready. */
-export async function startChildNode(dir: string, port: number, extra: string[] = []): Promise<ChildNode> {
+export async function startChildNode(dir: string, port: number, extra: string[] = [], env: Record<string, string> = {}): Promise<ChildNode> {
   const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--listen', '127.0.0.1', '--data-dir', dir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

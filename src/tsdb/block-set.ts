@@ -3,6 +3,7 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockCorruptionError, BlockReader, listBlocks, removeTmpBlocks, type BlockMeta } from './block/index.js';
+import { failpoint } from './failpoint.js';
 import { syncDir } from './wal/index.js';
 
 /** Suffix a damaged block's directory is renamed to: kept for inspection, never read again. */
@@ -126,6 +127,7 @@ export class BlockSet {
     for (const e of entries) this.detach(e);
     for (const e of entries) await rename(e.reader.dir, e.reader.dir + DELETING_SUFFIX);
     if (entries.length > 0) await syncDir(this.dir);
+    failpoint('delete-before-remove');
     for (const e of entries) await rm(e.reader.dir + DELETING_SUFFIX, { recursive: true, force: true });
   }
 

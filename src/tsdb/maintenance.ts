@@ -10,6 +10,7 @@ import { mergeInWorker } from './compact/merge-in-worker.js';
 import { compactionRanges, planCompaction } from './compact/plan.js';
 import { cutBlock } from './cut/cut-block.js';
 import type { Head } from './head.js';
+import { failpoint } from './failpoint.js';
 import { headCheckpointRecords } from './head-checkpoint.js';
 import type { Wal } from './wal/index.js';
 
@@ -79,6 +80,7 @@ export class Maintenance {
     // The block becomes visible and the head stops serving the range in the same turn.
     if (reader !== null) blocks.add(reader);
     th.readMinT = b;
+    failpoint('cut-before-checkpoint');
     const gone = [];
     for (const ref of th.postings.all) {
       const s = head.byRefOf(ref);
@@ -105,6 +107,7 @@ export class Maintenance {
     const k = wal.cutSegment();
     const records = headCheckpointRecords(head);
     const bytes = await writeCheckpoint(walDir, k, records, sync);
+    failpoint('checkpoint-before-truncate');
     const removed = await wal.removeSegmentsBefore(k);
     this.stats.checkpoints++;
     logger.info({ index: k, bytes, removedSegments: removed.length }, 'wrote WAL checkpoint');
@@ -140,6 +143,7 @@ export class Maintenance {
     // The new block is durable before the old ones go: a crash in between leaves both, and the
     // next start deletes the blocks whose sources the new one covers.
     if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
+    failpoint('compaction-before-delete');
     await blocks.delete(chosen);
     this.stats.compactions++;
     logger.info(

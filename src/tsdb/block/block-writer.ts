@@ -5,6 +5,7 @@ import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { compareLabels, type Label, type Labels } from '../../storage/index.js';
 import { ByteWriter } from '../wal/byte-writer.js';
+import { failpoint } from '../failpoint.js';
 import { newBlockId } from './block-id.js';
 import { encodeMeta, type BlockMeta } from './block-meta.js';
 import {
@@ -120,6 +121,7 @@ export async function writeBlock(
     };
     await writeFileSynced(join(tmp, META_FILE), [Buffer.from(encodeMeta(meta), 'utf8')]);
     await syncDir(tmp);
+    failpoint('block-before-rename');
     await rename(tmp, final);
     await syncDir(blocksDir);
     return meta;
