@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
-import { labelsToRecord, type Storage } from '../storage/index.js';
+import { labelsToRecord, StorageError, type Storage } from '../storage/index.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
 import { HttpError } from './http-error.js';
@@ -104,6 +104,8 @@ function timeoutOf(q: URLSearchParams, limit: number): number {
 
 function evalError(e: unknown): unknown {
   if (e instanceof EvalError) return new HttpError(e.code === 'timeout' ? 503 : 422, e.code === 'timeout' ? 'timeout' : 'execution', e.message);
+  // Storage failures during a query (a damaged block) are execution errors, as in Prometheus.
+  if (e instanceof StorageError) return new HttpError(422, 'execution', e.message);
   return e;
 }
 

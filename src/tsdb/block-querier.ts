@@ -1,30 +1,39 @@
 // Reads one block in a time range through the storage Querier contract: series from the index's
 // postings, samples from the chunks that overlap the range.
 import type { Labels, Matcher, Querier, SampleIterator, Series } from '../storage/index.js';
-import type { BlockReader, ChunkMeta } from './block/index.js';
-import { BlockChunkIterator } from './chunk/block-chunk.js';
+import { BlockCorruptionError, type BlockReader, type ChunkMeta } from './block/index.js';
+import { BlockChunkIterator, CorruptChunkError } from './chunk/block-chunk.js';
+
+/** Called when a block's bytes turn out damaged while reading; the reader is not used again. */
+export type OnCorrupt = (err: Error) => void;
 
 class BlockChunksIterator implements SampleIterator {
   private readonly reader: BlockReader;
   private readonly chunks: readonly ChunkMeta[];
   private readonly mint: number;
   private readonly maxt: number;
+  private readonly onCorrupt: OnCorrupt;
   private readonly it = new BlockChunkIterator();
   private idx = -1;
   private loaded = false;
   private cur = false;
   private done = false;
 
-  constructor(reader: BlockReader, chunks: readonly ChunkMeta[], mint: number, maxt: number) {
+  constructor(reader: BlockReader, chunks: readonly ChunkMeta[], mint: number, maxt: number, onCorrupt: OnCorrupt) {
     this.reader = reader;
     this.chunks = chunks;
     this.mint = mint;
     this.maxt = maxt;
+    this.onCorrupt = onCorrupt;
   }
 
   private nextChunk(): boolean {
     if (++this.idx >= this.chunks.length) return false;
-    this.it.reset(this.reader.chunk(this.chunks[this.idx]!));
+    try {
+      this.it.reset(this.reader.chunk(this.chunks[this.idx]!));
+    } catch (err) {
+      throw corruption(err, this.reader, this.onCorrupt);
+    }
     this.loaded = true;
     return true;
   }
@@ -32,7 +41,7 @@ class BlockChunksIterator implements SampleIterator {
   next(): boolean {
     if (this.done) return false;
     for (;;) {
-      if (this.loaded && this.it.next()) {
+      if (this.loaded && this.advance()) {
         const t = this.it.atT();
         if (t < this.mint) continue;
         if (t > this.maxt) break;
@@ -42,6 +51,15 @@ class BlockChunksIterator implements SampleIterator {
     }
     this.done = true;
     return (this.cur = false);
+  }
+
+  // XOR chunks decode as they go: damage may show on any sample.
+  private advance(): boolean {
+    try {
+      return this.it.next();
+    } catch (err) {
+      throw corruption(err, this.reader, this.onCorrupt);
+    }
   }
 
   seek(t: number): boolean {
@@ -67,21 +85,32 @@ class BlockChunksIterator implements SampleIterator {
   }
 }
 
+/** Reports damage to the engine (which quarantines the block) and says so to the caller. */
+function corruption(err: unknown, reader: BlockReader, onCorrupt: OnCorrupt): unknown {
+  if (!(err instanceof BlockCorruptionError || err instanceof CorruptChunkError)) return err;
+  onCorrupt(err);
+  return new BlockCorruptionError(
+    `block ${reader.meta.ulid} is damaged (${err.message}); it was quarantined, and later queries are answered without it`,
+  );
+}
+
 class BlockSeries implements Series {
   readonly labels: Labels;
   private readonly reader: BlockReader;
   private readonly chunks: readonly ChunkMeta[];
   private readonly mint: number;
   private readonly maxt: number;
-  constructor(reader: BlockReader, labels: Labels, chunks: readonly ChunkMeta[], mint: number, maxt: number) {
+  private readonly onCorrupt: OnCorrupt;
+  constructor(reader: BlockReader, labels: Labels, chunks: readonly ChunkMeta[], mint: number, maxt: number, onCorrupt: OnCorrupt) {
     this.reader = reader;
     this.labels = labels;
     this.chunks = chunks;
     this.mint = mint;
     this.maxt = maxt;
+    this.onCorrupt = onCorrupt;
   }
   iterator(): SampleIterator {
-    return new BlockChunksIterator(this.reader, this.chunks, this.mint, this.maxt);
+    return new BlockChunksIterator(this.reader, this.chunks, this.mint, this.maxt, this.onCorrupt);
   }
 }
 
@@ -89,11 +118,13 @@ export class BlockQuerier implements Querier {
   private readonly reader: BlockReader;
   private readonly mint: number;
   private readonly maxt: number;
+  private readonly onCorrupt: OnCorrupt;
 
-  constructor(reader: BlockReader, mint: number, maxt: number) {
+  constructor(reader: BlockReader, mint: number, maxt: number, onCorrupt: OnCorrupt = () => {}) {
     this.reader = reader;
     this.mint = mint;
     this.maxt = maxt;
+    this.onCorrupt = onCorrupt;
   }
 
   /** Series matching all matchers with a chunk in range, in label order (the index's id order). */
@@ -103,7 +134,7 @@ export class BlockQuerier implements Querier {
     for (let i = 0; i < ids.length; i++) {
       const { labels, chunks } = this.reader.series(ids[i]!);
       const inRange = chunks.filter((c) => c.maxT >= this.mint && c.minT <= this.maxt);
-      if (inRange.length > 0) out.push(new BlockSeries(this.reader, labels, inRange, this.mint, this.maxt));
+      if (inRange.length > 0) out.push(new BlockSeries(this.reader, labels, inRange, this.mint, this.maxt, this.onCorrupt));
     }
     return out;
   }

@@ -247,3 +247,36 @@ test('a block that fails its checks at start is quarantined and the rest is serv
     cleanup();
   }
 });
+
+test('a damaged chunk found by a query fails that query clearly, quarantines the block, and later reads serve the rest', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    const db = await openDb(dir, { blockDurationMs: HOUR, compaction: false });
+    const model: Model = new Map();
+    const batch = [];
+    for (let k = 0; k < 240; k += 1) batch.push({ s: 1, t: T0 + k * 60_000, v: k * 1.5 });
+    await appendBatch(db, model, batch);
+    await db.maintain();
+    const metas = db.blockMetas();
+    assert.equal(metas.length, 3);
+    const { openSync, writeSync, closeSync, fstatSync } = await import('node:fs');
+    // A byte inside the first block's only chunk (after the 5-byte header and the length varint).
+    const chunks = join(dir, 'blocks', metas[0]!.ulid, 'chunks');
+    const fd = openSync(chunks, 'r+');
+    const size = fstatSync(fd).size;
+    writeSync(fd, Buffer.from([0xff]), 0, 1, Math.floor(size / 2));
+    closeSync(fd);
+    assert.throws(() => readAll(db, 't'), (err: Error) => {
+      assert.match(err.message, new RegExp(`block ${metas[0]!.ulid} is damaged \\(.*checksum mismatch.*\\); it was quarantined`));
+      return true;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(db.blockMetas().map((m) => m.ulid), [metas[1]!.ulid, metas[2]!.ulid]);
+    assert.ok(existsSync(join(dir, 'blocks', metas[0]!.ulid + '.corrupt')));
+    const got = readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!;
+    assert.deepEqual(got, modelView(model, T0 + HOUR).get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }))));
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -324,7 +324,12 @@ export class Tsdb implements Storage, EngineStatsSource {
     const acquired = blocks === null ? [] : blocks.acquire(tenant, mint, maxt);
     const headQ = new HeadQuerier(this.head, tenant, Math.max(mint, headMin), maxt);
     if (acquired.length === 0) return headQ;
-    const sources: Querier[] = acquired.map((e) => new BlockQuerier(e.reader, mint, maxt));
+    const sources: Querier[] = acquired.map(
+      (e) =>
+        new BlockQuerier(e.reader, mint, maxt, (err) => {
+          blocks!.quarantine(e, err).catch((qe: Error) => this.opts.logger.error({ block: e.meta.ulid, err: qe.message }, 'could not quarantine a damaged block'));
+        }),
+    );
     if (maxt >= headMin) sources.push(headQ);
     return new MergeQuerier(sources, () => blocks!.release(acquired));
   }
