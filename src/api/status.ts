@@ -80,3 +80,20 @@ export function clientsRoute(limiter: SlidingWindowLimiter, decisions: ClientDec
     },
   };
 }
+
+/** GET /api/v1/status/tsdb: head cardinality statistics as Prometheus serves them, plus the blocks. */
+export function tsdbStatusRoute(status: (limit: number) => object): Route {
+  return {
+    method: 'GET',
+    path: '/api/v1/status/tsdb',
+    errorStyle: 'prom',
+    handle(_req, res, { query }) {
+      const limitText = query.get('limit') ?? '10';
+      const limit = Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1) {
+        throw new HttpError(400, 'bad_data', `limit must be a positive number, got ${JSON.stringify(limitText)}`);
+      }
+      sendJson(res, 200, { status: 'success', data: status(limit) });
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { Engine } from '../promql/engine/index.js';
 import { labelRoutes } from '../api/labels.js';
 import { buildInfoRoutes } from '../api/build-info.js';
 import { formatDuration } from '../config/index.js';
-import { clientsRoute, healthRoute, readyRoute, statsRoute } from '../api/status.js';
+import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
 import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
@@ -68,6 +68,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     healthRoute(),
     readyRoute(isReady),
     clientsRoute(limiter, decisions, config.rate_limit_window),
+    tsdbStatusRoute((limit) => tsdb.status('default', limit)),
   ];
   const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
   let address;

@@ -19,6 +19,7 @@ import { Head, type TenantHead } from './head.js';
 import { HeadLoader } from './head-loader.js';
 import { Maintenance } from './maintenance.js';
 import { MergeQuerier } from './merge-querier.js';
+import { tsdbStatus, type TsdbStatus } from './tsdb-status.js';
 import { BlockReader, type BlockMeta } from './block/index.js';
 import { writeBackfillBlock } from './backfill.js';
 import { formatSeries, formatTime, HeadAppender, liveSamples, outOfOrder, type PendingBatch } from './head-appender.js';
@@ -367,6 +368,23 @@ export class Tsdb implements Storage, EngineStatsSource {
   /** The open blocks' metas, oldest first per tenant. */
   blockMetas(): BlockMeta[] {
     return this.blocks === null ? [] : this.blocks.all().map((e) => e.meta);
+  }
+
+  /** What /api/v1/status/tsdb shows for a tenant; `limit` entries per top list. */
+  status(tenant: string, limit = 10): TsdbStatus {
+    return tsdbStatus(this.head, this.blocks?.of(tenant) ?? [], tenant, limit);
+  }
+
+  /** Block count, bytes and samples over all tenants. */
+  blockStats(): { blocks: number; bytes: number; samples: number } {
+    let bytes = 0;
+    let samples = 0;
+    const all = this.blocks?.all() ?? [];
+    for (const e of all) {
+      bytes += e.reader.bytes;
+      samples += e.meta.stats.numSamples;
+    }
+    return { blocks: all.length, bytes, samples };
   }
 
   metadata(tenant: string): ReadonlyMap<string, MetricMetadata> {

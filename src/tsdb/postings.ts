@@ -48,6 +48,11 @@ export class PostingsIndex {
     }
   }
 
+  /** Every label name with its values and their refs, unsorted. */
+  entries(): IterableIterator<[string, Map<string, number[]>]> {
+    return this.byName.entries();
+  }
+
   /** Label names present, unsorted. */
   names(): IterableIterator<string> {
     return this.byName.keys();

@@ -5,6 +5,8 @@ import { Counter, Gauge } from 'prom-client';
 export interface EngineStatsSource {
   headStats(): { series: number; chunks: number; chunkBytes: number; samples: number };
   walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number } | null;
+  blockStats(): { blocks: number; bytes: number; samples: number };
+  readonly maintenanceStats: { blocksCut: number; checkpoints: number; compactions: number; retentionDeleted: number };
 }
 
 const open = new Set<EngineStatsSource>();
@@ -78,6 +80,56 @@ new Gauge({
     this.set(sumWal('segments'));
   },
 });
+
+function sumBlocks(field: 'blocks' | 'bytes' | 'samples'): number {
+  let n = 0;
+  for (const e of open) n += e.blockStats()[field];
+  return n;
+}
+
+function sumMaintenance(field: 'blocksCut' | 'checkpoints' | 'compactions' | 'retentionDeleted'): number {
+  let n = 0;
+  for (const e of open) n += e.maintenanceStats[field];
+  return n;
+}
+
+new Gauge({
+  name: 'metricstream_tsdb_blocks',
+  help: 'Blocks on disk being served',
+  collect() {
+    this.set(sumBlocks('blocks'));
+  },
+});
+new Gauge({
+  name: 'metricstream_tsdb_blocks_bytes',
+  help: 'Bytes of the blocks on disk (chunks and index files)',
+  collect() {
+    this.set(sumBlocks('bytes'));
+  },
+});
+new Gauge({
+  name: 'metricstream_tsdb_blocks_samples',
+  help: 'Samples held in blocks on disk',
+  collect() {
+    this.set(sumBlocks('samples'));
+  },
+});
+// Counters whose value lives in the engine: set from it at scrape time.
+for (const [name, help, field] of [
+  ['metricstream_tsdb_head_cuts_total', 'Blocks cut from the head since start', 'blocksCut'],
+  ['metricstream_tsdb_checkpoints_total', 'WAL checkpoints written since start', 'checkpoints'],
+  ['metricstream_tsdb_compactions_total', 'Block merges (compactions) since start', 'compactions'],
+  ['metricstream_tsdb_retention_deleted_blocks_total', 'Blocks deleted by retention since start', 'retentionDeleted'],
+] as const) {
+  new Counter({
+    name,
+    help,
+    collect() {
+      this.reset();
+      this.inc(sumMaintenance(field));
+    },
+  });
+}
 
 /** Samples appended through commits (replay excluded). */
 export const samplesAppended = new Counter({

@@ -16,14 +16,17 @@ import { postingsForMatchers } from './postings-ops.js';
 export class BlockReader {
   readonly meta: BlockMeta;
   readonly dir: string;
+  /** Bytes of the block's files (chunks and index). */
+  readonly bytes: number;
   private readonly index: IndexReader;
   private readonly chunks: ChunksReader;
 
-  private constructor(dir: string, meta: BlockMeta, index: IndexReader, chunks: ChunksReader) {
+  private constructor(dir: string, meta: BlockMeta, index: IndexReader, chunks: ChunksReader, bytes: number) {
     this.dir = dir;
     this.meta = meta;
     this.index = index;
     this.chunks = chunks;
+    this.bytes = bytes;
   }
 
   /**
@@ -39,7 +42,8 @@ export class BlockReader {
     const meta = decodeMeta((await readBlockFile(metaFile)).toString('utf8'), metaFile);
     if (meta.ulid !== name) throw new BlockCorruptionError(`${metaFile}: ulid ${JSON.stringify(meta.ulid)} does not match the directory name ${JSON.stringify(name)}`);
     const indexFile = join(dir, INDEX_FILE);
-    const index = new IndexReader(await readBlockFile(indexFile), indexFile);
+    const indexBytes = await readBlockFile(indexFile);
+    const index = new IndexReader(indexBytes, indexFile);
     const info = index.info;
     if (info.tenant !== meta.tenant || info.minTime !== meta.minTime || info.maxTime !== meta.maxTime || index.numSeries !== meta.stats.numSeries) {
       throw new BlockCorruptionError(
@@ -48,7 +52,7 @@ export class BlockReader {
       );
     }
     const chunks = await ChunksReader.open(join(dir, CHUNKS_FILE), index.chunksFileSize);
-    return new BlockReader(dir, meta, index, chunks);
+    return new BlockReader(dir, meta, index, chunks, chunks.size + indexBytes.length);
   }
 
   /** Number of series; ids run from 0 to numSeries - 1 in label order. */
