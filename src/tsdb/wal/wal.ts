@@ -212,12 +212,14 @@ export class Wal {
 
   /**
    * Deletes the segment files with an index below `k` (after a checkpoint covering them is
-   * durable), except the one still open for writing. Returns the indexes deleted.
+   * durable). The open segment may be one of them: after cutSegment() no new record goes to it,
+   * and writes still in flight to the unlinked file are harmless (the checkpoint holds them).
+   * Returns the indexes deleted.
    */
   async removeSegmentsBefore(k: number): Promise<number[]> {
     const removed: number[] = [];
     for (const s of await listSegments(this.dir)) {
-      if (s.index >= k || s.index === this.cur?.index) continue;
+      if (s.index >= k) continue;
       await unlink(s.path).catch((e: NodeJS.ErrnoException) => {
         if (e.code !== 'ENOENT') throw e;
       });

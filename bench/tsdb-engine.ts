@@ -1,0 +1,194 @@
+// The embedded engine alone (no HTTP), on the peers' W2/W3 data set (../shared/peer-bench:
+// 100 hosts x 100 metric names, half random-walk gauges with two decimals, half counters, 10 s
+// apart). Prints, asserts nothing:
+//   append   samples/s through Appender.commit on one thread (WAL fsync off)
+//   disk     bytes per sample of the whole data dir after the head moved on and compaction ran
+//            (blocks + WAL checkpoint + WAL), and of the blocks alone
+//   decode   samples/s reading every sample back through the Querier, and through the block
+//            chunk decoder alone
+//   memory   RSS growth per head series (100,000 new series with 120 samples each)
+//   select   head selection of 1 series of 1,000,000 by two matchers
+// Run: npm run build && node --expose-gc --max-old-space-size=8000 dist/bench/tsdb-engine.js
+// Env: STEPS (2000 = 20 M samples), PEER_BENCH (harness dir), PHASES (all: append,disk,decode,memory,select).
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import { Matcher, labelsFromRecord, type Labels } from '../src/storage/index.js';
+import { Tsdb } from '../src/tsdb/index.js';
+import { BlockReader } from '../src/tsdb/block/index.js';
+import { BlockChunkIterator } from '../src/tsdb/chunk/block-chunk.js';
+
+const silent = { info() {}, warn() {}, error() {} };
+const STEPS = Number(process.env['STEPS'] ?? 2000);
+const PHASES = new Set((process.env['PHASES'] ?? 'append,disk,decode,memory,select').split(','));
+const PEER_BENCH = resolve(process.env['PEER_BENCH'] ?? join(process.cwd(), '..', 'shared', 'peer-bench'));
+const INTERVAL = 10_000;
+const START = Date.UTC(2026, 0, 1);
+
+interface PeerSeries {
+  labels: Record<string, string>;
+}
+interface PeerLib {
+  makeSeries(hosts: number, metrics: number): PeerSeries[];
+  step(s: PeerSeries): number;
+}
+
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function openDb(dir: string): Tsdb {
+  return Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 128 << 20, logger: silent, maintenanceIntervalMs: 0 });
+}
+
+async function main(): Promise<void> {
+  const lib = (await import(pathToFileURL(join(PEER_BENCH, 'lib.mjs')).href)) as PeerLib;
+  const root = mkdtempSync(join(tmpdir(), 'ms-tsdb-bench-'));
+  try {
+    const series = lib.makeSeries(100, 100);
+    const labels: Labels[] = series.map((s) => labelsFromRecord(s.labels));
+    const total = series.length * STEPS;
+    console.log(`data: ${fmt(series.length)} series x ${STEPS} steps = ${fmt(total)} samples (peer-bench W2 mix), data dir ${root}`);
+
+    const dir = join(root, 'w3');
+    const db = openDb(dir);
+    await db.start();
+    // Values are generated before timing: the figure is the engine's, not the generator's.
+    const values = new Float64Array(series.length);
+    let appendMs = 0;
+    for (let t = 0; t < STEPS; t++) {
+      for (let i = 0; i < series.length; i++) values[i] = lib.step(series[i]!);
+      const ts = START + t * INTERVAL;
+      const t0 = performance.now();
+      const app = db.appender('default');
+      for (let i = 0; i < series.length; i++) app.append(labels[i]!, ts, values[i]!);
+      await app.commit();
+      appendMs += performance.now() - t0;
+    }
+    if (PHASES.has('append')) console.log(`append: ${fmt(total / (appendMs / 1000))} samples/s (${fmt(appendMs)} ms for ${fmt(total)}, one thread, commits of ${fmt(series.length)})`);
+
+    if (PHASES.has('disk') || PHASES.has('decode')) {
+      // One sample far ahead moves the head on, so every loaded range is cut into blocks.
+      const app = db.appender('default');
+      app.append(labelsFromRecord({ __name__: 'bench_marker' }), START + STEPS * INTERVAL + 12 * 3_600_000, 1);
+      await app.commit();
+      let t0 = performance.now();
+      await db.maintain();
+      const cutMs = performance.now() - t0;
+      const blocks = db.blockMetas();
+      const st = db.blockStats();
+      const du = Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
+      const wal = Number(execFileSync('du', ['-sb', join(dir, 'wal')], { encoding: 'utf8' }).split('\t')[0]);
+      console.log(
+        `disk: ${(du / total).toFixed(3)} B/sample whole data dir (${fmt(du)} bytes: blocks ${fmt(st.bytes)}, wal ${fmt(wal)}); ` +
+          `blocks alone ${(st.bytes / st.samples).toFixed(3)} B/sample over ${fmt(st.samples)} samples in ${blocks.length} blocks ` +
+          `(levels ${blocks.map((b) => b.compaction.level).join(',')}); cutting + compaction took ${fmt(cutMs)} ms (${JSON.stringify(db.maintenanceStats)})`,
+      );
+
+      if (PHASES.has('decode')) {
+        gc();
+        t0 = performance.now();
+        const q = db.querier('default', START, START + STEPS * INTERVAL);
+        let n = 0;
+        let sum = 0;
+        for (const s of q.select([new Matcher('=~', '__name__', 'bench_.*')])) {
+          const it = s.iterator();
+          while (it.next()) {
+            sum += it.atV();
+            n++;
+          }
+        }
+        q.close();
+        const qMs = performance.now() - t0;
+        // The chunk decoder alone: every chunk of every block, bytes read beforehand.
+        let chunkSamples = 0;
+        let decodeMs = 0;
+        for (const b of blocks) {
+          const r = await BlockReader.open(join(dir, 'blocks', b.ulid));
+          const chunks: Uint8Array[] = [];
+          for (let id = 0; id < r.numSeries; id++) for (const c of r.series(id).chunks) chunks.push(r.chunk(c));
+          await r.close();
+          const it = new BlockChunkIterator();
+          const d0 = performance.now();
+          for (const c of chunks) {
+            it.reset(c);
+            while (it.next()) {
+              sum += it.atV();
+              chunkSamples++;
+            }
+          }
+          decodeMs += performance.now() - d0;
+        }
+        console.log(
+          `decode: ${fmt(n / (qMs / 1000))} samples/s through the Querier (${fmt(n)} samples in ${fmt(qMs)} ms); ` +
+            `${fmt(chunkSamples / (decodeMs / 1000))} samples/s in the block chunk decoder alone (checksum ${sum > 0 ? 'ok' : '?'})`,
+        );
+      }
+    }
+    await db.close();
+
+    if (PHASES.has('memory')) {
+      const mdir = join(root, 'mem');
+      const mdb = openDb(mdir);
+      await mdb.start();
+      const N = 100_000;
+      const mlabels: Labels[] = [];
+      for (let i = 0; i < N; i++) {
+        mlabels.push(labelsFromRecord({ __name__: `mem_metric_${i % 100}`, host: `host${Math.floor(i / 100)}`, region: `r${i % 7}`, job: 'bench' }));
+      }
+      gc();
+      const before = rssMiB();
+      for (let t = 0; t < 120; t++) {
+        for (let from = 0; from < N; from += 10_000) {
+          const app = mdb.appender('default');
+          for (let i = from; i < from + 10_000; i++) app.append(mlabels[i]!, START + t * INTERVAL, Math.round(Math.random() * 10000) / 100);
+          await app.commit();
+        }
+      }
+      gc();
+      await new Promise((r) => setTimeout(r, 200));
+      gc();
+      const after = rssMiB();
+      const hs = mdb.headStats();
+      console.log(
+        `memory: ${fmt(((after - before) * 2 ** 20) / N)} bytes RSS per head series with 120 samples (${fmt(N)} series: ${before.toFixed(0)} -> ${after.toFixed(0)} MiB; ` +
+          `chunk bytes ${(hs.chunkBytes / N).toFixed(0)} per series)`,
+      );
+      await mdb.close();
+    }
+
+    if (PHASES.has('select')) {
+      const sdir = join(root, 'sel');
+      const sdb = openDb(sdir);
+      await sdb.start();
+      const N = 1_000_000;
+      for (let from = 0; from < N; from += 50_000) {
+        const app = sdb.appender('default');
+        for (let i = from; i < from + 50_000; i++) {
+          app.append(labelsFromRecord({ __name__: `sel_metric_${i % 100}`, host: `host${Math.floor(i / 100)}`, region: `r${i % 10}` }), START, i);
+        }
+        await app.commit();
+      }
+      const matchers = [new Matcher('=', '__name__', 'sel_metric_42'), new Matcher('=', 'host', 'host4242')];
+      const times: number[] = [];
+      let found = 0;
+      for (let k = 0; k < 200; k++) {
+        const t0 = performance.now();
+        const q = sdb.querier('default', START - 1, START + 1);
+        found = [...q.select(matchers)].length;
+        q.close();
+        times.push(performance.now() - t0);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`select: 1 of ${fmt(N)} head series by two matchers: median ${times[100]!.toFixed(3)} ms, p99 ${times[198]!.toFixed(3)} ms (found ${found})`);
+      await sdb.close();
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+await main();
