@@ -102,17 +102,26 @@ for (const point of ['block-before-rename', 'cut-before-checkpoint', 'checkpoint
       const pushed = await push8h(a.url);
       // The background work runs every 5 s and reaches the failpoint.
       assert.equal(await exited(a, 40_000), 'SIGKILL');
+      const left = readdirSync(join(dir, 'blocks')).filter((n) => n.endsWith('.tmp'));
       const b = await startChildNode(dir, port, FLAGS);
       try {
         await assertExactly(b.url, pushed);
-        assertBlocksClean(dir);
         // The next background run finishes the work, and the data is still exactly there.
         await waitFor('compaction', b, /compacted blocks/);
         await assertExactly(b.url, pushed);
-        const metas = assertBlocksClean(dir);
-        assert.ok(metas.length >= 2, JSON.stringify(metas));
       } finally {
+        // A graceful stop waits for background work, so the directory is at rest afterwards.
         await stop(b);
+      }
+      const names = readdirSync(join(dir, 'blocks'));
+      for (const n of left) assert.ok(!names.includes(n), `${n}, left by the crash, is still there`);
+      const metas = assertBlocksClean(dir);
+      assert.ok(metas.length >= 2, JSON.stringify(metas));
+      const c = await startChildNode(dir, port, FLAGS);
+      try {
+        await assertExactly(c.url, pushed);
+      } finally {
+        await stop(c);
       }
     } finally {
       removeDir(dir);
@@ -133,8 +142,12 @@ test('kill -9 while retention deletes blocks: exactly the blocks wholly past ret
     const b = await startChildNode(dir, port, [...FLAGS, '--retention', '4h'], { METRICSTREAM_FAILPOINT: 'delete-before-remove' });
     assert.equal(await exited(b, 40_000), 'SIGKILL');
     const latest = Date.now() - 4 * HOUR;
+    const left = readdirSync(join(dir, 'blocks')).filter((n) => n.endsWith('.tmp'));
+    assert.ok(left.length > 0, 'the crash left no .deleting.tmp directory: the failpoint was not where the test thinks');
     const c = await startChildNode(dir, port, [...FLAGS, '--retention', '4h']);
     try {
+      const names = readdirSync(join(dir, 'blocks'));
+      for (const n of left) assert.ok(!names.includes(n), `${n}, left by the crash, is still there`);
       const after = assertBlocksClean(dir);
       // Blocks wholly older than the limit are gone, every other block is still there (the
       // limit is now - 4h at some moment between `earliest` and `latest`).

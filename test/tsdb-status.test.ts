@@ -49,3 +49,44 @@ test('/api/v1/status/tsdb: head counts and top cardinalities, as Prometheus shap
     await n.stop();
   }
 });
+
+test('admin API: 503 unless enabled; delete_series answers 204 and the series range is gone; snapshot names a directory of blocks', async () => {
+  const off = await startTestNode({ rate_limit: '0' });
+  try {
+    const r = await fetch(`${off.url}/api/v1/admin/tsdb/snapshot`, { method: 'POST' });
+    assert.equal(r.status, 503);
+    assert.deepEqual(await r.json(), { status: 'error', errorType: 'unavailable', error: 'admin APIs disabled (start with --enable-admin-api)' });
+  } finally {
+    await off.stop();
+  }
+  const n = await startTestNode({ rate_limit: '0', enable_admin_api: 'true' });
+  try {
+    const t = Date.now() - 120_000;
+    const metrics = [];
+    for (let k = 0; k < 6; k++) for (const s of ['a', 'b']) metrics.push({ name: 'adm', value: k, timestamp: t + k * 10_000, tags: { s } });
+    assert.equal((await postJson(`${n.url}/metrics`, { metrics })).status, 200);
+    const bad = await fetch(`${n.url}/api/v1/admin/tsdb/delete_series`, { method: 'POST' });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(await bad.json(), { status: 'error', errorType: 'bad_data', error: 'no match[] parameter provided' });
+    const del = await fetch(`${n.url}/api/v1/admin/tsdb/delete_series`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ 'match[]': 'adm{s="a"}', start: String((t + 10_000) / 1000), end: String((t + 30_000) / 1000) }).toString(),
+    });
+    assert.equal(del.status, 204);
+    const q = await (await fetch(`${n.url}/api/v1/query?query=${encodeURIComponent('adm[10m]')}&time=${(t + 60_000) / 1000}`)).json() as any;
+    const byS = Object.fromEntries(q.data.result.map((x: any) => [x.metric.s, x.values.map((v: any) => v[1])]));
+    assert.deepEqual(byS, { a: ['0', '4', '5'], b: ['0', '1', '2', '3', '4', '5'] });
+    const snap = await fetch(`${n.url}/api/v1/admin/tsdb/snapshot?skip_head=false`, { method: 'POST' });
+    assert.equal(snap.status, 200);
+    const body = (await snap.json()) as any;
+    assert.match(body.data.name, /^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
+    const { readdirSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const blocks = readdirSync(join(n.dir, 'snapshots', body.data.name));
+    assert.equal(blocks.length, 1, 'the head was written as one block');
+    assert.ok(existsSync(join(n.dir, 'snapshots', body.data.name, blocks[0]!, 'meta.json')));
+  } finally {
+    await n.stop();
+  }
+});

@@ -10,7 +10,7 @@ import type { RequestInfo, Route } from './server.js';
 const MIN_TIME = -8.64e15;
 const MAX_TIME = 8.64e15;
 
-function matcherSets(q: URLSearchParams, required: boolean): Matcher[][] {
+export function matcherSets(q: URLSearchParams, required: boolean): Matcher[][] {
   const selectors = q.getAll('match[]');
   if (selectors.length === 0) {
     if (required) throw new HttpError(400, 'bad_data', 'no match[] parameter provided');

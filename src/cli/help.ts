@@ -34,7 +34,7 @@ Run 'metricstream serve --help' for every server flag.`;
 export function serveHelp(): string {
   const rows = OPTION_KEYS.filter((k) => !OPTIONS[k].fileOnly).map((k) => {
     const spec = OPTIONS[k];
-    const left = `  --${flagName(k)} <${spec.kind}>`;
+    const left = spec.kind === 'boolean' ? `  --${flagName(k)}` : `  --${flagName(k)} <${spec.kind}>`;
     return `${left.padEnd(40)}${wrap(`${spec.help} (default ${formatDefault(k)}; env ${envName(k)})`, 40)}`;
   });
   return `Usage: metricstream serve [PORT] [flags]

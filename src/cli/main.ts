@@ -20,7 +20,7 @@ function serveCommand(args: string[]): Promise<void> {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
   };
-  for (const k of OPTION_KEYS) if (!OPTIONS[k].fileOnly) options[flagName(k)] = { type: 'string' };
+  for (const k of OPTION_KEYS) if (!OPTIONS[k].fileOnly) options[flagName(k)] = { type: OPTIONS[k].kind === 'boolean' ? 'boolean' : 'string' };
   let parsed;
   try {
     parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -39,6 +39,7 @@ function serveCommand(args: string[]): Promise<void> {
   for (const k of OPTION_KEYS) {
     const v = parsed.values[flagName(k)];
     if (typeof v === 'string') flags[k] = v;
+    else if (v === true) flags[k] = 'true';
   }
   if (parsed.positionals.length > 1) fail(`unexpected arguments: ${parsed.positionals.slice(1).join(' ')}`);
   const pos = parsed.positionals[0];

@@ -10,6 +10,7 @@ import { Engine } from '../promql/engine/index.js';
 import { labelRoutes } from '../api/labels.js';
 import { buildInfoRoutes } from '../api/build-info.js';
 import { formatDuration } from '../config/index.js';
+import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
@@ -69,6 +70,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     readyRoute(isReady),
     clientsRoute(limiter, decisions, config.rate_limit_window),
     tsdbStatusRoute((limit) => tsdb.status('default', limit)),
+    ...adminRoutes(tsdb, config.enable_admin_api),
   ];
   const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
   let address;

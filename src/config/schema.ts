@@ -35,6 +35,8 @@ const parsed = (parse: (text: string) => number) =>
     }
   });
 const duration = () => parsed(parseDuration).pipe(z.number().min(0));
+// A flag given without a value arrives as 'true'.
+const bool = () => z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 const size = () => parsed(parseBytes).pipe(z.number().int().min(1));
 
 const MiB = 1024 * 1024;
@@ -73,6 +75,8 @@ export const OPTIONS = {
   query_timeout: opt('duration', duration(), 120_000, 'longest a PromQL query may run; the API `timeout` parameter may only shorten it'),
   query_max_samples: opt('integer', int(1, 1e12), 50_000_000, 'samples a PromQL query may load into memory'),
   query_lookback_delta: opt('duration', duration().pipe(z.number().min(1)), 300_000, 'how far back an instant selector looks for a sample'),
+  enable_admin_api: opt('boolean', bool(), false,
+    'serve POST /api/v1/admin/tsdb/delete_series and /snapshot (as Prometheus\'s --web.enable-admin-api); without it they answer 503'),
   shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
 } as const;
 

@@ -1,7 +1,7 @@
 // Reads one block in a time range through the storage Querier contract: series from the index's
 // postings, samples from the chunks that overlap the range.
 import type { Labels, Matcher, Querier, SampleIterator, Series } from '../storage/index.js';
-import { BlockCorruptionError, type BlockReader, type ChunkMeta } from './block/index.js';
+import { BlockCorruptionError, isDeleted, type BlockReader, type ChunkMeta } from './block/index.js';
 import { BlockChunkIterator, CorruptChunkError } from './chunk/block-chunk.js';
 
 /** Called when a block's bytes turn out damaged while reading; the reader is not used again. */
@@ -94,6 +94,30 @@ function corruption(err: unknown, reader: BlockReader, onCorrupt: OnCorrupt): un
   );
 }
 
+/** Hides samples inside deleted ranges. */
+class TombstoneFilter implements SampleIterator {
+  private readonly it: SampleIterator;
+  private readonly deleted: readonly [number, number][];
+  constructor(it: SampleIterator, deleted: readonly [number, number][]) {
+    this.it = it;
+    this.deleted = deleted;
+  }
+  next(): boolean {
+    while (this.it.next()) if (!isDeleted(this.deleted, this.it.atT())) return true;
+    return false;
+  }
+  seek(t: number): boolean {
+    if (!this.it.seek(t)) return false;
+    return !isDeleted(this.deleted, this.it.atT()) || this.next();
+  }
+  atT(): number {
+    return this.it.atT();
+  }
+  atV(): number {
+    return this.it.atV();
+  }
+}
+
 class BlockSeries implements Series {
   readonly labels: Labels;
   private readonly reader: BlockReader;
@@ -101,7 +125,17 @@ class BlockSeries implements Series {
   private readonly mint: number;
   private readonly maxt: number;
   private readonly onCorrupt: OnCorrupt;
-  constructor(reader: BlockReader, labels: Labels, chunks: readonly ChunkMeta[], mint: number, maxt: number, onCorrupt: OnCorrupt) {
+  private readonly deleted: readonly [number, number][] | undefined;
+  constructor(
+    reader: BlockReader,
+    labels: Labels,
+    chunks: readonly ChunkMeta[],
+    mint: number,
+    maxt: number,
+    onCorrupt: OnCorrupt,
+    deleted: readonly [number, number][] | undefined,
+  ) {
+    this.deleted = deleted;
     this.reader = reader;
     this.labels = labels;
     this.chunks = chunks;
@@ -110,7 +144,8 @@ class BlockSeries implements Series {
     this.onCorrupt = onCorrupt;
   }
   iterator(): SampleIterator {
-    return new BlockChunksIterator(this.reader, this.chunks, this.mint, this.maxt, this.onCorrupt);
+    const it = new BlockChunksIterator(this.reader, this.chunks, this.mint, this.maxt, this.onCorrupt);
+    return this.deleted === undefined ? it : new TombstoneFilter(it, this.deleted);
   }
 }
 
@@ -131,10 +166,19 @@ export class BlockQuerier implements Querier {
   select(matchers: readonly Matcher[]): Series[] {
     const ids = this.reader.postingsForMatchers(matchers);
     const out: Series[] = [];
+    const tomb = this.reader.tombstones;
     for (let i = 0; i < ids.length; i++) {
       const { labels, chunks } = this.reader.series(ids[i]!);
       const inRange = chunks.filter((c) => c.maxT >= this.mint && c.minT <= this.maxt);
-      if (inRange.length > 0) out.push(new BlockSeries(this.reader, labels, inRange, this.mint, this.maxt, this.onCorrupt));
+      if (inRange.length === 0) continue;
+      const deleted = tomb.size === 0 ? undefined : tomb.get(ids[i]!);
+      if (deleted !== undefined) {
+        // A series deleted over all it holds in range is not part of the answer.
+        const from = Math.max(this.mint, inRange[0]!.minT);
+        const to = Math.min(this.maxt, inRange[inRange.length - 1]!.maxT);
+        if (deleted.some(([a, b]) => a <= from && b >= to)) continue;
+      }
+      out.push(new BlockSeries(this.reader, labels, inRange, this.mint, this.maxt, this.onCorrupt, deleted));
     }
     return out;
   }

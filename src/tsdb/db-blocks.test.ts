@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { OutOfBoundsError, labelsFromRecord } from '../storage/index.js';
+import { Matcher, OutOfBoundsError, labelsFromRecord } from '../storage/index.js';
 import { openDb, readAll, seriesKey, tempDataDir } from './db-test-fixtures.js';
 import type { Tsdb } from './db.js';
 
@@ -276,6 +276,47 @@ test('a damaged chunk found by a query fails that query clearly, quarantines the
     const got = readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!;
     assert.deepEqual(got, modelView(model, T0 + HOUR).get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }))));
     await db.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('delete_series hides the range at once in blocks and head, survives a restart, and compaction rewrites it away; a snapshot opens as a data dir', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    let db = await openDb(dir, { blockDurationMs: HOUR, compaction: false });
+    const model: Model = new Map();
+    const batch = [];
+    for (let k = 0; k < 300; k += 1) for (const s of [1, 2]) batch.push({ s, t: T0 + k * 60_000, v: k + s / 10 });
+    await appendBatch(db, model, batch);
+    await db.maintain();
+    assert.equal(db.blockMetas().length, 4);
+    const from = T0 + 30 * 60_000;
+    const to = T0 + 270 * 60_000;
+    const hit = await db.deleteSeries('t', [new Matcher('=', 's', '1')], from, to);
+    assert.deepEqual(hit, { blockSeries: 4, headSeries: 1 });
+    const k1 = seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }));
+    for (const t of [...model.get(k1)!.keys()]) if (t >= from && t <= to) model.get(k1)!.delete(t);
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    await db.close();
+    db = await openDb(dir, { blockDurationMs: HOUR });
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    const name = await db.snapshot(false);
+    assert.match(name, /^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
+    // Compaction rewrites every block that has tombstones (and merges the window).
+    await db.maintain();
+    assert.ok(db.maintenanceStats.compactions >= 1);
+    for (const b of db.blockMetas()) assert.ok(!existsSync(join(dir, 'blocks', b.ulid, 'tombstones.json')), `block ${b.ulid} still has tombstones`);
+    assert.deepEqual(readAll(db, 't'), modelView(model));
+    await db.close();
+    // The snapshot is a data dir of its own: blocks only, holding everything.
+    const { renameSync, mkdirSync } = await import('node:fs');
+    const snapDir = join(dir, 'snap-open');
+    mkdirSync(snapDir);
+    renameSync(join(dir, 'snapshots', name), join(snapDir, 'blocks'));
+    const snap = await openDb(snapDir, { blockDurationMs: HOUR, compaction: false });
+    assert.deepEqual(readAll(snap, 't'), modelView(model));
+    await snap.close();
   } finally {
     cleanup();
   }

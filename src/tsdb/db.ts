@@ -8,6 +8,7 @@ import {
   StorageClosedError,
   type Appender,
   type AppenderOptions,
+  type Matcher,
   type MetricMetadata,
   type Querier,
   type Storage,
@@ -20,6 +21,7 @@ import { HeadLoader } from './head-loader.js';
 import { Maintenance } from './maintenance.js';
 import { MergeQuerier } from './merge-querier.js';
 import { tsdbStatus, type TsdbStatus } from './tsdb-status.js';
+import { deleteSeries, snapshot } from './admin.js';
 import { BlockReader, type BlockMeta } from './block/index.js';
 import { writeBackfillBlock } from './backfill.js';
 import { formatSeries, formatTime, HeadAppender, liveSamples, outOfOrder, type PendingBatch } from './head-appender.js';
@@ -368,6 +370,21 @@ export class Tsdb implements Storage, EngineStatsSource {
   /** The open blocks' metas, oldest first per tenant. */
   blockMetas(): BlockMeta[] {
     return this.blocks === null ? [] : this.blocks.all().map((e) => e.meta);
+  }
+
+  /**
+   * Deletes the samples in [mint, maxt] of the tenant's series matching all matchers: at once
+   * for reads, from disk when compaction rewrites the blocks concerned.
+   */
+  async deleteSeries(tenant: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<{ blockSeries: number; headSeries: number }> {
+    if (this.wal === null || this.blocks === null || this.closed || !this.replayed) throw new StorageClosedError('storage is not ready');
+    return deleteSeries(this.head, this.blocks, this.wal, tenant, matchers, mint, maxt);
+  }
+
+  /** Writes a snapshot of all data under `<data dir>/snapshots/`; returns its name. */
+  async snapshot(skipHead: boolean): Promise<string> {
+    if (this.blocks === null || this.closed || !this.replayed) throw new StorageClosedError('storage is not ready');
+    return snapshot(this.opts.dir, this.head, this.blocks, skipHead);
   }
 
   /** What /api/v1/status/tsdb shows for a tenant; `limit` entries per top list. */

@@ -7,10 +7,12 @@ import {
   RECORD_METADATA,
   RECORD_SAMPLES,
   RECORD_SERIES,
+  RECORD_TOMBSTONES,
   decodeChunks,
   decodeMetadata,
   decodeSamples,
   decodeSeries,
+  decodeTombstones,
   type SampleBatch,
 } from './wal/index.js';
 
@@ -74,6 +76,10 @@ export class HeadLoader {
       }
       head.samples += n;
       return n;
+    }
+    if (type === RECORD_TOMBSTONES) {
+      for (const d of decodeTombstones(payload)) head.byRefOf(d.ref)?.deleteRange(d.mint, d.maxt);
+      return 0;
     }
     if (type === RECORD_METADATA) {
       for (const m of decodeMetadata(payload)) {

@@ -125,6 +125,7 @@ export class Maintenance {
       entries.map((e) => e.meta),
       this.ranges,
       headStart,
+      new Set(entries.filter((e) => e.reader.tombstones.size > 0).map((e) => e.meta.ulid)),
     );
     if (group === null) return false;
     const chosen = group.map((m) => entries.find((e) => e.meta.ulid === m.ulid)!);

@@ -2,7 +2,9 @@
 // last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
 import { XorAppender } from './chunk/xor-chunk.js';
-import { OooBuffer } from './ooo-buffer.js';
+import { MergeIterator } from './merge-querier.js';
+import { ArrayIterator, OooBuffer } from './ooo-buffer.js';
+import { ChunksIterator } from './series-iterator.js';
 
 /** Samples per chunk before a new one is cut (Prometheus's figure: compression flattens out near it). */
 export const SAMPLES_PER_CHUNK = 120;
@@ -59,6 +61,41 @@ export class MemSeries {
   insertOoo(t: number, v: number): void {
     (this.ooo ??= new OooBuffer()).insert(t, v);
     if (t < this.firstT) this.firstT = t;
+  }
+
+  /**
+   * Removes the samples in [mint, maxt] (admin API delete_series): the series' chunks are
+   * rebuilt from what remains. Returns how many samples were removed.
+   */
+  deleteRange(mint: number, maxt: number): number {
+    if (maxt < this.firstT || mint > this.lastT) return 0;
+    const ts: number[] = [];
+    const vs = new Float64Array(this.sampleCount);
+    let n = 0;
+    let removed = 0;
+    const it = new ChunksIterator(this.chunksIn(-Infinity, Infinity), -Infinity, Infinity);
+    const late = this.ooo?.slice(-Infinity, Infinity);
+    const all = late === undefined ? it : new MergeIterator([it, new ArrayIterator(late.ts, late.vs)]);
+    while (all.next()) {
+      const t = all.atT();
+      if (t >= mint && t <= maxt) {
+        removed++;
+        continue;
+      }
+      ts.push(t);
+      vs[n++] = all.atV();
+    }
+    if (removed === 0) return 0;
+    this.chunks.length = 0;
+    this.chunkMinT.length = 0;
+    this.chunkMaxT.length = 0;
+    this.chunkCount.length = 0;
+    this.head = null;
+    this.ooo = null;
+    this.firstT = Infinity;
+    this.lastT = -Infinity;
+    for (let i = 0; i < n; i++) this.append(ts[i]!, vs[i]!);
+    return removed;
   }
 
   /**

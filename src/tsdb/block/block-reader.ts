@@ -11,6 +11,7 @@ import { CHUNKS_FILE, INDEX_FILE, META_FILE, TMP_SUFFIX } from './format.js';
 import { IndexReader } from './index-reader.js';
 import type { ChunkMeta } from './index-writer.js';
 import { postingsForMatchers } from './postings-ops.js';
+import { addInterval, readTombstones, writeTombstones, type Tombstones } from './tombstones.js';
 
 /** An open, immutable block. Methods other than open/close are synchronous. */
 export class BlockReader {
@@ -18,10 +19,13 @@ export class BlockReader {
   readonly dir: string;
   /** Bytes of the block's files (chunks and index). */
   readonly bytes: number;
+  /** Deleted time ranges per series id (admin API), applied when compaction rewrites the block. */
+  readonly tombstones: Tombstones;
   private readonly index: IndexReader;
   private readonly chunks: ChunksReader;
 
-  private constructor(dir: string, meta: BlockMeta, index: IndexReader, chunks: ChunksReader, bytes: number) {
+  private constructor(dir: string, meta: BlockMeta, index: IndexReader, chunks: ChunksReader, bytes: number, tombstones: Tombstones) {
+    this.tombstones = tombstones;
     this.dir = dir;
     this.meta = meta;
     this.index = index;
@@ -52,7 +56,14 @@ export class BlockReader {
       );
     }
     const chunks = await ChunksReader.open(join(dir, CHUNKS_FILE), index.chunksFileSize);
-    return new BlockReader(dir, meta, index, chunks, chunks.size + indexBytes.length);
+    let tombstones: Tombstones;
+    try {
+      tombstones = await readTombstones(dir);
+    } catch (err) {
+      await chunks.close();
+      throw err;
+    }
+    return new BlockReader(dir, meta, index, chunks, chunks.size + indexBytes.length, tombstones);
   }
 
   /** Number of series; ids run from 0 to numSeries - 1 in label order. */
@@ -88,6 +99,19 @@ export class BlockReader {
   /** Values of one label in the block, sorted. */
   labelValues(name: string): string[] {
     return this.index.labelValuesOf(name).slice();
+  }
+
+  /**
+   * Marks [mint, maxt] of the series matching `matchers` as deleted (durably, in
+   * tombstones.json); returns how many series were hit.
+   */
+  async deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<number> {
+    if (maxt < this.meta.minTime || mint >= this.meta.maxTime) return 0;
+    const ids = this.postingsForMatchers(matchers);
+    if (ids.length === 0) return 0;
+    for (const id of ids) addInterval(this.tombstones, id, mint, maxt);
+    await writeTombstones(this.dir, this.tombstones);
+    return ids.length;
   }
 
   async close(): Promise<void> {

@@ -7,3 +7,4 @@ export { BlockReader, listBlocks } from './block-reader.js';
 export { removeTmpBlocks, writeBlock } from './block-writer.js';
 export type { BlockChunkInput, BlockSeriesInput, WriteBlockOptions } from './block-writer.js';
 export type { ChunkMeta } from './index-writer.js';
+export { isDeleted, type Tombstones } from './tombstones.js';

@@ -3,7 +3,7 @@
 // later source wins a repeated timestamp) and re-encoded when they do. Runs in the compaction
 // worker, also usable directly (tests).
 import { compareLabels, type Labels } from '../../storage/index.js';
-import { BlockReader, writeBlock, type BlockChunkInput, type BlockMeta, type BlockSeriesInput, type ChunkMeta } from '../block/index.js';
+import { BlockReader, isDeleted, writeBlock, type BlockChunkInput, type BlockMeta, type BlockSeriesInput, type ChunkMeta } from '../block/index.js';
 import { BlockChunkIterator, encodeBlockChunk } from '../chunk/block-chunk.js';
 
 export interface MergeJob {
@@ -23,6 +23,8 @@ interface Part {
   readonly src: number;
   readonly reader: BlockReader;
   readonly chunks: readonly ChunkMeta[];
+  /** Deleted ranges of this series in this block (tombstones), if any. */
+  readonly deleted: readonly [number, number][] | undefined;
 }
 
 /** Writes the merged block and returns its meta (null when the sources hold no series). */
@@ -44,13 +46,14 @@ export async function mergeBlocks(job: MergeJob): Promise<BlockMeta | null> {
       for (let i = 0; i < readers.length; i++) {
         const h = heads[i];
         if (h !== null && h !== undefined && compareLabels(h.labels, min) === 0) {
-          parts.push({ src: i, reader: readers[i]!, chunks: h.chunks });
+          parts.push({ src: i, reader: readers[i]!, chunks: h.chunks, deleted: readers[i]!.tombstones.get(pos[i]!) });
           pos[i]!++;
         }
       }
       const all = parts.flatMap((p) => p.chunks.map((c) => ({ c, p })));
       all.sort((x, y) => x.c.minT - y.c.minT || x.p.src - y.p.src);
-      let disjoint = true;
+      // Chunks with deleted samples are rewritten, like overlapping ones.
+      let disjoint = parts.every((p) => p.deleted === undefined);
       for (let i = 1; i < all.length; i++) if (all[i]!.c.minT <= all[i - 1]!.c.maxT) disjoint = false;
       if (disjoint) {
         out.push({ labels: min, chunks: all.map(({ c, p }) => ({ minT: c.minT, maxT: c.maxT, numSamples: c.numSamples, data: p.reader.chunk(c) })) });
@@ -62,6 +65,7 @@ export async function mergeBlocks(job: MergeJob): Promise<BlockMeta | null> {
       for (const { c, p } of all) {
         it.reset(p.reader.chunk(c));
         while (it.next()) {
+          if (p.deleted !== undefined && isDeleted(p.deleted, it.atT())) continue;
           if (n === ts.length) {
             const t2 = new Float64Array(n * 2);
             t2.set(ts);
@@ -90,6 +94,7 @@ export async function mergeBlocks(job: MergeJob): Promise<BlockMeta | null> {
         mv[m] = vs[i]!;
         m++;
       }
+      if (m === 0) continue;
       const chunks: BlockChunkInput[] = [];
       for (let from = 0; from < m; from += job.chunkSamples) {
         const to = Math.min(m, from + job.chunkSamples);

@@ -14,7 +14,12 @@ export function compactionRanges(blockDuration: number, maxRange: number): numbe
  * The next group to merge (two or more blocks, by minTime), or null. `headStart`: blocks wholly
  * before it can receive no more data from the head.
  */
-export function planCompaction(blocks: readonly BlockMeta[], ranges: readonly number[], headStart: number): BlockMeta[] | null {
+export function planCompaction(
+  blocks: readonly BlockMeta[],
+  ranges: readonly number[],
+  headStart: number,
+  withTombstones: ReadonlySet<string> = new Set(),
+): BlockMeta[] | null {
   const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
   // Overlaps first: a run of blocks each starting before the furthest end so far.
   for (let i = 0; i < sorted.length; i++) {
@@ -26,6 +31,8 @@ export function planCompaction(blocks: readonly BlockMeta[], ranges: readonly nu
     }
     if (j - i >= 2) return sorted.slice(i, j);
   }
+  // A block with deleted series is rewritten on its own, without them.
+  for (const b of sorted) if (withTombstones.has(b.ulid)) return [b];
   for (const r of ranges) {
     let i = 0;
     while (i < sorted.length) {

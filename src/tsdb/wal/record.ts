@@ -14,6 +14,8 @@ export const RECORD_SAMPLES = 2;
 export const RECORD_METADATA = 3;
 /** Head chunks of series announced earlier (checkpoints only): ref and encoded XOR chunks. */
 export const RECORD_CHUNKS = 4;
+/** Deleted time ranges of series (admin API delete_series): ref, mint, maxt. */
+export const RECORD_TOMBSTONES = 5;
 
 /** [type u8][payload length u32 LE][CRC-32 of type + payload, u32 LE]. */
 export const RECORD_HEADER_BYTES = 9;
@@ -307,6 +309,37 @@ export function decodeChunks(payload: Uint8Array): RefChunks[] {
     }
     out[i] = { ref, chunks };
   }
+  if (r.remaining !== 0) r.fail(`${r.remaining} bytes after the last entry`);
+  return out;
+}
+
+// ---- TOMBSTONES ----
+
+/** A deleted range [mint, maxt] of one series. */
+export interface RefTombstone {
+  readonly ref: number;
+  readonly mint: number;
+  readonly maxt: number;
+}
+
+export function encodeTombstones(entries: readonly RefTombstone[]): Buffer {
+  const w = writer;
+  w.reset();
+  w.uvarint(entries.length);
+  for (const e of entries) {
+    w.uvarint(e.ref);
+    w.varint(e.mint);
+    w.varint(e.maxt);
+  }
+  return w.finish();
+}
+
+export function decodeTombstones(payload: Uint8Array): RefTombstone[] {
+  const r = new ByteReader(payload, 'tombstones record');
+  const count = r.uvarint();
+  if (count * 3 > r.remaining) r.fail(`count ${count} does not fit the payload`);
+  const out: RefTombstone[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = { ref: r.uvarint(), mint: r.varint(), maxt: r.varint() };
   if (r.remaining !== 0) r.fail(`${r.remaining} bytes after the last entry`);
   return out;
 }
