@@ -42,6 +42,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     logger,
     blockDurationMs: config.block_duration,
     retentionMs: config.retention,
+    retentionBytes: config.retention_size,
     outOfOrderWindowMs: config.out_of_order_window,
   });
   const limiter = new SlidingWindowLimiter({

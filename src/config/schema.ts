@@ -53,6 +53,8 @@ export const OPTIONS = {
   wal_segment_size: opt('size', size(), 128 * MiB, 'size at which a new WAL segment file is started'),
   retention: opt('duration', duration(), 15 * 86_400_000,
     'how long samples are kept: older samples are refused and blocks wholly older than now - retention are deleted (0 = forever)'),
+  retention_size: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), 0,
+    'largest size of blocks plus WAL; the oldest blocks are deleted while it is exceeded (0 = no limit)'),
   out_of_order_window: opt('duration', duration(), 3_600_000,
     'how far behind its series\' newest sample a pushed sample may arrive and still be stored (0 = refuse late samples); imports take any age'),
   block_duration: opt('duration', duration().pipe(z.number().min(60_000)), 2 * 3_600_000,

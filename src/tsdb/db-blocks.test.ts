@@ -321,3 +321,29 @@ test('delete_series hides the range at once in blocks and head, survives a resta
     cleanup();
   }
 });
+
+test('retention by size deletes the oldest blocks until blocks and WAL fit', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    const probe = await openDb(dir, { blockDurationMs: HOUR, compaction: false });
+    const batch = [];
+    for (let k = 0; k < 360; k += 1) for (let s = 0; s < 50; s++) batch.push({ s, t: T0 + k * 60_000, v: Math.round(Math.random() * 1e4) / 100 });
+    await appendBatch(probe, null, batch);
+    await probe.maintain();
+    const metas = probe.blockMetas();
+    assert.equal(metas.length, 5);
+    const sizes = probe.status('t').blocks.map((b) => b.bytes);
+    await probe.close();
+    // Room for the WAL and the two newest blocks, not three.
+    const { readdirSync, statSync } = await import('node:fs');
+    const wal = readdirSync(join(dir, 'wal')).reduce((n, f) => n + statSync(join(dir, 'wal', f)).size, 0);
+    const limit = wal + sizes[3]! + sizes[4]! + Math.floor(sizes[2]! / 2);
+    const db = await openDb(dir, { blockDurationMs: HOUR, compaction: false, retentionBytes: limit });
+    await db.maintain();
+    assert.deepEqual(db.blockMetas().map((m) => m.ulid), [metas[3]!.ulid, metas[4]!.ulid]);
+    assert.equal(db.maintenanceStats.retentionDeleted, 3);
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});

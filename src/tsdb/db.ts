@@ -56,6 +56,8 @@ export interface TsdbOptions {
   readonly blockDurationMs?: number;
   /** Blocks wholly older than now - retention are deleted; 0 keeps everything (default 0). */
   readonly retentionMs?: number;
+  /** Oldest blocks are deleted while blocks + WAL exceed this many bytes; 0 = no limit (default). */
+  readonly retentionBytes?: number;
   /** How often head cutting and retention are checked, ms (default 5000; 0: only on `maintain()`). */
   readonly maintenanceIntervalMs?: number;
   /** The clock retention is measured against (default Date.now). */
@@ -184,6 +186,7 @@ export class Tsdb implements Storage, EngineStatsSource {
       logger: log,
       blockDuration: this.blockDuration,
       retentionMs: this.opts.retentionMs ?? 0,
+      retentionBytes: this.opts.retentionBytes ?? 0,
       compaction: this.opts.compaction ?? true,
       now: this.opts.now ?? Date.now,
       isClosed: () => this.closed,

@@ -2,6 +2,7 @@
 // spans 1.5 block durations (then checkpoint the WAL and drop the segments it covers), merge
 // blocks (overlapping ones first, then adjacent ones into the next window size), and delete
 // blocks past retention.
+import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlockReader, type BlockMeta } from './block/index.js';
 import type { BlockEntry, BlockSet } from './block-set.js';
@@ -29,6 +30,8 @@ export interface MaintenanceDeps {
   readonly blockDuration: number;
   /** 0 = keep forever. */
   readonly retentionMs: number;
+  /** Largest size of blocks + WAL in bytes; the oldest blocks go first when over it (0 = no limit). */
+  readonly retentionBytes: number;
   readonly compaction: boolean;
   readonly now: () => number;
   readonly isClosed: () => boolean;
@@ -154,17 +157,50 @@ export class Maintenance {
     return true;
   }
 
-  /** Deletes the blocks whose whole time range is older than now - retention. */
+  /**
+   * Deletes the blocks whose whole time range is older than now - retention, then, while blocks
+   * and WAL together are larger than the size limit, the oldest blocks.
+   */
   private async applyRetention(): Promise<void> {
-    const { retentionMs, blocks, logger } = this.d;
-    if (retentionMs <= 0) return;
-    const limit = this.d.now() - retentionMs;
-    const old: BlockEntry[] = blocks.all().filter((e) => e.meta.maxTime <= limit);
-    if (old.length === 0) return;
-    await blocks.delete(old);
-    this.stats.retentionDeleted += old.length;
-    logger.info({ blocks: old.map((e) => e.meta.ulid), before: new Date(limit).toISOString() }, 'deleted blocks past retention');
+    const { retentionMs, retentionBytes, blocks, logger } = this.d;
+    if (retentionMs > 0) {
+      const limit = this.d.now() - retentionMs;
+      const old: BlockEntry[] = blocks.all().filter((e) => e.meta.maxTime <= limit);
+      if (old.length > 0) {
+        await blocks.delete(old);
+        this.stats.retentionDeleted += old.length;
+        logger.info({ blocks: old.map((e) => e.meta.ulid), before: new Date(limit).toISOString() }, 'deleted blocks past retention');
+      }
+    }
+    if (retentionBytes > 0) {
+      let total = (await dirBytes(this.d.walDir)) + blocks.all().reduce((n, e) => n + e.reader.bytes, 0);
+      if (total <= retentionBytes) return;
+      const oldestFirst = blocks.all().sort((a, b) => a.meta.maxTime - b.meta.maxTime || a.meta.minTime - b.meta.minTime);
+      const drop: BlockEntry[] = [];
+      for (const e of oldestFirst) {
+        if (total <= retentionBytes) break;
+        drop.push(e);
+        total -= e.reader.bytes;
+      }
+      await blocks.delete(drop);
+      this.stats.retentionDeleted += drop.length;
+      logger.info({ blocks: drop.map((e) => e.meta.ulid), limitBytes: retentionBytes, bytesAfter: total }, 'deleted the oldest blocks to stay under the retention size');
+    }
   }
+}
+
+/** Bytes of the files directly in a directory. */
+async function dirBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    try {
+      n += (await stat(join(dir, e.name))).size;
+    } catch {
+      // Deleted meanwhile (a WAL segment after a checkpoint).
+    }
+  }
+  return n;
 }
 
 export type { BlockMeta };
