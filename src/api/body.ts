@@ -54,6 +54,15 @@ function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Reads the whole body as sent, whatever its Content-Encoding, up to `limit` bytes on the wire
+ * (for protocols that carry their own compression, e.g. remote write's snappy); throws HttpError 413.
+ */
+export async function readRawBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  checkDeclaredLength(req, limit);
+  return collect(req, limit);
+}
+
 /** Reads the whole body (decompressed); throws HttpError 413/415/400. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const encoding = encodingOf(req);

@@ -13,7 +13,7 @@ import { formatDuration } from '../config/index.js';
 import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
-import { importRoute, IngestStats, limitsFromConfig, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
+import { importRoute, influxRoutes, IngestStats, limitsFromConfig, remoteWriteRoute, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
 import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
 import { Tsdb } from '../tsdb/index.js';
 import { VERSION } from './version.js';
@@ -58,6 +58,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
   const routes: Route[] = [
     seedJsonRoute(deps),
     importRoute(deps),
+    remoteWriteRoute(deps),
+    ...influxRoutes(deps),
     exportRoute(tsdb),
     metadataRoute(tsdb),
     ...queryRoutes(

@@ -1,6 +1,8 @@
 // Ingest: one folder per protocol, all ending in the same validated append path.
 export { seedJsonRoute } from './seed-json/handler.js';
 export { importRoute } from './import/handler.js';
+export { remoteWriteRoute } from './remote-write/handler.js';
+export { influxRoutes } from './influx/handler.js';
 export { IngestStats } from './stats.js';
 export { limitsFromConfig, type IngestDeps } from './deps.js';
 export type { ValidationLimits } from './validate.js';

@@ -1,0 +1,309 @@
+// Decodes InfluxDB line protocol into series: measurement + field key -> metric name
+// (`measurement_field`, or just `measurement` for the field `value`), tags -> labels, float,
+// integer, unsigned and boolean fields -> samples; string fields are skipped (a time series
+// holds numbers). Each line is checked on its own and a bad line is reported by number, so the
+// caller can follow InfluxDB's partial writes: good lines stored, bad lines listed.
+//
+// Written by hand: no maintained npm parser decodes straight into this batch shape with the
+// full escaping rules, and this is the hot path of Influx ingest.
+import { sortLabels, type Label } from '../../storage/index.js';
+import type { SeriesSamples } from '../series-batch.js';
+import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
+
+/** Timestamp units of line protocol. */
+export type Precision = 'ns' | 'us' | 'ms' | 's' | 'm' | 'h';
+
+/** One refused line, in InfluxDB 3's partial-write shape. */
+export interface LineError {
+  readonly line_number: number;
+  readonly original_line: string;
+  readonly error_message: string;
+}
+
+export interface InfluxBatch {
+  /** Samples of the good lines: one entry per numeric field of each line. */
+  readonly series: SeriesSamples[];
+  /** Per entry of `series`: the 1-based line it came from. */
+  readonly lineOf: number[];
+  /** Refused lines, in line order. */
+  readonly errors: LineError[];
+  /** Lines holding a point (not empty, not comments). */
+  readonly points: number;
+}
+
+export interface InfluxParseOptions {
+  readonly precision: Precision;
+  /** Server time (ms): the timestamp of points without one, and the reference for range checks. */
+  readonly now: number;
+  readonly limits: ValidationLimits;
+  /** Labels added to every series unless a tag of the same name is present (e.g. `db`). */
+  readonly defaultLabels: readonly Label[];
+}
+
+/** Thrown inside a line's parse; turned into a LineError for that line. */
+class BadLine extends Error {}
+
+const MAX_ORIGINAL_LINE = 256;
+const BOOLEANS: Record<string, number> = { t: 1, T: 1, true: 1, True: 1, TRUE: 1, f: 0, F: 0, false: 0, False: 0, FALSE: 0 };
+const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER = /^-?\d+$/;
+const UNSIGNED = /^\d+$/;
+const INT64_MAX = '9223372036854775807';
+const UINT64_MAX = '18446744073709551615';
+/** Decimal digits dropped (ns, us) or factor applied (s, m, h) to get milliseconds. */
+const DROP_DIGITS: Record<Precision, number> = { ns: 6, us: 3, ms: 0, s: 0, m: 0, h: 0 };
+const FACTOR: Record<Precision, number> = { ns: 1, us: 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+const SPACE = 32;
+const COMMA = 44;
+const EQUALS = 61;
+const BACKSLASH = 92;
+const QUOTE = 34;
+
+/** Whether a digit string (no sign) is above a bound of the same kind. */
+function above(digits: string, bound: string): boolean {
+  const d = digits.replace(/^0+(?=\d)/, '');
+  return d.length > bound.length || (d.length === bound.length && d > bound);
+}
+
+/** Converts a line's timestamp text in `precision` units to milliseconds (floored). */
+export function timestampToMs(text: string, precision: Precision): number {
+  if (!INTEGER.test(text)) throw new BadLine(`invalid timestamp ${JSON.stringify(cut(text, 40))}: expected an integer number of ${precision}`);
+  const neg = text.charCodeAt(0) === 45;
+  const digits = neg ? text.slice(1) : text;
+  if (above(digits, neg ? '9223372036854775808' : INT64_MAX)) throw new BadLine(`timestamp ${cut(text, 40)} is out of the int64 range`);
+  const drop = DROP_DIGITS[precision];
+  let ms: number;
+  if (drop > 0) {
+    const keep = digits.length - drop;
+    ms = keep > 0 ? Number(digits.slice(0, keep)) : 0;
+    // Floor, not truncate: -1 ns is in the millisecond before the epoch.
+    if (neg) ms = 0 - ms - (/[1-9]/.test(keep > 0 ? digits.slice(keep) : digits) ? 1 : 0);
+  } else {
+    ms = Number(digits) * FACTOR[precision];
+    if (neg) ms = 0 - ms;
+  }
+  return ms;
+}
+
+function cut(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n) + '…' : s;
+}
+
+/**
+ * Scans a measurement, tag key, tag value or field key from `i`, stopping at an unescaped comma or
+ * space (and `=` when `stopAtEquals`, i.e. in tags and field keys). `\,` `\ ` (and `\=` where `=`
+ * is special) are unescaped; any other backslash is kept, as InfluxDB does. Returns the text; the end index goes to `at[0]`.
+ */
+function scanKey(s: string, i: number, stopAtEquals: boolean, at: number[]): string {
+  const n = s.length;
+  let out = '';
+  let from = i;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === COMMA || c === SPACE || (stopAtEquals && c === EQUALS)) break;
+    if (c === BACKSLASH && i + 1 < n) {
+      // As InfluxDB: a backslash always hides the next character from the scan, but only the
+      // escapable ones lose the backslash (so `a\\,b` is the value `a\\` followed by a comma).
+      const e = s.charCodeAt(i + 1);
+      if (e === COMMA || e === SPACE || (stopAtEquals && e === EQUALS)) {
+        out += s.slice(from, i);
+        from = i + 1;
+      }
+      i++;
+    }
+  }
+  at[0] = i;
+  return out + s.slice(from, i);
+}
+
+/** A field value's number; undefined for a string field (skipped). */
+function fieldValue(s: string, i: number, key: string, at: number[]): number | undefined {
+  const n = s.length;
+  if (s.charCodeAt(i) === QUOTE) {
+    let j = i + 1;
+    for (; j < n; j++) {
+      const c = s.charCodeAt(j);
+      if (c === BACKSLASH && j + 1 < n) j++;
+      else if (c === QUOTE) break;
+    }
+    if (j >= n) throw new BadLine(`unbalanced quotes: the string value of field ${JSON.stringify(key)} has no closing "`);
+    at[0] = j + 1;
+    return undefined;
+  }
+  let j = i;
+  while (j < n) {
+    const c = s.charCodeAt(j);
+    if (c === COMMA || c === SPACE) break;
+    j++;
+  }
+  at[0] = j;
+  const raw = s.slice(i, j);
+  if (raw.length === 0) throw new BadLine(`missing field value: field ${JSON.stringify(key)} has nothing after "="`);
+  const last = raw.charCodeAt(raw.length - 1);
+  if (last === 105 /* i */) {
+    const body = raw.slice(0, -1);
+    if (!INTEGER.test(body)) throw new BadLine(`invalid integer ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected digits followed by i, e.g. 42i`);
+    const neg = body.charCodeAt(0) === 45;
+    if (above(neg ? body.slice(1) : body, neg ? '9223372036854775808' : INT64_MAX)) {
+      throw new BadLine(`integer ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the int64 range`);
+    }
+    return Number(body);
+  }
+  if (last === 117 /* u */) {
+    const body = raw.slice(0, -1);
+    if (!UNSIGNED.test(body)) throw new BadLine(`invalid unsigned integer ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected digits followed by u, e.g. 42u`);
+    if (above(body, UINT64_MAX)) throw new BadLine(`unsigned integer ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the uint64 range`);
+    return Number(body);
+  }
+  const b = BOOLEANS[raw];
+  if (b !== undefined) return b;
+  if (!FLOAT.test(raw)) {
+    throw new BadLine(
+      `invalid field value ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected a float (1.5, -2e3), an integer (42i), an unsigned integer (42u), a boolean (t, true, f, false) or a "string"`,
+    );
+  }
+  const v = Number(raw);
+  if (!Number.isFinite(v)) throw new BadLine(`float ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the float64 range`);
+  return v;
+}
+
+/** Parses one line (not empty, not a comment) and appends its samples to `series`. */
+function parseLine(s: string, lineNo: number, o: InfluxParseOptions, series: SeriesSamples[], lineOf: number[]): void {
+  const n = s.length;
+  const at = [0];
+  const limits = o.limits;
+  const measurement = scanKey(s, 0, false, at);
+  let i = at[0]!;
+  if (measurement.length === 0) throw new BadLine('missing measurement: a line starts with the measurement name');
+  const tags: Label[] = [];
+  while (i < n && s.charCodeAt(i) === COMMA) {
+    const key = scanKey(s, i + 1, true, at);
+    i = at[0]!;
+    if (key.length === 0) throw new BadLine('missing tag key: a comma must be followed by key=value');
+    if (i >= n || s.charCodeAt(i) !== EQUALS) throw new BadLine(`missing tag value: tag ${JSON.stringify(key)} has no "=value"`);
+    const value = scanKey(s, i + 1, true, at);
+    i = at[0]!;
+    if (i < n && s.charCodeAt(i) === EQUALS) throw new BadLine(`invalid tag format: the value of tag ${JSON.stringify(key)} holds an unescaped "="; write it as \\=`);
+    if (value.length === 0) throw new BadLine(`missing tag value: tag ${JSON.stringify(key)} has an empty value`);
+    const nameProblem = key === '__name__' ? 'label name "__name__" is reserved for the metric name' : checkLabelName(key, limits);
+    if (nameProblem) throw new BadLine(`tag ${JSON.stringify(key)}: ${nameProblem}`);
+    const valueProblem = checkLabelValue(value, limits);
+    if (valueProblem) throw new BadLine(`tag ${JSON.stringify(key)}: ${valueProblem}`);
+    for (const t of tags) if (t.name === key) throw new BadLine(`duplicate tags: tag ${JSON.stringify(key)} appears more than once`);
+    tags.push({ name: key, value });
+  }
+  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
+  while (i < n && s.charCodeAt(i) === SPACE) i++;
+  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
+  for (const d of o.defaultLabels) {
+    let have = false;
+    for (const t of tags) if (t.name === d.name) have = true;
+    if (!have) tags.push(d);
+  }
+  if (tags.length > limits.maxLabelsPerSeries) throw new BadLine(`series has ${tags.length} labels, the limit is ${limits.maxLabelsPerSeries}`);
+  sortLabels(tags);
+
+  const names: string[] = [];
+  const values: number[] = [];
+  const seen: string[] = [];
+  for (;;) {
+    const key = scanKey(s, i, true, at);
+    i = at[0]!;
+    if (key.length === 0) throw new BadLine('missing field key: expected key=value in the field set');
+    if (i >= n || s.charCodeAt(i) !== EQUALS) throw new BadLine(`invalid field format: field ${JSON.stringify(key)} has no "=value"`);
+    if (seen.includes(key)) throw new BadLine(`field ${JSON.stringify(key)} appears more than once in the line`);
+    seen.push(key);
+    const v = fieldValue(s, i + 1, key, at);
+    i = at[0]!;
+    if (v !== undefined) {
+      const name = key === 'value' ? measurement : `${measurement}_${key}`;
+      const problem = checkMetricName(name, limits);
+      if (problem) throw new BadLine(`field ${JSON.stringify(key)}: ${problem}`);
+      names.push(name);
+      values.push(v);
+    }
+    if (i >= n) break;
+    const c = s.charCodeAt(i);
+    if (c === SPACE) break;
+    if (c !== COMMA) throw new BadLine(`invalid field format: unexpected ${JSON.stringify(s[i])} after the value of field ${JSON.stringify(key)}`);
+    i++;
+  }
+  while (i < n && s.charCodeAt(i) === SPACE) i++;
+  let t = o.now;
+  if (i < n) {
+    let j = i;
+    while (j < n && s.charCodeAt(j) !== SPACE) j++;
+    t = timestampToMs(s.slice(i, j), o.precision);
+    while (j < n && s.charCodeAt(j) === SPACE) j++;
+    if (j < n) throw new BadLine(`trailing content after the timestamp: ${JSON.stringify(cut(s.slice(j), 40))}`);
+    const problem = checkTimestamp(t, o.now, o.limits);
+    if (problem) throw new BadLine(problem);
+  }
+  for (let k = 0; k < names.length; k++) {
+    const labels: Label[] = [{ name: '__name__', value: names[k]! }];
+    for (const tag of tags) labels.push(tag);
+    series.push({ labels: sortLabels(labels), ts: [t], vs: [values[k]!] });
+    lineOf.push(lineNo);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** The body's lines; a line that is not valid UTF-8 is null. */
+function splitLines(body: Uint8Array): (string | null)[] {
+  try {
+    return utf8.decode(body).split('\n');
+  } catch {
+    const out: (string | null)[] = [];
+    let from = 0;
+    for (;;) {
+      const nl = body.indexOf(10, from);
+      const end = nl < 0 ? body.length : nl;
+      try {
+        out.push(utf8.decode(body.subarray(from, end)));
+      } catch {
+        out.push(null);
+      }
+      if (nl < 0) return out;
+      from = nl + 1;
+    }
+  }
+}
+
+/**
+ * Decodes a line-protocol body. Never throws on bad input: every refused line is in `errors`.
+ * @example parseLineProtocol(Buffer.from('cpu,host=a usage=1.5,value=2i 1700000000000000000'), opts)
+ */
+export function parseLineProtocol(body: Uint8Array, o: InfluxParseOptions): InfluxBatch {
+  const series: SeriesSamples[] = [];
+  const lineOf: number[] = [];
+  const errors: LineError[] = [];
+  let points = 0;
+  const lines = splitLines(body);
+  for (let k = 0; k < lines.length; k++) {
+    const raw = lines[k]!;
+    if (raw === null) {
+      points++;
+      errors.push({ line_number: k + 1, original_line: '', error_message: 'line is not valid UTF-8' });
+      continue;
+    }
+    let a = 0;
+    let b = raw.length;
+    while (a < b && (raw.charCodeAt(a) === SPACE || raw.charCodeAt(a) === 9)) a++;
+    while (b > a && (raw.charCodeAt(b - 1) === 13 || raw.charCodeAt(b - 1) === SPACE || raw.charCodeAt(b - 1) === 9)) b--;
+    if (a === b || raw.charCodeAt(a) === 35 /* # comment */) continue;
+    const line = a === 0 && b === raw.length ? raw : raw.slice(a, b);
+    points++;
+    const before = series.length;
+    try {
+      parseLine(line, k + 1, o, series, lineOf);
+    } catch (e) {
+      if (!(e instanceof BadLine)) throw e;
+      series.length = before;
+      lineOf.length = before;
+      errors.push({ line_number: k + 1, original_line: cut(line, MAX_ORIGINAL_LINE), error_message: e.message });
+    }
+  }
+  return { series, lineOf, errors, points };
+}

@@ -1,0 +1,74 @@
+// POST /api/v1/write: Prometheus remote write 1.0. Answers as the spec asks: 204 when stored;
+// 400 (never retried by senders) for a request that can never succeed, nothing of it stored;
+// 413/415 likewise final; 429 and 503 (retried) when rate limited or storage is unavailable.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter } from 'prom-client';
+import { header, HttpError, readRawBody, type Route } from '../../api/index.js';
+import { StorageClosedError, StorageError } from '../../storage/index.js';
+import { commitOrThrow, storageHttpError } from '../commit.js';
+import type { IngestDeps } from '../deps.js';
+import { ingestRoute } from '../route.js';
+import { decodeWriteRequest } from './parse.js';
+
+const PROTOCOL = 'remote_write';
+
+const dropped = new Counter({
+  name: 'metricstream_remote_write_dropped_total',
+  help: 'Exemplars and native histogram samples received by remote write and skipped (remote write 1.0 carries float samples only)',
+  labelNames: ['kind'] as const,
+});
+
+/** Remote write 1.0 is snappy-compressed protobuf; refuse what a sender would mean otherwise (e.g. a 2.0 request). */
+function checkHeaders(req: IncomingMessage): void {
+  const enc = header(req, 'content-encoding');
+  if (enc !== undefined && enc.trim() !== '' && enc.trim().toLowerCase() !== 'snappy') {
+    throw new HttpError(415, 'unsupported_encoding', `Content-Encoding ${JSON.stringify(enc)} is not supported; remote write bodies are snappy-compressed`);
+  }
+  const ct = header(req, 'content-type');
+  if (ct === undefined) return;
+  const [mime, ...params] = ct.split(';').map((p) => p.trim().toLowerCase());
+  if (mime !== 'application/x-protobuf' && mime !== '') {
+    throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/x-protobuf, got ${JSON.stringify(ct)}`);
+  }
+  for (const p of params) {
+    if (p.startsWith('proto=') && p !== 'proto=prometheus.writerequest') {
+      throw new HttpError(415, 'unsupported_media_type', `${ct} is not supported; this endpoint speaks remote write 1.0 (proto=prometheus.WriteRequest)`);
+    }
+  }
+}
+
+async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  checkHeaders(req);
+  const body = await readRawBody(req, deps.config.max_body_size);
+  const r = decodeWriteRequest(body, { now: Date.now(), limits: deps.limits, maxBytes: deps.config.max_body_size });
+  if (!r.ok) throw new HttpError(r.status, r.status === 413 ? 'body_too_large' : 'bad_data', r.message, r.details);
+  const { series, metadata, samples, droppedExemplars, droppedHistograms } = r.batch;
+  if (droppedExemplars > 0) dropped.inc({ kind: 'exemplar' }, droppedExemplars);
+  if (droppedHistograms > 0) dropped.inc({ kind: 'histogram' }, droppedHistograms);
+
+  const app = deps.storage.appender('default');
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k]!;
+    try {
+      for (let i = 0; i < s.ts.length; i++) app.append(s.labels, s.ts[i]!, s.vs[i]!);
+    } catch (e) {
+      app.rollback();
+      // An out-of-order sample will be refused again on retry: 400, so the sender moves on;
+      // a closed engine is 503, which senders retry.
+      if (e instanceof StorageError && !(e instanceof StorageClosedError)) {
+        throw new HttpError(400, 'bad_data', `${e.message}; nothing of this request was stored`);
+      }
+      throw storageHttpError(e);
+    }
+  }
+  for (const [name, m] of metadata) app.setMetadata(name, m);
+  await commitOrThrow(app);
+  deps.stats.accepted(PROTOCOL, 204, samples);
+  res.writeHead(204);
+  res.end();
+}
+
+/** The POST /api/v1/write route. */
+export function remoteWriteRoute(deps: IngestDeps): Route {
+  return ingestRoute(deps, { path: '/api/v1/write', protocol: PROTOCOL, errorStyle: 'prom' }, handle);
+}
