@@ -47,7 +47,6 @@ const MAX_ORIGINAL_LINE = 256;
 const BOOLEANS: Record<string, number> = { t: 1, T: 1, true: 1, True: 1, TRUE: 1, f: 0, F: 0, false: 0, False: 0, FALSE: 0 };
 const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^-?\d+$/;
-const UNSIGNED = /^\d+$/;
 const INT64_MAX = '9223372036854775807';
 const UINT64_MAX = '18446744073709551615';
 /** Decimal digits dropped (ns, us) or factor applied (s, m, h) to get milliseconds. */
@@ -141,20 +140,16 @@ function fieldValue(s: string, i: number, key: string, at: number[]): number | u
   const raw = s.slice(i, j);
   if (raw.length === 0) throw new BadLine(`missing field value: field ${JSON.stringify(key)} has nothing after "="`);
   const last = raw.charCodeAt(raw.length - 1);
-  if (last === 105 /* i */) {
+  if (last === 105 /* i */ || last === 117 /* u */) {
     const body = raw.slice(0, -1);
-    if (!INTEGER.test(body)) throw new BadLine(`invalid integer ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected digits followed by i, e.g. 42i`);
     const neg = body.charCodeAt(0) === 45;
-    if (above(neg ? body.slice(1) : body, neg ? '9223372036854775808' : INT64_MAX)) {
-      throw new BadLine(`integer ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the int64 range`);
+    if (INTEGER.test(body)) {
+      const digits = neg ? body.slice(1) : body;
+      if (last === 117 && neg) throw new BadLine(`invalid unsigned integer ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: it must not be negative`);
+      const bound = last === 117 ? UINT64_MAX : neg ? '9223372036854775808' : INT64_MAX;
+      if (above(digits, bound)) throw new BadLine(`${last === 117 ? 'unsigned integer' : 'integer'} ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the ${last === 117 ? 'uint64' : 'int64'} range`);
+      return Number(body);
     }
-    return Number(body);
-  }
-  if (last === 117 /* u */) {
-    const body = raw.slice(0, -1);
-    if (!UNSIGNED.test(body)) throw new BadLine(`invalid unsigned integer ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected digits followed by u, e.g. 42u`);
-    if (above(body, UINT64_MAX)) throw new BadLine(`unsigned integer ${cut(raw, 40)} in field ${JSON.stringify(key)} is out of the uint64 range`);
-    return Number(body);
   }
   const b = BOOLEANS[raw];
   if (b !== undefined) return b;

@@ -192,8 +192,8 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
     if (pbSamples.length === 0) continue;
     const labels = seriesLabels(s.labels, o.limits);
     let problem: string | null = typeof labels === 'string' ? labels : null;
-    const times: number[] = new Array<number>(pbSamples.length);
-    const values: number[] = new Array<number>(pbSamples.length);
+    const times = new Float64Array(pbSamples.length);
+    const values = new Float64Array(pbSamples.length);
     for (let i = 0; problem === null && i < pbSamples.length; i++) {
       const p = pbSamples[i]!;
       const t = typeof p.timestamp === 'number' ? p.timestamp : p.timestamp.toNumber();
