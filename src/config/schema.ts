@@ -67,7 +67,7 @@ export const OPTIONS = {
     'clients with requests in their current window, at most; a new client beyond this gets 429 "Too many active clients"'),
   rate_limit_clients: opt('map', z.record(z.string(), int(0, 1e9)), {}, 'per-client rate limits, e.g. {"batch-loader": 5000} (config file only)', true),
   client_stats_max: opt('integer', int(0, 1e7), 10_000, 'clients whose recent rate-limit decisions are kept for /api/v1/status/clients (least recently seen dropped first)'),
-  max_body_size: opt('size', size(), 10 * MiB, 'largest POST /metrics body, compressed and decompressed'),
+  max_body_size: opt('size', size(), 10 * MiB, 'largest body of POST /metrics, remote write and Influx writes, compressed and decompressed'),
   max_import_body_size: opt('size', size(), 256 * MiB, 'largest POST /api/v1/import body, compressed and decompressed'),
   max_metrics_per_batch: opt('integer', int(1, 1e7), 1000, 'metrics allowed in one POST /metrics request'),
   max_labels_per_series: opt('integer', int(1, 1000), 64, 'labels (tags) per series, not counting the metric name'),
