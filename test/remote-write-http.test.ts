@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compressSync } from 'snappy';
-import { WriteRequest } from '../src/ingest/remote-write/parse.js';
+import { WriteRequest } from '../src/ingest/remote-write/write-request-fixtures.js';
 import { removeDir, startTestNode, type TestNode } from './node-harness.js';
 
 let n: TestNode;

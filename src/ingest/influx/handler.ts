@@ -8,6 +8,7 @@ import { StorageError, type Appender, type Label } from '../../storage/index.js'
 import { commitOrThrow, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
+import { appendEntry } from '../series-batch.js';
 import { parseLineProtocol, type InfluxBatch, type LineError, type Precision } from './parse.js';
 
 const PROTOCOL = 'influx';
@@ -43,14 +44,13 @@ function defaultLabels(q: URLSearchParams, version: ApiVersion): Label[] {
 /** Appends the good lines' samples; returns the entries storage refused (by index) or throws. */
 function appendAll(app: Appender, batch: InfluxBatch, skipLines: ReadonlySet<number> | null, refused: Map<number, string>): number {
   let n = 0;
-  const { series, lineOf } = batch;
-  for (let k = 0; k < series.length; k++) {
+  const { lineOf } = batch;
+  for (let k = 0; k < batch.labels.length; k++) {
     const line = lineOf[k]!;
     if (skipLines !== null && skipLines.has(line)) continue;
-    const s = series[k]!;
     try {
-      for (let j = 0; j < s.ts.length; j++) app.append(s.labels, s.ts[j]!, s.vs[j]!);
-      n += s.ts.length;
+      appendEntry(app, batch, k);
+      n++;
     } catch (e) {
       if (!(e instanceof StorageError) || skipLines !== null) throw storageHttpError(e);
       if (!refused.has(line)) refused.set(line, e.message);

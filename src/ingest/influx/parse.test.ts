@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Point } from '@influxdata/influxdb-client';
 import { labelsToRecord } from '../../storage/index.js';
+import { batchEntries } from '../series-batch.js';
 import type { ValidationLimits } from '../validate.js';
 import { parseLineProtocol, timestampToMs, type InfluxParseOptions, type Precision } from './parse.js';
 
@@ -21,7 +22,7 @@ const NS = BigInt(NOW) * 1_000_000n;
 
 function parse(text: string, o: Partial<InfluxParseOptions> = {}) {
   const b = parseLineProtocol(Buffer.from(text), { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [], ...o });
-  return { ...b, samples: b.series.map((s) => ({ labels: labelsToRecord(s.labels), t: s.ts[0], v: s.vs[0] })) };
+  return { ...b, samples: batchEntries(b).map((s) => ({ labels: labelsToRecord(s.labels), t: s.ts[0], v: s.vs[0] })) };
 }
 
 test('measurement_field names, field "value" is the measurement, tags become labels', () => {
@@ -130,7 +131,7 @@ test('a line that is not UTF-8 is reported by number; the others are kept', () =
   const body = Buffer.concat([Buffer.from(`a v=1 ${NS}\n`), Buffer.from([0x62, 0x20, 0xff, 0xfe, 0x0a]), Buffer.from(`c v=3 ${NS}`)]);
   const r = parseLineProtocol(body, { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [] });
   assert.deepEqual(r.errors.map((e) => [e.line_number, e.error_message]), [[2, 'line is not valid UTF-8']]);
-  assert.equal(r.series.length, 2);
+  assert.equal(r.labels.length, 2);
 });
 
 test('default labels (db) are added unless the line has a tag of that name', () => {
@@ -210,7 +211,8 @@ test('fuzz: random and mutated bodies never throw; every line is either samples 
         const goodLines = new Set(r.lineOf);
         assert.ok(goodLines.size + r.errors.length <= r.points);
         for (const e of r.errors) assert.ok(e.error_message.length > 0 && !goodLines.has(e.line_number));
-        for (const s of r.series) assert.ok(Number.isFinite(s.vs[0]) && Number.isSafeInteger(s.ts[0]));
+        assert.deepEqual(r.start, Array.from({ length: r.labels.length + 1 }, (_, i) => i));
+        for (let i = 0; i < r.ts.length; i++) assert.ok(Number.isFinite(r.vs[i]) && Number.isSafeInteger(r.ts[i]));
       },
     ),
     { numRuns: 2000 },

@@ -6,8 +6,8 @@
 //
 // Written by hand: no maintained npm parser decodes straight into this batch shape with the
 // full escaping rules, and this is the hot path of Influx ingest.
-import { sortLabels, type Label } from '../../storage/index.js';
-import type { SeriesSamples } from '../series-batch.js';
+import { sortLabels, type Label, type Labels } from '../../storage/index.js';
+import type { SampleBatch } from '../series-batch.js';
 import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
 
 /** Timestamp units of line protocol. */
@@ -20,10 +20,12 @@ export interface LineError {
   readonly error_message: string;
 }
 
-export interface InfluxBatch {
-  /** Samples of the good lines: one entry per numeric field of each line. */
-  readonly series: SeriesSamples[];
-  /** Per entry of `series`: the 1-based line it came from. */
+/** Samples of the good lines: one entry (one sample) per numeric field of each line. */
+export interface InfluxBatch extends SampleBatch {
+  readonly labels: Labels[];
+  readonly ts: number[];
+  readonly vs: number[];
+  /** Per entry: the 1-based line it came from. */
   readonly lineOf: number[];
   /** Refused lines, in line order. */
   readonly errors: LineError[];
@@ -163,8 +165,15 @@ function fieldValue(s: string, i: number, key: string, at: number[]): number | u
   return v;
 }
 
-/** Parses one line (not empty, not a comment) and appends its samples to `series`. */
-function parseLine(s: string, lineNo: number, o: InfluxParseOptions, series: SeriesSamples[], lineOf: number[]): void {
+interface Columns {
+  readonly labels: Labels[];
+  readonly ts: number[];
+  readonly vs: number[];
+  readonly lineOf: number[];
+}
+
+/** Parses one line (not empty, not a comment) and appends its samples to `out`. */
+function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Columns): void {
   const n = s.length;
   const at = [0];
   const limits = o.limits;
@@ -238,8 +247,10 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, series: Ser
   for (let k = 0; k < names.length; k++) {
     const labels: Label[] = [{ name: '__name__', value: names[k]! }];
     for (const tag of tags) labels.push(tag);
-    series.push({ labels: sortLabels(labels), ts: [t], vs: [values[k]!] });
-    lineOf.push(lineNo);
+    out.labels.push(sortLabels(labels));
+    out.ts.push(t);
+    out.vs.push(values[k]!);
+    out.lineOf.push(lineNo);
   }
 }
 
@@ -271,8 +282,7 @@ function splitLines(body: Uint8Array): (string | null)[] {
  * @example parseLineProtocol(Buffer.from('cpu,host=a usage=1.5,value=2i 1700000000000000000'), opts)
  */
 export function parseLineProtocol(body: Uint8Array, o: InfluxParseOptions): InfluxBatch {
-  const series: SeriesSamples[] = [];
-  const lineOf: number[] = [];
+  const out: Columns = { labels: [], ts: [], vs: [], lineOf: [] };
   const errors: LineError[] = [];
   let points = 0;
   const lines = splitLines(body);
@@ -290,15 +300,17 @@ export function parseLineProtocol(body: Uint8Array, o: InfluxParseOptions): Infl
     if (a === b || raw.charCodeAt(a) === 35 /* # comment */) continue;
     const line = a === 0 && b === raw.length ? raw : raw.slice(a, b);
     points++;
-    const before = series.length;
+    const before = out.labels.length;
     try {
-      parseLine(line, k + 1, o, series, lineOf);
+      parseLine(line, k + 1, o, out);
     } catch (e) {
       if (!(e instanceof BadLine)) throw e;
-      series.length = before;
-      lineOf.length = before;
+      // parseLine adds entries only after the whole line checked out; this is for safety.
+      out.labels.length = out.ts.length = out.vs.length = out.lineOf.length = before;
       errors.push({ line_number: k + 1, original_line: cut(line, MAX_ORIGINAL_LINE), error_message: e.message });
     }
   }
-  return { series, lineOf, errors, points };
+  const start: number[] = new Array<number>(out.labels.length + 1);
+  for (let i = 0; i < start.length; i++) start[i] = i;
+  return { ...out, start, errors, points };
 }

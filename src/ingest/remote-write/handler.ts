@@ -8,6 +8,7 @@ import { StorageClosedError, StorageError } from '../../storage/index.js';
 import { commitOrThrow, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
+import { appendEntry } from '../series-batch.js';
 import { decodeWriteRequest } from './parse.js';
 
 const PROTOCOL = 'remote_write';
@@ -42,24 +43,22 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   const body = await readRawBody(req, deps.config.max_body_size);
   const r = decodeWriteRequest(body, { now: Date.now(), limits: deps.limits, maxBytes: deps.config.max_body_size });
   if (!r.ok) throw new HttpError(r.status, r.status === 413 ? 'body_too_large' : 'bad_data', r.message, r.details);
-  const { series, metadata, samples, droppedExemplars, droppedHistograms } = r.batch;
+  const batch = r.batch;
+  const { metadata, samples, droppedExemplars, droppedHistograms } = batch;
   if (droppedExemplars > 0) dropped.inc({ kind: 'exemplar' }, droppedExemplars);
   if (droppedHistograms > 0) dropped.inc({ kind: 'histogram' }, droppedHistograms);
 
   const app = deps.storage.appender('default');
-  for (let k = 0; k < series.length; k++) {
-    const s = series[k]!;
-    try {
-      for (let i = 0; i < s.ts.length; i++) app.append(s.labels, s.ts[i]!, s.vs[i]!);
-    } catch (e) {
-      app.rollback();
-      // An out-of-order sample will be refused again on retry: 400, so the sender moves on;
-      // a closed engine is 503, which senders retry.
-      if (e instanceof StorageError && !(e instanceof StorageClosedError)) {
-        throw new HttpError(400, 'bad_data', `${e.message}; nothing of this request was stored`);
-      }
-      throw storageHttpError(e);
+  try {
+    for (let k = 0; k < batch.labels.length; k++) appendEntry(app, batch, k);
+  } catch (e) {
+    app.rollback();
+    // An out-of-order sample will be refused again on retry: 400, so the sender moves on;
+    // a closed engine is 503, which senders retry.
+    if (e instanceof StorageError && !(e instanceof StorageClosedError)) {
+      throw new HttpError(400, 'bad_data', `${e.message}; nothing of this request was stored`);
     }
+    throw storageHttpError(e);
   }
   for (const [name, m] of metadata) app.setMetadata(name, m);
   await commitOrThrow(app);

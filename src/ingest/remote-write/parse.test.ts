@@ -5,8 +5,10 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { compressSync, uncompressSync } from 'snappy';
 import { labelsToRecord } from '../../storage/index.js';
+import { batchEntries } from '../series-batch.js';
 import type { ValidationLimits } from '../validate.js';
-import { decodeWriteRequest, snappyLength, WriteRequest } from './parse.js';
+import { decodeWriteRequest, snappyLength } from './parse.js';
+import { WriteRequest } from './write-request-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
 const LIMITS: ValidationLimits = {
@@ -46,13 +48,13 @@ test('samples, metadata and label handling of a WriteRequest', () => {
   const b = r.batch;
   assert.equal(b.samples, 3);
   assert.deepEqual(
-    b.series.map((s) => ({ labels: labelsToRecord(s.labels), ts: [...Array.from(s.ts)], vs: [...Array.from(s.vs)] })),
+    batchEntries(b).map((s) => ({ labels: labelsToRecord(s.labels), ts: s.ts, vs: s.vs })),
     [
       { labels: { __name__: 'up', instance: 'a:9100', job: 'node' }, ts: [NOW - 2000, NOW - 1000], vs: [1, 0] },
       { labels: { __name__: 'temp_celsius' }, ts: [NOW], vs: [-273.15] },
     ],
   );
-  assert.deepEqual(b.series[0]!.labels.map((x) => x.name), ['__name__', 'instance', 'job']);
+  assert.deepEqual(b.labels[0]!.map((x) => x.name), ['__name__', 'instance', 'job']);
   assert.deepEqual(Object.fromEntries(b.metadata), {
     http_requests_total: { type: 'counter', help: 'Requests.', unit: '' },
     latency_seconds: { type: 'histogram', help: 'Latency.', unit: 'seconds' },
@@ -64,9 +66,10 @@ test('staleness markers keep their NaN bits; int64 timestamps beyond 2^32 decode
   const stale = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
   const r = decodeWriteRequest(encode({ timeseries: [{ labels: [l('__name__', 'x')], samples: [{ value: stale, timestamp: NOW }] }] }), OPTS);
   assert.ok(r.ok);
-  const vs = r.batch.series[0]!.vs as Float64Array;
+  const vs = r.batch.vs as Float64Array;
+  assert.ok(vs instanceof Float64Array);
   assert.equal(new BigUint64Array(vs.buffer, vs.byteOffset, 1)[0], 0x7ff0000000000002n);
-  assert.equal(r.batch.series[0]!.ts[0], NOW);
+  assert.equal(r.batch.ts[0], NOW);
 });
 
 test('exemplars and native histograms (fields unknown to remote write 1.0) are skipped and counted; the samples stay', () => {
@@ -84,7 +87,7 @@ test('exemplars and native histograms (fields unknown to remote write 1.0) are s
   assert.equal(r.batch.samples, 1);
   assert.equal(r.batch.droppedExemplars, 1);
   assert.equal(r.batch.droppedHistograms, 2);
-  assert.equal(r.batch.series.length, 1);
+  assert.equal(r.batch.labels.length, 1);
 });
 
 test('one invalid series refuses the whole request with every problem listed', () => {
@@ -153,10 +156,10 @@ test('fuzz: random, truncated and mutated bodies never throw and always get a 4x
     fc.property(bodies, (body) => {
       const r = decodeWriteRequest(body, OPTS);
       if (r.ok) {
-        for (const s of r.batch.series) {
+        for (const s of batchEntries(r.batch)) {
           assert.equal(s.labels.filter((x) => x.name === '__name__').length, 1);
           assert.equal(s.ts.length, s.vs.length);
-          for (const t of Array.from(s.ts)) assert.ok(Number.isSafeInteger(t));
+          for (const t of s.ts) assert.ok(Number.isSafeInteger(t));
         }
       } else {
         assert.ok(r.status === 400 || r.status === 413);

@@ -5,78 +5,17 @@
 // Remote write 1.0 defines TimeSeries as labels + samples only; exemplars (field 3) and native
 // histograms (field 4), which Prometheus sends when send_exemplars / send_native_histograms are
 // on, are fields a 1.0 receiver does not know, so under protobuf's rules they are skipped and the
-// samples are accepted. They are decoded as opaque bytes only to be counted.
-import protobuf from 'protobufjs';
+// samples are accepted. They are only counted.
 import { uncompressSync } from 'snappy';
 import { sortLabels, type Label, type MetricMetadata, type MetricType } from '../../storage/index.js';
-import type { SeriesSamples } from '../series-batch.js';
+import type { SampleBatch } from '../series-batch.js';
 import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
-
-/** prometheus/prompb's WriteRequest, reduced to what a 1.0 receiver reads (plus metadata). */
-const root = protobuf.Root.fromJSON({
-  nested: {
-    WriteRequest: {
-      fields: {
-        timeseries: { rule: 'repeated', type: 'TimeSeries', id: 1 },
-        metadata: { rule: 'repeated', type: 'MetricMetadata', id: 3 },
-      },
-    },
-    TimeSeries: {
-      fields: {
-        labels: { rule: 'repeated', type: 'Label', id: 1 },
-        samples: { rule: 'repeated', type: 'Sample', id: 2 },
-        exemplars: { rule: 'repeated', type: 'bytes', id: 3 },
-        histograms: { rule: 'repeated', type: 'bytes', id: 4 },
-      },
-    },
-    Label: { fields: { name: { type: 'string', id: 1 }, value: { type: 'string', id: 2 } } },
-    Sample: { fields: { value: { type: 'double', id: 1 }, timestamp: { type: 'int64', id: 2 } } },
-    MetricMetadata: {
-      fields: {
-        type: { type: 'int32', id: 1 },
-        metricFamilyName: { type: 'string', id: 2 },
-        help: { type: 'string', id: 4 },
-        unit: { type: 'string', id: 5 },
-      },
-    },
-  },
-});
-/** The WriteRequest type, exported for tests and tools that build requests. */
-export const WriteRequest = root.lookupType('WriteRequest');
-
-interface Int64 {
-  toNumber(): number;
-}
-interface PbLabel {
-  name: string;
-  value: string;
-}
-interface PbSample {
-  value: number;
-  timestamp: number | Int64;
-}
-interface PbSeries {
-  labels: PbLabel[];
-  samples: PbSample[];
-  exemplars: Uint8Array[];
-  histograms: Uint8Array[];
-}
-interface PbMetadata {
-  type: number;
-  metricFamilyName: string;
-  help: string;
-  unit: string;
-}
-interface PbWriteRequest {
-  timeseries: PbSeries[];
-  metadata: PbMetadata[];
-}
+import { decodeLabels, decodeWireWriteRequest, WireError, type WireWriteRequest } from './write-request.js';
 
 /** prompb MetricMetadata.MetricType -> ours (gaugehistogram, info and stateset have no twin). */
 const TYPES: readonly MetricType[] = ['unknown', 'counter', 'gauge', 'histogram', 'unknown', 'summary', 'unknown', 'unknown'];
 
-export interface WriteBatch {
-  readonly series: SeriesSamples[];
+export interface WriteBatch extends SampleBatch {
   readonly metadata: Map<string, MetricMetadata>;
   readonly samples: number;
   readonly droppedExemplars: number;
@@ -102,6 +41,21 @@ export interface DecodeOptions {
 
 const MAX_LISTED = 20;
 
+/**
+ * Validated, sorted labels (or the problem found) by the bytes a sender encoded them as, per set
+ * of limits. Senders resend the same series every interval, so most series skip decoding,
+ * validating and sorting their labels. Bounded: emptied when full.
+ */
+const labelCaches = new WeakMap<ValidationLimits, Map<string, Label[] | string>>();
+const LABEL_CACHE_MAX = 65_536;
+
+type Slice = (this: Buffer, start: number, end: number) => string;
+const latin1Slice: Slice =
+  (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice ??
+  function (this: Buffer, a: number, b: number) {
+    return this.toString('latin1', a, b);
+  };
+
 /** The uncompressed length a snappy block announces (its varint preamble), or -1 if malformed. */
 export function snappyLength(b: Uint8Array): number {
   let n = 0;
@@ -117,7 +71,7 @@ function fail(status: 400 | 413, message: string, details: SeriesProblem[] = [])
   return { ok: false, status, message, details };
 }
 
-function describeSeries(labels: PbLabel[]): string {
+function describeSeries(labels: readonly Label[]): string {
   let name = '';
   const rest: string[] = [];
   for (const l of labels) {
@@ -128,7 +82,7 @@ function describeSeries(labels: PbLabel[]): string {
 }
 
 /** Checks one series' labels; returns them sorted (empty values dropped) or a problem message. */
-function seriesLabels(pb: PbLabel[], limits: ValidationLimits): Label[] | string {
+function seriesLabels(pb: readonly Label[], limits: ValidationLimits): Label[] | string {
   const out: Label[] = [];
   let name: string | null = null;
   for (const l of pb) {
@@ -171,43 +125,58 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
   } catch (e) {
     return fail(400, `request body is not valid snappy-compressed data (block format): ${(e as Error).message}`);
   }
-  let req: PbWriteRequest;
+  let req: WireWriteRequest;
   try {
-    req = WriteRequest.decode(raw) as unknown as PbWriteRequest;
+    req = decodeWireWriteRequest(raw);
   } catch (e) {
-    return fail(400, `request body is not a valid protobuf WriteRequest: ${(e as Error).message}`);
+    if (!(e instanceof WireError)) throw e;
+    return fail(400, `request body is not a valid protobuf WriteRequest: ${e.message} at byte ${e.offset}`);
   }
   const problems: SeriesProblem[] = [];
   let badSeries = 0;
-  const series: SeriesSamples[] = [];
+  const labelsOf: Label[][] = [];
+  // Series without samples hold no range of the columns, so the kept ranges follow each other.
+  const start: number[] = [0];
   let samples = 0;
   let droppedExemplars = 0;
   let droppedHistograms = 0;
-  const ts = req.timeseries;
-  for (let k = 0; k < ts.length; k++) {
-    const s = ts[k]!;
-    droppedExemplars += s.exemplars.length;
-    droppedHistograms += s.histograms.length;
-    const pbSamples = s.samples;
-    if (pbSamples.length === 0) continue;
-    const labels = seriesLabels(s.labels, o.limits);
-    let problem: string | null = typeof labels === 'string' ? labels : null;
-    const times = new Float64Array(pbSamples.length);
-    const values = new Float64Array(pbSamples.length);
-    for (let i = 0; problem === null && i < pbSamples.length; i++) {
-      const p = pbSamples[i]!;
-      const t = typeof p.timestamp === 'number' ? p.timestamp : p.timestamp.toNumber();
-      problem = checkTimestamp(t, o.now, o.limits);
-      times[i] = t;
-      values[i] = p.value;
+  const { ts, vs, bytes } = req;
+  const all = req.series;
+  let cache = labelCaches.get(o.limits);
+  if (cache === undefined) labelCaches.set(o.limits, (cache = new Map()));
+  for (let k = 0; k < all.length; k++) {
+    const s = all[k]!;
+    droppedExemplars += s.exemplars;
+    droppedHistograms += s.histograms;
+    if (s.from === s.to) continue;
+    let labels: Label[] | string;
+    if (s.labels !== null) labels = seriesLabels(s.labels, o.limits);
+    else {
+      const key = latin1Slice.call(bytes, s.labelsFrom, s.labelsTo);
+      const known = cache.get(key);
+      if (known !== undefined) labels = known;
+      else {
+        try {
+          labels = seriesLabels(decodeLabels(bytes, s.labelsFrom, s.labelsTo), o.limits);
+        } catch (e) {
+          if (!(e instanceof WireError)) throw e;
+          return fail(400, `request body is not a valid protobuf WriteRequest: ${e.message} at byte ${e.offset}`);
+        }
+        if (cache.size >= LABEL_CACHE_MAX) cache.clear();
+        cache.set(key, labels);
+      }
     }
+    let problem: string | null = typeof labels === 'string' ? labels : null;
+    for (let i = s.from; problem === null && i < s.to; i++) problem = checkTimestamp(ts[i]!, o.now, o.limits);
     if (problem !== null) {
       badSeries++;
-      if (problems.length < MAX_LISTED) problems.push({ series: k, message: `${describeSeries(s.labels)}: ${problem}` });
+      const raw = s.labels ?? decodeLabels(bytes, s.labelsFrom, s.labelsTo);
+      if (problems.length < MAX_LISTED) problems.push({ series: k, message: `${describeSeries(raw)}: ${problem}` });
       continue;
     }
-    series.push({ labels: labels as Label[], ts: times, vs: values });
-    samples += pbSamples.length;
+    labelsOf.push(labels as Label[]);
+    start.push(s.to);
+    samples += s.to - s.from;
   }
   const metadata = new Map<string, MetricMetadata>();
   for (const m of req.metadata) {
@@ -220,7 +189,7 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
     metadata.set(m.metricFamilyName, { type: TYPES[m.type] ?? 'unknown', help: m.help, unit: m.unit });
   }
   if (badSeries > 0) {
-    return fail(400, `${badSeries} of ${ts.length + req.metadata.length} series and metadata entries are invalid, nothing was stored; ${problems[0]!.message}`, problems);
+    return fail(400, `${badSeries} of ${all.length + req.metadata.length} series and metadata entries are invalid, nothing was stored; ${problems[0]!.message}`, problems);
   }
-  return { ok: true, batch: { series, metadata, samples, droppedExemplars, droppedHistograms } };
+  return { ok: true, batch: { labels: labelsOf, start, ts, vs, metadata, samples, droppedExemplars, droppedHistograms } };
 }
