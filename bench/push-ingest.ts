@@ -2,7 +2,8 @@
 // (a child process, --rate-limit 0) on this machine. 10,000 series, batches of 1000 samples,
 // bodies encoded before the clock starts, N connections each owning its own series (so no two
 // requests race on one series). Prints samples/s per protocol; asserts nothing.
-// Run `npm run build && node dist/bench/push-ingest.js [seconds] [connections]`.
+// Run `npm run build && node dist/bench/push-ingest.js [seconds] [connections] [remote-write|influx]`
+// (BENCH_NODE_ARGS='--cpu-prof' profiles the node).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -109,6 +110,7 @@ async function run(p: Protocol, port: number): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
+const only = process.argv[4];
 const port = 18000 + Math.floor(Math.random() * 1000);
-await run(remoteWrite, port);
-await run(influx, port + 1);
+if (only === undefined || only === 'remote-write') await run(remoteWrite, port);
+if (only === undefined || only === 'influx') await run(influx, port + 1);

@@ -244,10 +244,15 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Column
     const problem = checkTimestamp(t, o.now, o.limits);
     if (problem) throw new BadLine(problem);
   }
+  // Tags are sorted and none is named __name__: the name goes in at one place for every field.
+  let nameAt = 0;
+  while (nameAt < tags.length && tags[nameAt]!.name < '__name__') nameAt++;
   for (let k = 0; k < names.length; k++) {
-    const labels: Label[] = [{ name: '__name__', value: names[k]! }];
-    for (const tag of tags) labels.push(tag);
-    out.labels.push(sortLabels(labels));
+    const labels: Label[] = new Array<Label>(tags.length + 1);
+    for (let j = 0; j < nameAt; j++) labels[j] = tags[j]!;
+    labels[nameAt] = { name: '__name__', value: names[k]! };
+    for (let j = nameAt; j < tags.length; j++) labels[j + 1] = tags[j]!;
+    out.labels.push(labels);
     out.ts.push(t);
     out.vs.push(values[k]!);
     out.lineOf.push(lineNo);
