@@ -144,6 +144,21 @@ test('Prometheus remote_write: MetricStream holds the same series and raw sample
     assert.equal(canon(await query(ms.url, '{job="node"}', t)), canon(await query(promUrl, '{job="node"}', t)), `instant query at ${t}`);
   }
 
+  // Short range selectors at sample timestamps, where the boundary rule shows: scrapes are
+  // exactly 1 s apart, so t - 3s is itself a sample time. Prometheus 2.42 includes it (closed
+  // range); MetricStream follows Prometheus 3 (left-open): the same samples less that one.
+  const drop = (result: any[], t: number) =>
+    result.map((s) => ({ ...s, values: s.values.filter(([ts]: [number, string]) => Math.round(ts * 1000) !== Math.round((t - 3) * 1000)) })).filter((s) => s.values.length > 0);
+  let boundaryHits = 0;
+  for (let i = 4; i < ups.length; i += 4) {
+    const t = ups[i]![0];
+    const prom = await query(promUrl, '{job="node"}[3s]', t);
+    const trimmed = drop(prom, t);
+    if (canon(trimmed) !== canon(prom)) boundaryHits++;
+    assert.equal(canon(await query(ms.url, '{job="node"}[3s]', t)), canon(trimmed), `range selector [3s] at ${t}`);
+  }
+  assert.ok(boundaryHits > 0, 'no sample sat on a left boundary: the closed/open difference was not exercised');
+
   // Metadata sent by Prometheus is served by /api/v1/metadata.
   const meta = await waitFor(
     'metadata',
