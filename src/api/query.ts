@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type Storage } from '../storage/index.js';
+import { astJson } from './ast-json.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
 import { HttpError } from './http-error.js';
@@ -150,10 +151,16 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     const q = await params(req, info);
     sendJson(res, 200, { status: 'success', data: formatExpr(parseQuery(q)) });
   }
+  async function parse(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+    const q = await params(req, info);
+    sendJson(res, 200, { status: 'success', data: astJson(parseQuery(q)) });
+  }
   const route = (method: 'GET' | 'POST', path: string, handle: Route['handle']): Route => ({ method, path, errorStyle: 'prom', needsReady: true, handle });
   return [
     route('GET', '/api/v1/format_query', format),
     route('POST', '/api/v1/format_query', format),
+    route('GET', '/api/v1/parse_query', parse),
+    route('POST', '/api/v1/parse_query', parse),
     route('GET', '/api/v1/query', instant),
     route('POST', '/api/v1/query', instant),
     route('GET', '/api/v1/query_range', range),
