@@ -40,11 +40,16 @@ function matrixJson(series: RangeSeries[]): unknown[] {
  * arrays for JSON.stringify cost more than the query itself. Same bytes as the object form.
  */
 function matrixAnswerText(series: RangeSeries[]): string {
+  // The series of a range query share its step times: each is printed once.
+  const timeText = new Map<number, string>();
   const parts: string[] = [];
   for (const s of series) {
     let values = '';
     for (let i = 0; i < s.ts.length; i++) {
-      values += `${i === 0 ? '' : ','}[${sec(s.ts[i]!)},"${formatSampleValue(s.vs[i]!)}"]`;
+      const t = s.ts[i]!;
+      let tt = timeText.get(t);
+      if (tt === undefined) timeText.set(t, (tt = String(sec(t))));
+      values += (i === 0 ? '[' : ',[') + tt + ',"' + formatSampleValue(s.vs[i]!) + '"]';
     }
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
   }

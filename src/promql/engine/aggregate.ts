@@ -17,7 +17,8 @@ interface Group {
 // Group of a label set per aggregation node, remembered across the steps of a range query.
 const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, { labels: Label[]; key: string }>>();
 
-function groupOf(labels: Labels, e: AggregateExpr): { labels: Label[]; key: string } {
+/** The group a series with these labels falls in, for an aggregation node. */
+export function groupOf(labels: Labels, e: AggregateExpr): { labels: Label[]; key: string } {
   let byLabels = groupCache.get(e);
   if (byLabels === undefined) groupCache.set(e, (byLabels = new WeakMap()));
   let g = byLabels.get(labels);

@@ -2,11 +2,11 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { labelsKey, type Labels, type Querier } from '../../storage/index.js';
-import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
-import { computeAllSteps, fastPathApplies } from './range-fast-path.js';
+import { evalSteps, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
@@ -24,13 +24,8 @@ export interface EngineOptions {
 /** Opens a querier over [mint, maxt]. */
 export type QuerierFactory = (mint: number, maxt: number) => Querier;
 
-interface LoadedSeries {
-  readonly labels: Labels;
-  readonly ts: Float64Array;
-  readonly vs: Float64Array;
-  /** Whether any value is a staleness marker (most series have none: windows need no scan). */
-  readonly hasStale: boolean;
-}
+/** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
+type LoadedSeries = LoadedSeriesView;
 
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
@@ -47,17 +42,20 @@ function lastAtOrBefore(ts: Float64Array, t: number): number {
   return ans;
 }
 
-export class Evaluator {
+export class Evaluator implements StepGrid {
   readonly opts: EngineOptions;
   readonly start: number;
   readonly end: number;
   readonly interval: number;
+  /** Steps of the range query (1 for an instant query). */
+  readonly steps: number;
+  readonly lookbackDeltaMs: number;
   private readonly querier: QuerierFactory;
   private readonly windows = new Map<Expr, { mint: number; maxt: number }>();
   private readonly data = new Map<Expr, LoadedSeries[]>();
   private loadedSamples = 0;
-  /** Per call on the fast path: its result at every step of the range query (null: not eligible). */
-  private readonly allSteps = new Map<Call, Sample[][] | null>();
+  /** Per node evaluated over all steps at once: its vector at each step of the range query (null: not covered). */
+  private readonly stepTables = new Map<Expr, Sample[][] | null>();
   private readonly deadline: number;
 
   constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
@@ -66,6 +64,8 @@ export class Evaluator {
     this.start = start;
     this.end = end;
     this.interval = interval;
+    this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
+    this.lookbackDeltaMs = opts.lookbackDeltaMs;
     this.deadline = opts.timeoutMs > 0 ? performance.now() + opts.timeoutMs : Infinity;
   }
 
@@ -136,33 +136,44 @@ export class Evaluator {
     }
   }
 
-  private load(vs: VectorSelector): LoadedSeries[] {
+  /** Every series of a selector with the samples the whole query needs, read from storage once. */
+  load(vs: VectorSelector): LoadedSeries[] {
     let d = this.data.get(vs);
     if (d !== undefined) return d;
     const w = this.windows.get(vs) ?? { mint: -Infinity, maxt: Infinity };
     const q = this.querier(w.mint, w.maxt);
     d = [];
     try {
+      // One pair of growable buffers for the whole selector; each series gets exact-size copies.
+      // Float64Array keeps staleness markers' NaN payload as stored.
+      let tBuf = new Float64Array(1024);
+      let vBuf = new Float64Array(1024);
       for (const s of q.select(vs.matchers)) {
-        const ts: number[] = [];
-        // NaN payloads (staleness markers) survive in a number[] only while V8 keeps it as a
-        // generic array; isStaleNaN accepts the quieted form as well, so both are read right.
-        const vals: number[] = [];
+        let n = 0;
         const it = s.iterator();
         while (it.next()) {
-          ts.push(it.atT());
-          vals.push(it.atV());
+          if (n === tBuf.length) {
+            const t2 = new Float64Array(n * 2);
+            t2.set(tBuf);
+            tBuf = t2;
+            const v2 = new Float64Array(n * 2);
+            v2.set(vBuf);
+            vBuf = v2;
+          }
+          tBuf[n] = it.atT();
+          vBuf[n] = it.atV();
+          n++;
         }
-        if (ts.length === 0) continue;
+        if (n === 0) continue;
         this.checkDeadline();
-        this.loadedSamples += ts.length;
+        this.loadedSamples += n;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        const values = Float64Array.from(vals);
+        const values = vBuf.slice(0, n);
         let hasStale = false;
-        for (let i = 0; i < values.length && !hasStale; i++) hasStale = isStaleNaN(values[i]!);
-        d.push({ labels: s.labels, ts: Float64Array.from(ts), vs: values, hasStale });
+        for (let i = 0; i < n && !hasStale; i++) hasStale = isStaleNaN(values[i]!);
+        d.push({ labels: s.labels, ts: tBuf.slice(0, n), vs: values, hasStale });
       }
     } finally {
       q.close();
@@ -195,8 +206,10 @@ export class Evaluator {
       }
       case 'BinaryExpr':
         return evalBinary(this, e, t);
-      case 'AggregateExpr':
-        return evalAggregate(this, e, t);
+      case 'AggregateExpr': {
+        const pre = this.interval > 0 ? this.stepResult(e, t) : null;
+        return pre !== null ? { kind: 'vector', samples: pre } : evalAggregate(this, e, t);
+      }
       case 'Call': {
         const pre = this.interval > 0 ? this.stepResult(e, t) : null;
         return pre !== null ? { kind: 'vector', samples: pre } : callFunction(this, e, t);
@@ -204,22 +217,30 @@ export class Evaluator {
     }
   }
 
+  /** The whole range query's result computed over all steps at once, or null when the expression is not covered. */
+  allSteps(e: Expr): StepSeries[] | null {
+    return this.interval > 0 ? evalSteps(this, e) : null;
+  }
+
   /**
-   * The fast path's result for a call at a step of the range query, or null. A call's value at
-   * time t does not depend on where it is evaluated from, so subqueries may use it too.
+   * A node's vector at a step of the range query, from its all-steps evaluation, or null. A
+   * node's value at time t does not depend on where it is evaluated from, so subqueries whose
+   * steps fall on the grid may use it too.
    */
-  private stepResult(e: Call, t: number): Sample[] | null {
+  private stepResult(e: Call | AggregateExpr, t: number): Sample[] | null {
     const k = (t - this.start) / this.interval;
     if (!Number.isInteger(k) || k < 0 || t > this.end) return null;
-    let table = this.allSteps.get(e);
+    let table = this.stepTables.get(e);
     if (table === undefined) {
       table = null;
-      if (fastPathApplies(e)) {
-        const vs = e.args[0].vs as VectorSelector;
-        const steps = Math.floor((this.end - this.start) / this.interval) + 1;
-        table = computeAllSteps(e, this.load(vs), this.start, this.interval, steps, this.atTime(vs.at));
+      const all = evalSteps(this, e);
+      if (all !== null) {
+        table = Array.from({ length: this.steps }, () => []);
+        for (const s of all) {
+          for (let i = 0; i < this.steps; i++) if (s.present[i] === 1) table[i]!.push({ labels: s.labels, t: this.start + i * this.interval, v: s.vs[i]! });
+        }
       }
-      this.allSteps.set(e, table);
+      this.stepTables.set(e, table);
     }
     return table === null ? null : table[k]!;
   }
