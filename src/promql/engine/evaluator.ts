@@ -144,37 +144,42 @@ export class Evaluator implements StepGrid {
     const q = this.querier(w.mint, w.maxt);
     d = [];
     try {
-      // One pair of growable buffers for the whole selector; each series gets exact-size copies.
-      // Float64Array keeps staleness markers' NaN payload as stored.
-      let tBuf = new Float64Array(1024);
-      let vBuf = new Float64Array(1024);
+      // All series of the selector go into one pair of growable buffers and get views into it:
+      // a typed array with its own buffer per series cost more (allocation and GC) than reading
+      // the samples. Float64Array keeps staleness markers' NaN payload as stored.
+      let tBuf = new Float64Array(4096);
+      let vBuf = new Float64Array(4096);
+      let used = 0;
+      const spans: { labels: Labels; from: number; to: number; hasStale: boolean }[] = [];
       for (const s of q.select(vs.matchers)) {
-        let n = 0;
+        const from = used;
+        let hasStale = false;
         const it = s.iterator();
         while (it.next()) {
-          if (n === tBuf.length) {
-            const t2 = new Float64Array(n * 2);
+          if (used === tBuf.length) {
+            const t2 = new Float64Array(used * 2);
             t2.set(tBuf);
             tBuf = t2;
-            const v2 = new Float64Array(n * 2);
+            const v2 = new Float64Array(used * 2);
             v2.set(vBuf);
             vBuf = v2;
           }
-          tBuf[n] = it.atT();
-          vBuf[n] = it.atV();
-          n++;
+          tBuf[used] = it.atT();
+          const v = it.atV();
+          vBuf[used++] = v;
+          if (v !== v && !hasStale) hasStale = isStaleNaN(v);
         }
-        if (n === 0) continue;
+        if (used === from) continue;
         this.checkDeadline();
-        this.loadedSamples += n;
+        this.loadedSamples += used - from;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        const values = vBuf.slice(0, n);
-        let hasStale = false;
-        for (let i = 0; i < n && !hasStale; i++) hasStale = isStaleNaN(values[i]!);
-        d.push({ labels: s.labels, ts: tBuf.slice(0, n), vs: values, hasStale });
+        spans.push({ labels: s.labels, from, to: used, hasStale });
       }
+      const ts = tBuf.length > 2 * used ? tBuf.slice(0, used) : tBuf;
+      const vals = vBuf.length > 2 * used ? vBuf.slice(0, used) : vBuf;
+      for (const sp of spans) d.push({ labels: sp.labels, ts: ts.subarray(sp.from, sp.to), vs: vals.subarray(sp.from, sp.to), hasStale: sp.hasStale });
     } finally {
       q.close();
     }
