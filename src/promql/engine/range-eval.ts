@@ -146,7 +146,7 @@ function forEachWindow(g: StepGrid, ms: MatrixSelector, ts: Float64Array, f: (k:
   }
 }
 
-/** rate, increase and delta: counter resets summed through a prefix array, so each window costs O(1). */
+/** rate, increase and delta: counter resets summed through a prefix array where that is exact, so each window costs O(1). */
 function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] | null {
   const series = windowSeries(g, ms);
   if (series === null || !distinct(series, dropName)) return null;
@@ -161,9 +161,19 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
     const ts = s.ts;
     const v = s.vs;
     const n = ts.length;
-    // resets[i]: what counter resets up to index i took away (the value before each drop).
+    // resets[i]: what counter resets up to index i took away (the value before each drop). A
+    // difference of two prefix sums equals the window's own sum only while every sum is an exact
+    // integer; otherwise (fractional or huge values) each window is scanned as Prometheus does.
     const resets = new Float64Array(n);
-    if (isCounter) for (let i = 1; i < n; i++) resets[i] = resets[i - 1]! + (v[i]! < v[i - 1]! ? v[i - 1]! : 0);
+    let exact = true;
+    if (isCounter) {
+      for (let i = 1; i < n; i++) {
+        const drop = v[i]! < v[i - 1]! ? v[i - 1]! : 0;
+        if (drop !== 0 && !Number.isInteger(drop)) exact = false;
+        resets[i] = resets[i - 1]! + drop;
+      }
+      if (n > 0 && !(resets[n - 1]! <= Number.MAX_SAFE_INTEGER)) exact = false;
+    }
     const vals = new Float64Array(g.steps);
     const present = new Uint8Array(g.steps);
     let any = false;
@@ -178,7 +188,9 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
       }
       const count = to - from;
       if (count < 2) continue;
-      const increase = v[to - 1]! - v[from]! + (isCounter ? resets[to - 1]! - resets[from]! : 0);
+      let increase = v[to - 1]! - v[from]!;
+      if (isCounter && exact) increase += resets[to - 1]! - resets[from]!;
+      else if (isCounter) for (let i = from + 1; i < to; i++) if (v[i]! < v[i - 1]!) increase += v[i - 1]!;
       vals[k] = extrapolate(ts[from]!, ts[to - 1]!, v[from]!, increase, count, ref - range, ref, isCounter, isRate);
       present[k] = 1;
       any = true;
