@@ -232,3 +232,26 @@ test('a long range query does not hold up ingest', async () => {
   assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
   assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
 });
+
+test('a long instant query does not hold up ingest', async () => {
+  const t = (T0 + 600_000) / 1000;
+  // One instant query with a subquery of 3,000,000 steps: a few seconds of work.
+  const q = `query=${encodeURIComponent('count_over_time(q_other[50m:1ms])')}&time=${t}`;
+  const started = Date.now();
+  let queryDone = 0;
+  const query = fetch(`${n.url}/api/v1/query?${q}`).then(async (r) => {
+    const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
+    queryDone = Date.now();
+    return { status: r.status, body };
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const ingest = await fetch(`${n.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metrics: [{ name: 'during_instant_query', value: 1 }] }) });
+  const ingestDone = Date.now();
+  assert.equal(ingest.status, 200);
+  const { status, body } = await query;
+  assert.equal(status, 200);
+  // q_other has a sample every minute from T0 = t - 10m: the subquery finds one at each of its 1 ms steps from T0 to t.
+  assert.equal(body.data.result[0]!.value[1], String(600_001));
+  assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
+  assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
+});

@@ -123,7 +123,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     const t = parseTimeParam(q, 'time', Date.now());
     let v: Value;
     try {
-      v = engine.instant(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
+      v = await engine.instantAsync(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
     } catch (e) {
       throw evalError(e);
     }

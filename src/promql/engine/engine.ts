@@ -30,6 +30,18 @@ export class Engine {
     return ev.eval(expr, t);
   }
 
+  /**
+   * As `instant`, but reads storage and evaluates subqueries handing the event loop back every
+   * `sliceMs` of work, so a long instant query does not hold up ingest and other requests.
+   */
+  async instantAsync(querier: QuerierFactory, query: string | Expr, t: number, timeoutMs = this.opts.timeoutMs, sliceMs = 10): Promise<Value> {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
+    ev.plan(expr, t, t);
+    await ev.prepareAsync(expr, t, sliceMs);
+    return ev.eval(expr, t);
+  }
+
   /** The evaluator of a range query, planned for its whole window. */
   private prepareRange(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs: number) {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
@@ -53,6 +65,8 @@ export class Engine {
     sliceMs = 10,
   ): Promise<RangeSeries[]> {
     const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
+    // Storage is read ahead with pauses; subqueries are not (a range query evaluates them at every step, between which it pauses).
+    await ev.prepareAsync(expr, null, sliceMs);
     const all = ev.allSteps(expr);
     if (all !== null) return toRangeSeries(all, start, step);
     const acc = new RangeAccumulator();

@@ -2,7 +2,7 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { labelsKey, type Labels, type Querier } from '../../storage/index.js';
-import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
@@ -54,6 +54,8 @@ export class Evaluator implements StepGrid {
   private readonly windows = new Map<Expr, { mint: number; maxt: number }>();
   private readonly data = new Map<Expr, LoadedSeries[]>();
   private loadedSamples = 0;
+  /** Subqueries evaluated ahead by prepareAsync, with the time they were evaluated at. */
+  private readonly subqueryMemo = new Map<SubqueryExpr, { t: number; series: RangeSeries[] }>();
   /** Per node evaluated over all steps at once: its vector at each step of the range query (null: not covered). */
   private readonly stepTables = new Map<Expr, Sample[][] | null>();
   private readonly deadline: number;
@@ -138,6 +140,16 @@ export class Evaluator implements StepGrid {
 
   /** Every series of a selector with the samples the whole query needs, read from storage once. */
   load(vs: VectorSelector): LoadedSeries[] {
+    const d = this.data.get(vs);
+    if (d !== undefined) return d;
+    const g = this.loading(vs);
+    let r = g.next();
+    while (r.done !== true) r = g.next();
+    return r.value;
+  }
+
+  /** Loads a selector's series, pausing (yield) after each series so an async caller can hand the event loop back. */
+  private *loading(vs: VectorSelector): Generator<void, LoadedSeries[]> {
     let d = this.data.get(vs);
     if (d !== undefined) return d;
     const w = this.windows.get(vs) ?? { mint: -Infinity, maxt: Infinity };
@@ -176,6 +188,7 @@ export class Evaluator implements StepGrid {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
         spans.push({ labels: s.labels, from, to: used, hasStale });
+        yield;
       }
       const ts = tBuf.length > 2 * used ? tBuf.slice(0, used) : tBuf;
       const vals = vBuf.length > 2 * used ? vBuf.slice(0, used) : vBuf;
@@ -324,6 +337,16 @@ export class Evaluator implements StepGrid {
   }
 
   private subquery(sq: SubqueryExpr, t: number): RangeSeries[] {
+    const memo = this.subqueryMemo.get(sq);
+    if (memo !== undefined && memo.t === t) return memo.series;
+    const g = this.subquerySteps(sq, t);
+    let r = g.next();
+    while (r.done !== true) r = g.next();
+    return r.value;
+  }
+
+  /** A subquery's series at time t, pausing (yield) after each of its steps. */
+  private *subquerySteps(sq: SubqueryExpr, t: number): Generator<void, RangeSeries[]> {
     const ref = (this.atTime(sq.at) ?? t) - sq.offset;
     const step = sq.step > 0 ? sq.step : this.opts.subqueryStepMs;
     const from = ref - sq.range;
@@ -347,7 +370,40 @@ export class Evaluator implements StepGrid {
         r.ts.push(s);
         r.vs.push(smp.v);
       }
+      yield;
     }
     return order;
   }
+
+  /**
+   * Does the long parts of evaluating `e` at time t ahead, handing the event loop back every
+   * `sliceMs` of work: reads every selector from storage and, when `subqueriesAt` is given (an
+   * instant query's time), evaluates the subqueries not nested in another one. `eval` then finds
+   * both done. Without it an instant query ran in one synchronous go, holding up ingest.
+   */
+  async prepareAsync(e: Expr, subqueriesAt: number | null, sliceMs: number): Promise<void> {
+    let sliceStart = performance.now();
+    const drive = async <T>(g: Generator<void, T>): Promise<T> => {
+      for (;;) {
+        const r = g.next();
+        if (r.done === true) return r.value;
+        if (performance.now() - sliceStart > sliceMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    };
+    for (const node of this.windows.keys()) if (node.type === 'VectorSelector') await drive(this.loading(node));
+    if (subqueriesAt === null) return;
+    for (const sq of outerSubqueries(e)) {
+      const series = await drive(this.subquerySteps(sq, subqueriesAt));
+      this.subqueryMemo.set(sq, { t: subqueriesAt, series });
+    }
+  }
+}
+
+/** The subqueries of an expression that are not inside another subquery. */
+function outerSubqueries(e: Expr): SubqueryExpr[] {
+  if (e.type === 'SubqueryExpr') return [e];
+  return children(e).flatMap(outerSubqueries);
 }
