@@ -1,5 +1,5 @@
-// The query side of bench/query-peers.sh: loads the extra W4 data (a classic histogram and a
-// 10,000-series gauge) into one server in its push format, times the four W4 queries with curl
+// The query side of bench/query-peers.sh: loads the W4 data (the peers' W2 set, a classic
+// histogram and a 10,000-series gauge) into one server in its push format, times the four W4 queries with curl
 // like ../shared/peer-bench/w4-query.mjs, and prints the side-by-side table. Asserts nothing.
 //   node dist/bench/query-peers.js load  --url U --format vmjson|promrw --lib <peer-bench>/lib.mjs --start MS --steps N
 //   node dist/bench/query-peers.js time  --url U --target NAME --end MS --runs N --out results.jsonl [--pid server pid]
@@ -12,6 +12,8 @@ import { pathToFileURL } from 'node:url';
 
 /** The parts of the peers' harness (lib.mjs) used here. */
 interface PeerLib {
+  makeSeries(hosts?: number, metrics?: number): { labels: Record<string, string> }[];
+  step(s: { labels: Record<string, string> }): number;
   encode: Record<'vmjson' | 'promrw', (samples: { labels: Record<string, string>; value: number; ts: number }[]) => Buffer>;
   FORMATS: Record<string, { path: string; headers: Record<string, string> }>;
   buildRequest(url: string, method: string, path: string, headers: Record<string, string>, body: Buffer): Buffer;
@@ -49,12 +51,14 @@ interface Sample {
 }
 
 /**
- * Per worker w of `workers`, the extra samples in time order (so Prometheus never sees one out
- * of order): `bench_request_duration_seconds_bucket` (100 hosts x 12 buckets, cumulative
+ * Per worker w of `workers`, its share of every series, step by step in time order (Prometheus
+ * refuses samples more than an hour older than the newest it holds, so the sets are sent
+ * interleaved, not one after the other): the peers' W2 series, `bench_request_duration_seconds_bucket` (100 hosts x 12 buckets, cumulative
  * counts of ~20 observations per host and step) over all steps, and `bench_wide_gauge` (10,000
  * instances, random walk) over the last 90 steps.
  */
-function* extraBatches(w: number, workers: number, start: number, steps: number, batch: number): Generator<Sample[]> {
+function* allBatches(lib: PeerLib, w2: { labels: Record<string, string> }[], w: number, workers: number, start: number, steps: number, batch: number): Generator<Sample[]> {
+  const own = w2.filter((_, i) => i % workers === w);
   const hosts = Array.from({ length: HOSTS }, (_, h) => h).filter((h) => h % workers === w);
   // Label objects are made once per series: the harness's encoders cache each series' encoded labels on them.
   const hist = hosts.map((h) => ({
@@ -62,7 +66,7 @@ function* extraBatches(w: number, workers: number, start: number, steps: number,
     rnd: prng(h * 7919 + 17),
     counts: new Array<number>(LE.length).fill(0),
   }));
-  const bounds = LE.map(Number);
+  const bounds = LE.map((le) => (le === '+Inf' ? Infinity : Number(le)));
   const wide = Array.from({ length: WIDE }, (_, i) => i)
     .filter((i) => i % workers === w)
     .map((i) => ({ labels: { __name__: 'bench_wide_gauge', instance: `i${String(i).padStart(5, '0')}` }, rnd: prng(i * 104729 + 3), value: 50 }));
@@ -70,6 +74,8 @@ function* extraBatches(w: number, workers: number, start: number, steps: number,
   for (let k = 0; k < steps; k++) {
     const ts = start + k * 10_000;
     const out: Sample[] = [];
+    // The peers' W2 series with the harness's own value streams (so the same values as w2-ingest.mjs sends).
+    for (const s of own) out.push({ labels: s.labels, value: lib.step(s), ts });
     for (const s of hist) {
       // 15-24 observations, log-uniform between 1 ms and 20 s, counted into every bucket they fit.
       const n = 15 + Math.floor(s.rnd() * 10);
@@ -102,24 +108,33 @@ async function load(a: Map<string, string>): Promise<void> {
   const format = need(a, 'format') as 'vmjson' | 'promrw';
   const start = Number(need(a, 'start'));
   const steps = Number(need(a, 'steps'));
-  const workers = 4;
+  const workers = 8;
+  const w2 = lib.makeSeries(100, 100);
   const fmt = lib.FORMATS[format]!;
   const t0 = performance.now();
   let sent = 0;
+  let rejected = 0;
   let firstError = '';
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
       const c = lib.connect(url);
       await c.ready;
-      for (const b of extraBatches(w, workers, start, steps, 1000)) {
+      for (const b of allBatches(lib, w2, w, workers, start, steps, 1000)) {
         const r = await c.send(lib.buildRequest(url, 'POST', fmt.path, fmt.headers, lib.encode[format](b)));
-        if (r.status >= 300 && firstError === '') firstError = `${r.status} ${r.text.slice(0, 200)}`;
-        else sent += b.length;
+        if (r.status < 300) sent += b.length;
+        else {
+          rejected += b.length;
+          if (firstError === '') firstError = `${r.status} ${r.text.slice(0, 200)}`;
+        }
       }
       c.close();
     }),
   );
-  console.log(`extra W4 data: ${sent} samples (histogram 1200 series, wide gauge ${WIDE} series) in ${((performance.now() - t0) / 1000).toFixed(1)} s${firstError ? `; first error: ${firstError}` : ''}`);
+  const secs = (performance.now() - t0) / 1000;
+  console.log(
+    `loaded ${sent} samples (W2 10,000 series, histogram 1200 series, wide gauge ${WIDE} series) in ${secs.toFixed(1)} s, ` +
+      `${Math.round(sent / secs)} samples/s${firstError ? `; ${rejected} rejected, first error: ${firstError}` : ''}`,
+  );
   if (firstError !== '') process.exitCode = 1;
 }
 
