@@ -110,6 +110,71 @@ test('buildinfo, runtimeinfo and format_query', async () => {
   assert.deepEqual(f.json, { status: 'success', data: 'sum by (job) (rate(x{a="b"}[5m]))' });
 });
 
+test('parse_query answers the syntax tree in Prometheus 3 shape, byte for byte, over GET and form POST', async () => {
+  const query = 'sum by (job) (rate(x{code=~"5.."}[5m] offset 1m)) / on (job) group_left (instance) up @ start()';
+  const want =
+    '{"status":"success","data":{"bool":false,' +
+    '"lhs":{"expr":{"args":[{"matchers":[{"name":"code","type":"=~","value":"5.."},{"name":"__name__","type":"=","value":"x"}],' +
+    '"name":"x","offset":60000,"range":300000,"startOrEnd":null,"timestamp":null,"type":"matrixSelector"}],' +
+    '"func":{"argTypes":["matrix"],"name":"rate","returnType":"vector","variadic":0},"type":"call"},' +
+    '"grouping":["job"],"op":"sum","param":null,"type":"aggregation","without":false},' +
+    '"matching":{"card":"many-to-one","include":["instance"],"labels":["job"],"on":true},"op":"/",' +
+    '"rhs":{"matchers":[{"name":"__name__","type":"=","value":"up"}],"name":"up","offset":0,"startOrEnd":"start","timestamp":null,"type":"vectorSelector"},' +
+    '"type":"binaryExpr"}}';
+  const g = await fetch(`${n.url}/api/v1/parse_query?query=${encodeURIComponent(query)}`);
+  assert.equal(g.status, 200);
+  assert.equal(await g.text(), want);
+  const p = await fetch(`${n.url}/api/v1/parse_query`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `query=${encodeURIComponent(query)}`,
+  });
+  assert.equal(await p.text(), want);
+  // Numbers print as Go's FormatFloat(v, 'f', -1, 64); a scalar operand leaves matching null; subqueries and @ times in ms.
+  const s = await get(`/api/v1/parse_query?query=${encodeURIComponent('-1e21 * (max_over_time(y[10m:1m] @ 100.5) > bool 0.5)')}`);
+  assert.deepEqual(s.json, {
+    status: 'success',
+    data: {
+      bool: false,
+      lhs: { type: 'numberLiteral', val: '-1000000000000000000000' },
+      matching: null,
+      op: '*',
+      rhs: {
+        expr: {
+          bool: true,
+          lhs: {
+            args: [
+              {
+                expr: { matchers: [{ name: '__name__', type: '=', value: 'y' }], name: 'y', offset: 0, startOrEnd: null, timestamp: null, type: 'vectorSelector' },
+                offset: 0,
+                range: 600000,
+                startOrEnd: null,
+                step: 60000,
+                timestamp: 100500,
+                type: 'subquery',
+              },
+            ],
+            func: { argTypes: ['matrix'], name: 'max_over_time', returnType: 'vector', variadic: 0 },
+            type: 'call',
+          },
+          matching: null,
+          op: '>',
+          rhs: { type: 'numberLiteral', val: '0.5' },
+          type: 'binaryExpr',
+        },
+        type: 'parenExpr',
+      },
+      type: 'binaryExpr',
+    },
+  });
+  const bad = await get(`/api/v1/parse_query?query=${encodeURIComponent('sum(')}`);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json, { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis' });
+  const none = await get('/api/v1/parse_query');
+  assert.equal(none.status, 400);
+  assert.deepEqual(none.json, { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": unknown position: parse error: no expression found in input' });
+});
+
 test('limits: the timeout parameter answers 503 timeout; too many samples answers 422', async () => {
   const t = (T0 + 600_000) / 1000;
   const slow = await get(`/api/v1/query?query=${encodeURIComponent('count_over_time(q_other[30m:1ms])')}&time=${t}&timeout=0.05`);
@@ -164,6 +229,29 @@ test('a long range query does not hold up ingest', async () => {
   const ingestDone = Date.now();
   assert.equal(ingest.status, 200);
   assert.equal(await query, 200);
+  assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
+  assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
+});
+
+test('a long instant query does not hold up ingest', async () => {
+  const t = (T0 + 600_000) / 1000;
+  // One instant query with a subquery of 3,000,000 steps: a few seconds of work.
+  const q = `query=${encodeURIComponent('count_over_time(q_other[50m:1ms])')}&time=${t}`;
+  const started = Date.now();
+  let queryDone = 0;
+  const query = fetch(`${n.url}/api/v1/query?${q}`).then(async (r) => {
+    const body = (await r.json()) as { data: { result: { value: [number, string] }[] } };
+    queryDone = Date.now();
+    return { status: r.status, body };
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  const ingest = await fetch(`${n.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ metrics: [{ name: 'during_instant_query', value: 1 }] }) });
+  const ingestDone = Date.now();
+  assert.equal(ingest.status, 200);
+  const { status, body } = await query;
+  assert.equal(status, 200);
+  // q_other has a sample every minute from T0 = t - 10m: the subquery finds one at each of its 1 ms steps from T0 to t.
+  assert.equal(body.data.result[0]!.value[1], String(600_001));
   assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
   assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
 });

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type Storage } from '../storage/index.js';
+import { astJson } from './ast-json.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
 import { HttpError } from './http-error.js';
@@ -39,11 +40,16 @@ function matrixJson(series: RangeSeries[]): unknown[] {
  * arrays for JSON.stringify cost more than the query itself. Same bytes as the object form.
  */
 function matrixAnswerText(series: RangeSeries[]): string {
+  // The series of a range query share its step times: each is printed once.
+  const timeText = new Map<number, string>();
   const parts: string[] = [];
   for (const s of series) {
     let values = '';
     for (let i = 0; i < s.ts.length; i++) {
-      values += `${i === 0 ? '' : ','}[${sec(s.ts[i]!)},"${formatSampleValue(s.vs[i]!)}"]`;
+      const t = s.ts[i]!;
+      let tt = timeText.get(t);
+      if (tt === undefined) timeText.set(t, (tt = String(sec(t))));
+      values += (i === 0 ? '[' : ',[') + tt + ',"' + formatSampleValue(s.vs[i]!) + '"]';
     }
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
   }
@@ -117,7 +123,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     const t = parseTimeParam(q, 'time', Date.now());
     let v: Value;
     try {
-      v = engine.instant(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
+      v = await engine.instantAsync(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
     } catch (e) {
       throw evalError(e);
     }
@@ -150,10 +156,16 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     const q = await params(req, info);
     sendJson(res, 200, { status: 'success', data: formatExpr(parseQuery(q)) });
   }
+  async function parse(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+    const q = await params(req, info);
+    sendJson(res, 200, { status: 'success', data: astJson(parseQuery(q)) });
+  }
   const route = (method: 'GET' | 'POST', path: string, handle: Route['handle']): Route => ({ method, path, errorStyle: 'prom', needsReady: true, handle });
   return [
     route('GET', '/api/v1/format_query', format),
     route('POST', '/api/v1/format_query', format),
+    route('GET', '/api/v1/parse_query', parse),
+    route('POST', '/api/v1/parse_query', parse),
     route('GET', '/api/v1/query', instant),
     route('POST', '/api/v1/query', instant),
     route('GET', '/api/v1/query_range', range),

@@ -4,6 +4,8 @@ import type { AggregateExpr } from '../ast.js';
 import type { Evaluator } from './evaluator.js';
 import { projectLabels, setLabel, signature } from './labels.js';
 import { formatNumber } from '../duration.js';
+import { isValidLabelName } from '../quote.js';
+import { ratioKeeps, ratioOffset } from './label-hash.js';
 import { kahanMean as average, kahanSum, welfordVariance } from './kahan.js';
 import { EvalError, type Sample, type Value } from './value.js';
 
@@ -15,7 +17,8 @@ interface Group {
 // Group of a label set per aggregation node, remembered across the steps of a range query.
 const groupCache = new WeakMap<AggregateExpr, WeakMap<Labels, { labels: Label[]; key: string }>>();
 
-function groupOf(labels: Labels, e: AggregateExpr): { labels: Label[]; key: string } {
+/** The group a series with these labels falls in, for an aggregation node. */
+export function groupOf(labels: Labels, e: AggregateExpr): { labels: Label[]; key: string } {
   let byLabels = groupCache.get(e);
   if (byLabels === undefined) groupCache.set(e, (byLabels = new WeakMap()));
   let g = byLabels.get(labels);
@@ -103,7 +106,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
     const p = ev.eval(e.param!, t);
     if (p.kind !== 'string') throw new EvalError('count_values needs a string parameter');
     label = p.v;
-    if (label === '' || !/^[\s\S]+$/.test(label)) throw new EvalError(`invalid label name "${label}"`);
+    if (!isValidLabelName(label)) throw new EvalError(`invalid label name "${label}"`);
   } else if (e.param !== null) {
     param = ev.scalar(e.param, t);
     if (Number.isNaN(param) && (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk')) throw new EvalError('Parameter value is NaN');
@@ -176,8 +179,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
       case 'limit_ratio': {
         const r = Math.max(-1, Math.min(1, param));
         for (const s of g.samples) {
-          const x = ratioOf(s.labels);
-          if (r >= 0 ? x < r : x >= 1 + r) out.push({ labels: s.labels, t, v: s.v });
+          if (ratioKeeps(r, ratioOffset(s.labels))) out.push({ labels: s.labels, t, v: s.v });
         }
         break;
       }
@@ -193,14 +195,4 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
     }
   }
   return { kind: 'vector', samples: out };
-}
-
-/** A stable pseudo-random fraction in [0, 1) per label set, for limit_ratio. */
-function ratioOf(labels: Labels): number {
-  let h = 0x811c9dc5;
-  for (const l of labels) {
-    for (let i = 0; i < l.name.length; i++) h = Math.imul(h ^ l.name.charCodeAt(i), 0x01000193);
-    for (let i = 0; i < l.value.length; i++) h = Math.imul(h ^ l.value.charCodeAt(i), 0x01000193);
-  }
-  return (h >>> 0) / 2 ** 32;
 }

@@ -5,6 +5,7 @@ import { cachedKey } from './labels.js';
 import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
 import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
+import type { StepSeries } from './range-eval.js';
 import { EvalError, type RangeSeries, type RangeSeriesBuilder, type Value } from './value.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -26,6 +27,18 @@ export class Engine {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
     const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
     ev.plan(expr, t, t);
+    return ev.eval(expr, t);
+  }
+
+  /**
+   * As `instant`, but reads storage and evaluates subqueries handing the event loop back every
+   * `sliceMs` of work, so a long instant query does not hold up ingest and other requests.
+   */
+  async instantAsync(querier: QuerierFactory, query: string | Expr, t: number, timeoutMs = this.opts.timeoutMs, sliceMs = 10): Promise<Value> {
+    const expr = typeof query === 'string' ? parseExpr(query) : query;
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
+    ev.plan(expr, t, t);
+    await ev.prepareAsync(expr, t, sliceMs);
     return ev.eval(expr, t);
   }
 
@@ -52,6 +65,10 @@ export class Engine {
     sliceMs = 10,
   ): Promise<RangeSeries[]> {
     const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
+    // Storage is read ahead with pauses; subqueries are not (a range query evaluates them at every step, between which it pauses).
+    await ev.prepareAsync(expr, null, sliceMs);
+    const all = ev.allSteps(expr);
+    if (all !== null) return toRangeSeries(all, start, step);
     const acc = new RangeAccumulator();
     let sliceStart = performance.now();
     for (let t = start; t <= end; t += step) {
@@ -68,6 +85,8 @@ export class Engine {
   /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
   range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs = this.opts.timeoutMs): RangeSeries[] {
     const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
+    const all = ev.allSteps(expr);
+    if (all !== null) return toRangeSeries(all, start, step);
     const acc = new RangeAccumulator();
     for (let t = start; t <= end; t += step) {
       ev.checkDeadline();
@@ -75,6 +94,22 @@ export class Engine {
     }
     return acc.result();
   }
+}
+
+/** An all-steps result as the API's series: the present steps only, sorted by labels. */
+function toRangeSeries(all: StepSeries[], start: number, step: number): RangeSeries[] {
+  const out: RangeSeries[] = [];
+  for (const s of all) {
+    const ts: number[] = [];
+    const vs: number[] = [];
+    for (let k = 0; k < s.present.length; k++) {
+      if (s.present[k] === 0) continue;
+      ts.push(start + k * step);
+      vs.push(s.vs[k]!);
+    }
+    out.push({ labels: s.labels, ts, vs });
+  }
+  return out.sort((a, b) => compareLabels(a.labels, b.labels));
 }
 
 /** Collects each step's result into series. */

@@ -2,11 +2,11 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { labelsKey, type Labels, type Querier } from '../../storage/index.js';
-import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
-import { computeAllSteps, fastPathApplies } from './range-fast-path.js';
+import { evalSteps, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
@@ -24,13 +24,8 @@ export interface EngineOptions {
 /** Opens a querier over [mint, maxt]. */
 export type QuerierFactory = (mint: number, maxt: number) => Querier;
 
-interface LoadedSeries {
-  readonly labels: Labels;
-  readonly ts: Float64Array;
-  readonly vs: Float64Array;
-  /** Whether any value is a staleness marker (most series have none: windows need no scan). */
-  readonly hasStale: boolean;
-}
+/** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
+type LoadedSeries = LoadedSeriesView;
 
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
@@ -47,17 +42,22 @@ function lastAtOrBefore(ts: Float64Array, t: number): number {
   return ans;
 }
 
-export class Evaluator {
+export class Evaluator implements StepGrid {
   readonly opts: EngineOptions;
   readonly start: number;
   readonly end: number;
   readonly interval: number;
+  /** Steps of the range query (1 for an instant query). */
+  readonly steps: number;
+  readonly lookbackDeltaMs: number;
   private readonly querier: QuerierFactory;
   private readonly windows = new Map<Expr, { mint: number; maxt: number }>();
   private readonly data = new Map<Expr, LoadedSeries[]>();
   private loadedSamples = 0;
-  /** Per call on the fast path: its result at every step of the range query (null: not eligible). */
-  private readonly allSteps = new Map<Call, Sample[][] | null>();
+  /** Subqueries evaluated ahead by prepareAsync, with the time they were evaluated at. */
+  private readonly subqueryMemo = new Map<SubqueryExpr, { t: number; series: RangeSeries[] }>();
+  /** Per node evaluated over all steps at once: its vector at each step of the range query (null: not covered). */
+  private readonly stepTables = new Map<Expr, Sample[][] | null>();
   private readonly deadline: number;
 
   constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
@@ -66,6 +66,8 @@ export class Evaluator {
     this.start = start;
     this.end = end;
     this.interval = interval;
+    this.steps = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
+    this.lookbackDeltaMs = opts.lookbackDeltaMs;
     this.deadline = opts.timeoutMs > 0 ? performance.now() + opts.timeoutMs : Infinity;
   }
 
@@ -136,34 +138,61 @@ export class Evaluator {
     }
   }
 
-  private load(vs: VectorSelector): LoadedSeries[] {
+  /** Every series of a selector with the samples the whole query needs, read from storage once. */
+  load(vs: VectorSelector): LoadedSeries[] {
+    const d = this.data.get(vs);
+    if (d !== undefined) return d;
+    const g = this.loading(vs);
+    let r = g.next();
+    while (r.done !== true) r = g.next();
+    return r.value;
+  }
+
+  /** Loads a selector's series, pausing (yield) after each series so an async caller can hand the event loop back. */
+  private *loading(vs: VectorSelector): Generator<void, LoadedSeries[]> {
     let d = this.data.get(vs);
     if (d !== undefined) return d;
     const w = this.windows.get(vs) ?? { mint: -Infinity, maxt: Infinity };
     const q = this.querier(w.mint, w.maxt);
     d = [];
     try {
+      // All series of the selector go into one pair of growable buffers and get views into it:
+      // a typed array with its own buffer per series cost more (allocation and GC) than reading
+      // the samples. Float64Array keeps staleness markers' NaN payload as stored.
+      let tBuf = new Float64Array(4096);
+      let vBuf = new Float64Array(4096);
+      let used = 0;
+      const spans: { labels: Labels; from: number; to: number; hasStale: boolean }[] = [];
       for (const s of q.select(vs.matchers)) {
-        const ts: number[] = [];
-        // NaN payloads (staleness markers) survive in a number[] only while V8 keeps it as a
-        // generic array; isStaleNaN accepts the quieted form as well, so both are read right.
-        const vals: number[] = [];
+        const from = used;
+        let hasStale = false;
         const it = s.iterator();
         while (it.next()) {
-          ts.push(it.atT());
-          vals.push(it.atV());
+          if (used === tBuf.length) {
+            const t2 = new Float64Array(used * 2);
+            t2.set(tBuf);
+            tBuf = t2;
+            const v2 = new Float64Array(used * 2);
+            v2.set(vBuf);
+            vBuf = v2;
+          }
+          tBuf[used] = it.atT();
+          const v = it.atV();
+          vBuf[used++] = v;
+          if (v !== v && !hasStale) hasStale = isStaleNaN(v);
         }
-        if (ts.length === 0) continue;
+        if (used === from) continue;
         this.checkDeadline();
-        this.loadedSamples += ts.length;
+        this.loadedSamples += used - from;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        const values = Float64Array.from(vals);
-        let hasStale = false;
-        for (let i = 0; i < values.length && !hasStale; i++) hasStale = isStaleNaN(values[i]!);
-        d.push({ labels: s.labels, ts: Float64Array.from(ts), vs: values, hasStale });
+        spans.push({ labels: s.labels, from, to: used, hasStale });
+        yield;
       }
+      const ts = tBuf.length > 2 * used ? tBuf.slice(0, used) : tBuf;
+      const vals = vBuf.length > 2 * used ? vBuf.slice(0, used) : vBuf;
+      for (const sp of spans) d.push({ labels: sp.labels, ts: ts.subarray(sp.from, sp.to), vs: vals.subarray(sp.from, sp.to), hasStale: sp.hasStale });
     } finally {
       q.close();
     }
@@ -195,8 +224,10 @@ export class Evaluator {
       }
       case 'BinaryExpr':
         return evalBinary(this, e, t);
-      case 'AggregateExpr':
-        return evalAggregate(this, e, t);
+      case 'AggregateExpr': {
+        const pre = this.interval > 0 ? this.stepResult(e, t) : null;
+        return pre !== null ? { kind: 'vector', samples: pre } : evalAggregate(this, e, t);
+      }
       case 'Call': {
         const pre = this.interval > 0 ? this.stepResult(e, t) : null;
         return pre !== null ? { kind: 'vector', samples: pre } : callFunction(this, e, t);
@@ -204,22 +235,30 @@ export class Evaluator {
     }
   }
 
+  /** The whole range query's result computed over all steps at once, or null when the expression is not covered. */
+  allSteps(e: Expr): StepSeries[] | null {
+    return this.interval > 0 ? evalSteps(this, e) : null;
+  }
+
   /**
-   * The fast path's result for a call at a step of the range query, or null. A call's value at
-   * time t does not depend on where it is evaluated from, so subqueries may use it too.
+   * A node's vector at a step of the range query, from its all-steps evaluation, or null. A
+   * node's value at time t does not depend on where it is evaluated from, so subqueries whose
+   * steps fall on the grid may use it too.
    */
-  private stepResult(e: Call, t: number): Sample[] | null {
+  private stepResult(e: Call | AggregateExpr, t: number): Sample[] | null {
     const k = (t - this.start) / this.interval;
     if (!Number.isInteger(k) || k < 0 || t > this.end) return null;
-    let table = this.allSteps.get(e);
+    let table = this.stepTables.get(e);
     if (table === undefined) {
       table = null;
-      if (fastPathApplies(e)) {
-        const vs = e.args[0].vs as VectorSelector;
-        const steps = Math.floor((this.end - this.start) / this.interval) + 1;
-        table = computeAllSteps(e, this.load(vs), this.start, this.interval, steps, this.atTime(vs.at));
+      const all = evalSteps(this, e);
+      if (all !== null) {
+        table = Array.from({ length: this.steps }, () => []);
+        for (const s of all) {
+          for (let i = 0; i < this.steps; i++) if (s.present[i] === 1) table[i]!.push({ labels: s.labels, t: this.start + i * this.interval, v: s.vs[i]! });
+        }
       }
-      this.allSteps.set(e, table);
+      this.stepTables.set(e, table);
     }
     return table === null ? null : table[k]!;
   }
@@ -298,6 +337,16 @@ export class Evaluator {
   }
 
   private subquery(sq: SubqueryExpr, t: number): RangeSeries[] {
+    const memo = this.subqueryMemo.get(sq);
+    if (memo !== undefined && memo.t === t) return memo.series;
+    const g = this.subquerySteps(sq, t);
+    let r = g.next();
+    while (r.done !== true) r = g.next();
+    return r.value;
+  }
+
+  /** A subquery's series at time t, pausing (yield) after each of its steps. */
+  private *subquerySteps(sq: SubqueryExpr, t: number): Generator<void, RangeSeries[]> {
     const ref = (this.atTime(sq.at) ?? t) - sq.offset;
     const step = sq.step > 0 ? sq.step : this.opts.subqueryStepMs;
     const from = ref - sq.range;
@@ -321,7 +370,40 @@ export class Evaluator {
         r.ts.push(s);
         r.vs.push(smp.v);
       }
+      yield;
     }
     return order;
   }
+
+  /**
+   * Does the long parts of evaluating `e` at time t ahead, handing the event loop back every
+   * `sliceMs` of work: reads every selector from storage and, when `subqueriesAt` is given (an
+   * instant query's time), evaluates the subqueries not nested in another one. `eval` then finds
+   * both done. Without it an instant query ran in one synchronous go, holding up ingest.
+   */
+  async prepareAsync(e: Expr, subqueriesAt: number | null, sliceMs: number): Promise<void> {
+    let sliceStart = performance.now();
+    const drive = async <T>(g: Generator<void, T>): Promise<T> => {
+      for (;;) {
+        const r = g.next();
+        if (r.done === true) return r.value;
+        if (performance.now() - sliceStart > sliceMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+      }
+    };
+    for (const node of this.windows.keys()) if (node.type === 'VectorSelector') await drive(this.loading(node));
+    if (subqueriesAt === null) return;
+    for (const sq of outerSubqueries(e)) {
+      const series = await drive(this.subquerySteps(sq, subqueriesAt));
+      this.subqueryMemo.set(sq, { t: subqueriesAt, series });
+    }
+  }
+}
+
+/** The subqueries of an expression that are not inside another subquery. */
+function outerSubqueries(e: Expr): SubqueryExpr[] {
+  if (e.type === 'SubqueryExpr') return [e];
+  return children(e).flatMap(outerSubqueries);
 }

@@ -2,6 +2,7 @@
 // Prometheus does.
 import { compareLabels, sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import { isValidLabelName } from '../quote.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';
 import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram.js';
@@ -298,7 +299,7 @@ function labelReplace(ev: Evaluator, a: Expr[], t: number): Sample[] {
   } catch (err) {
     throw new EvalError(`invalid regular expression in label_replace(): ${reText}`);
   }
-  if (!/^[\s\S]+$/.test(dst)) throw new EvalError(`invalid destination label name in label_replace(): ${dst}`);
+  if (!isValidLabelName(dst)) throw new EvalError(`invalid destination label name in label_replace(): ${printable(dst)}`);
   return ev.vector(a[0]!, t).map((s) => {
     const m = re.exec(labelOf(s.labels, src));
     if (m === null) return s;
@@ -312,10 +313,19 @@ function labelReplace(ev: Evaluator, a: Expr[], t: number): Sample[] {
   });
 }
 
+/** A string for an error message: bytes of invalid UTF-8 become U+FFFD, as Go's JSON encoder writes them. */
+function printable(s: string): string {
+  return s.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\ufffd');
+}
+
 function labelJoin(ev: Evaluator, a: Expr[], t: number): Sample[] {
   const dst = stringArg(ev, a[1]!, t);
   const sep = stringArg(ev, a[2]!, t);
   const srcs = a.slice(3).map((x) => stringArg(ev, x, t));
+  for (const src of srcs) {
+    if (!isValidLabelName(src)) throw new EvalError(`invalid source label name in label_join(): ${printable(src)}`);
+  }
+  if (!isValidLabelName(dst)) throw new EvalError(`invalid destination label name in label_join(): ${printable(dst)}`);
   return ev.vector(a[0]!, t).map((s) => ({
     labels: setLabel(s.labels, dst, srcs.map((n) => labelOf(s.labels, n)).join(sep)),
     t: s.t,

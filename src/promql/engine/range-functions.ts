@@ -17,16 +17,26 @@ export function extrapolatedRate(ts: ArrayLike<number>, vs: ArrayLike<number>, w
   if (isCounter) {
     for (let i = 1; i < n; i++) if (vs[i]! < vs[i - 1]!) result += vs[i - 1]!;
   }
-  return extrapolate(ts[0]!, ts[n - 1]!, vs[0]!, result, n, w, isCounter, isRate);
+  return extrapolate(ts[0]!, ts[n - 1]!, vs[0]!, result, n, w.start, w.end, isCounter, isRate);
 }
 
 /**
  * The extrapolation itself: only the window's first and last sample, their count and the
  * (reset-corrected) increase matter, so the range fast path can call it without the points.
  */
-export function extrapolate(firstT: number, lastT: number, firstV: number, result: number, n: number, w: Window, isCounter: boolean, isRate: boolean): number {
-  let durationToStart = (firstT - w.start) / 1000;
-  let durationToEnd = (w.end - lastT) / 1000;
+export function extrapolate(
+  firstT: number,
+  lastT: number,
+  firstV: number,
+  result: number,
+  n: number,
+  windowStart: number,
+  windowEnd: number,
+  isCounter: boolean,
+  isRate: boolean,
+): number {
+  let durationToStart = (firstT - windowStart) / 1000;
+  let durationToEnd = (windowEnd - lastT) / 1000;
   const sampled = (lastT - firstT) / 1000;
   const avgStep = sampled / (n - 1);
   const threshold = avgStep * 1.1;
@@ -38,7 +48,7 @@ export function extrapolate(firstT: number, lastT: number, firstV: number, resul
   }
   if (durationToEnd >= threshold) durationToEnd = avgStep / 2;
   let factor = (sampled + durationToStart + durationToEnd) / sampled;
-  if (isRate) factor /= (w.end - w.start) / 1000;
+  if (isRate) factor /= (windowEnd - windowStart) / 1000;
   return result * factor;
 }
 
