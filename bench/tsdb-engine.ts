@@ -9,7 +9,7 @@
 //   memory   RSS growth per head series (100,000 new series with 120 samples each)
 //   select   head selection of 1 series of 1,000,000 by two matchers
 // Run: npm run build && node --expose-gc --max-old-space-size=8000 dist/bench/tsdb-engine.js
-// Env: STEPS (2000 = 20 M samples), PEER_BENCH (harness dir), PHASES (all: append,disk,decode,memory,select).
+// Env: STEPS (2000 = 20 M samples), START_MS, PEER_BENCH (harness dir), PHASES (all: append,disk,decode,memory,select).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,8 @@ const STEPS = Number(process.env['STEPS'] ?? 2000);
 const PHASES = new Set((process.env['PHASES'] ?? 'append,disk,decode,memory,select').split(','));
 const PEER_BENCH = resolve(process.env['PEER_BENCH'] ?? join(process.cwd(), '..', 'shared', 'peer-bench'));
 const INTERVAL = 10_000;
-const START = Date.UTC(2026, 0, 1);
+// START_MS: the first timestamp (the peers' script passes the same one to every peer).
+const START = Number(process.env['START_MS'] ?? Date.UTC(2026, 0, 1));
 
 interface PeerSeries {
   labels: Record<string, string>;
