@@ -15,8 +15,12 @@ interface Acked {
 }
 
 /** Sends batches from `senders` concurrent loops until stopped; returns what was acknowledged. */
+/** Samples acknowledged so far by the running senders. */
+const progress = { acked: 0 };
+
 function sendUntil(url: string, senders: number, stop: { done: boolean }): Promise<Acked[]> {
   const acked: Acked[] = [];
+  progress.acked = 0;
   const base = Date.now() - 120_000;
   const loops = Array.from({ length: senders }, async (_, s) => {
     for (let seq = 0; !stop.done; seq++) {
@@ -26,6 +30,7 @@ function sendUntil(url: string, senders: number, stop: { done: boolean }): Promi
         const r = await postJson(`${url}/metrics`, { metrics });
         if (r.status !== 200) throw new Error(`unexpected ${r.status}: ${JSON.stringify(r.json)}`);
         for (const m of metrics) acked.push({ series: `${s}/${m.tags.k}`, t, v: m.value });
+        progress.acked = acked.length;
       } catch (e) {
         if (stop.done || /fetch failed|ECONNRESET|socket/i.test(String((e as Error).message) + String((e as Error).cause))) return;
         throw e;
@@ -63,7 +68,10 @@ for (const fsync of ['interval', 'always']) {
       const a = await startChildNode(dir, port, ['--rate-limit', '0', '--wal-fsync', fsync]);
       const stop = { done: false };
       const sending = sendUntil(a.url, 8, stop);
-      await new Promise((r) => setTimeout(r, 1500));
+      // Kill once a good number of batches were acknowledged (time alone is not enough on a
+      // loaded machine), but never later than 20 s.
+      const until = Date.now() + 20_000;
+      while (progress.acked < 2000 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
       a.child.kill('SIGKILL');
       await new Promise((r) => a.child.once('exit', r));
       stop.done = true;
