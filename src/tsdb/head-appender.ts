@@ -74,6 +74,12 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
   );
 }
 
+// Decoders that cache validated label sets (remote write's label-bytes cache) hand the same Labels
+// object for a series again and again: its hash and head series are remembered per object, so
+// such appends skip hashing and the head lookup. Weak, so label sets no one holds are collected.
+const hashOf = new WeakMap<Labels, number>();
+const seriesOf = new WeakMap<Labels, MemSeries>();
+
 export class HeadAppender implements Appender {
   private readonly head: Head;
   private readonly tenant: string;
@@ -87,6 +93,8 @@ export class HeadAppender implements Appender {
   private ts = new Float64Array(8);
   private vs = new Float64Array(8);
   private readonly meta = new Map<string, MetricMetadata>();
+  /** The series of the previous append: consecutive samples of one series skip the map. */
+  private last: PendingSeries | null = null;
   private done = false;
 
   private readonly opts: HeadAppenderOptions;
@@ -116,15 +124,24 @@ export class HeadAppender implements Appender {
   }
 
   append(labels: Labels, t: number, v: number): void {
-    const hash = labelsHash(labels);
-    let p = this.byLabels.get(labels, hash);
+    let hash = hashOf.get(labels);
+    if (hash === undefined) {
+      hash = labelsHash(labels);
+      hashOf.set(labels, hash);
+    }
+    let p = this.last !== null && this.last.labels === labels ? this.last : this.byLabels.get(labels, hash);
     if (p === undefined) {
-      const series = this.head.get(this.tenant, labels, hash);
+      let series = seriesOf.get(labels);
+      if (series === undefined || series.dropped || series.tenant !== this.tenant) {
+        series = this.head.get(this.tenant, labels, hash);
+        if (series !== undefined) seriesOf.set(labels, series);
+      }
       const headLastT = series?.lastT ?? -Infinity;
       p = { hash, labels, idx: this.series.length, series, minT: t, lastT: -Infinity, headLastT, runT: -Infinity };
       this.series.push(p);
       this.byLabels.add(p, hash);
     }
+    this.last = p;
     const idx = p.idx;
     // The engine checks again at commit (other requests may commit first); checking here names
     // the offending sample before anything is stored.
