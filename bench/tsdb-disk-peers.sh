@@ -28,7 +28,9 @@ START=$(( ( $(date +%s) * 1000 - STEPS * 10000 - 600000 ) / 10000 * 10000 ))
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg); $SAMPLES samples from $START"
 
 echo "== MetricStream"
-ms=$(START_MS=$START STEPS=$STEPS PHASES=disk PEER_BENCH="$WORK/peer-bench" node --max-old-space-size=8000 "$ROOT/dist/bench/tsdb-engine.js" | tee /dev/stderr | grep '^disk:')
+START_MS=$START STEPS=$STEPS PHASES=disk PEER_BENCH="$WORK/peer-bench" node --max-old-space-size=8000 "$ROOT/dist/bench/tsdb-engine.js" >"$WORK/ms.txt"
+cat "$WORK/ms.txt"
+ms=$(grep '^disk:' "$WORK/ms.txt")
 
 echo "== VictoriaMetrics $(victoria-metrics --version 2>&1 | head -1)"
 victoria-metrics -httpListenAddr=127.0.0.1:$VM_PORT -storageDataPath="$WORK/vm" >"$WORK/vm.log" 2>&1 &
