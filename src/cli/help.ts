@@ -1,4 +1,5 @@
 // The text of `--help` for each command, generated from the one config schema.
+import { BENCH_FLAGS } from '../bench/index.js';
 import { envName, flagName, formatDefault, OPTION_KEYS, OPTIONS } from '../config/index.js';
 
 function wrap(text: string, indent: number, width = 100): string {
@@ -22,6 +23,7 @@ Usage:
   metricstream [serve] [PORT] [flags]   run a node (default command; PORT as in the seed)
   metricstream export [flags]           write a running node's series as JSON lines to stdout
   metricstream query '<promql>' [flags] run a PromQL query on a running node and print a table
+  metricstream bench [flags]            load-test a running node: requests/s, samples/s, latency percentiles
   metricstream config-docs              print docs/configuration.md (every configuration key)
   metricstream help [COMMAND]           this text, or a command's flags
 
@@ -78,6 +80,29 @@ Flags:
   --json               print the API's JSON answer instead of a table
   --authorization <v>  Authorization header to send (env METRICSTREAM_AUTHORIZATION)
   -h, --help           show this help`;
+
+/** `metricstream bench --help`, generated from the bench command's flag table. */
+export function benchHelp(): string {
+  const rows = BENCH_FLAGS.map((f) => {
+    const left = `  --${f.name}${f.arg === null ? '' : ` <${f.arg}>`}`;
+    return `${left.padEnd(26)}${wrap(`${f.help}${f.default === undefined ? '' : ` (default ${f.default})`}`, 26)}`;
+  });
+  return `Usage: metricstream bench [flags]
+
+Load-tests a running node (the seed's load test): pre-encoded requests over keep-alive
+connections, closed loop or at a constant rate; then requests/s, samples/s (2xx answers only),
+latency percentiles (p50, p90, p99, p99.9, max, from an HDR histogram) and the count of each
+status code. A progress line goes to stderr when it is a terminal (or with --progress).
+
+Flags:
+${rows.join('\n')}
+  -h, --help              show this help
+
+Examples:
+  metricstream bench --target http://127.0.0.1:8080 --connections 64 --duration 15s
+  metricstream bench --protocol import --batch 1000 --series 10000 --connections 8 --json
+  metricstream bench --clients 10000 --interval 10s --duration 1m   # 10,000 agents, one push each per 10 s`;
+}
 
 /** docs/configuration.md, generated from the schema. */
 export function configDocs(): string {

@@ -3,9 +3,10 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, flagName, loadConfig, OPTION_KEYS, OPTIONS, type OptionKey } from '../config/index.js';
 import { DataDirLockedError } from '../tsdb/index.js';
+import { runBenchCommand } from './bench-command.js';
 import { runExport } from './export-command.js';
 import { runQuery } from './query-command.js';
-import { configDocs, EXPORT_HELP, MAIN_HELP, QUERY_HELP, serveHelp } from './help.js';
+import { benchHelp, configDocs, EXPORT_HELP, MAIN_HELP, QUERY_HELP, serveHelp } from './help.js';
 import { serve } from './serve.js';
 import { VERSION } from './version.js';
 
@@ -151,12 +152,13 @@ export async function main(argv: string[]): Promise<void> {
   }
   if (first === 'help') {
     const sub = rest[0];
-    console.log(sub === 'serve' ? serveHelp() : sub === 'export' ? EXPORT_HELP : sub === 'query' ? QUERY_HELP : MAIN_HELP);
+    console.log(sub === 'serve' ? serveHelp() : sub === 'export' ? EXPORT_HELP : sub === 'query' ? QUERY_HELP : sub === 'bench' ? benchHelp() : MAIN_HELP);
     return;
   }
   if (first === 'serve') return serveCommand(rest);
   if (first === 'export') return exportCommand(rest);
   if (first === 'query') return queryCommand(rest);
+  if (first === 'bench') return runBenchCommand(rest, fail);
   if (first === 'config-docs') {
     process.stdout.write(configDocs());
     return;

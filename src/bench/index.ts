@@ -1,0 +1,30 @@
+// `metricstream bench`: the load-test client (flags, load loop, report).
+import { PROTOCOLS } from './protocol.js';
+import { runLoad } from './load.js';
+import { buildReport, type BenchReport } from './report.js';
+import { startProgress } from './progress.js';
+import type { BenchOptions } from './options.js';
+
+export { BENCH_FLAGS, BenchUsageError, parseBenchArgs, type BenchOptions, type FlagSpec } from './options.js';
+export { formatReport, type BenchReport } from './report.js';
+export { PROTOCOL_NAMES } from './protocol.js';
+
+export interface BenchIo {
+  /** Where the progress line goes (stderr). */
+  readonly progressOut?: NodeJS.WriteStream | NodeJS.WritableStream;
+  /** Whether progressOut is a terminal. */
+  readonly tty?: boolean;
+}
+
+/** Runs a load test as the options say and returns the report. */
+export async function runBench(o: BenchOptions, io: BenchIo = {}): Promise<BenchReport> {
+  const protocol = PROTOCOLS.get(o.protocol);
+  if (protocol === undefined) throw new RangeError(`unknown protocol ${JSON.stringify(o.protocol)}`);
+  let stop = () => {};
+  const show = io.progressOut !== undefined && (io.tty === true || o.progress);
+  const result = await runLoad(o, protocol, (live, t0) => {
+    if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0);
+  });
+  stop();
+  return buildReport(o, new URL(o.target).pathname.replace(/\/+$/, '') + protocol.path, result);
+}

@@ -1,0 +1,148 @@
+// The load loop: one lane per keep-alive connection, each sending one request at a time,
+// closed loop (next request when the last is answered) or open loop at a fixed schedule with
+// latency measured from the intended send time (wrk2's correction for coordinated omission).
+import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
+import type { BenchOptions } from './options.js';
+import { writeTimestamp, type Protocol, type Template } from './protocol.js';
+import { buildTemplates, makeSeries, templatesPerSet, type TemplateSet } from './payload.js';
+
+/** Counters the progress line reads while the run goes on. */
+export interface LiveCounts {
+  sent: number;
+  done: number;
+  ok: number;
+  limited: number;
+  serverErrors: number;
+  errors: number;
+}
+
+export interface LoadResult {
+  readonly elapsedMs: number;
+  readonly live: LiveCounts;
+  /** Requests the open-loop schedule asked for (closed loop: the requests sent). */
+  readonly scheduled: number;
+  readonly okSamples: number;
+  readonly status: ReadonlyMap<number, number>;
+  /** Latency in microseconds of every answered request. */
+  readonly latency: RecordableHistogram;
+  readonly firstError: string | undefined;
+  readonly clientCpuMs: number;
+}
+
+interface Lane {
+  readonly set: TemplateSet;
+  /** Whether timestamps must be patched (and the templates are this lane's own). */
+  readonly stamp: boolean;
+  next: number;
+  lastTs: number;
+}
+
+/** Prepares every lane's templates (before the clock starts). */
+function prepareLanes(o: BenchOptions, protocol: Protocol): Lane[] {
+  const series = makeSeries(o.series);
+  if (!protocol.timestamped) {
+    // The node stamps the time: any connection may send any series, so all share one read-only set.
+    const set = buildTemplates(protocol, series, o.batch, templatesPerSet(1, o.batch));
+    return Array.from({ length: o.connections }, (_, i) => ({ set, stamp: false, next: i % set.templates.length, lastTs: 0 }));
+  }
+  if (o.series < o.connections) {
+    throw new RangeError(
+      `--protocol ${protocol.name} sends timestamps, so each connection owns its series (the node refuses a sample older than its series' newest): give --series >= --connections (${o.series} < ${o.connections})`,
+    );
+  }
+  const per = templatesPerSet(o.connections, o.batch);
+  return Array.from({ length: o.connections }, (_, i) => {
+    const own = series.filter((_, s) => s % o.connections === i);
+    return { set: buildTemplates(protocol, own, o.batch, per), stamp: true, next: 0, lastTs: 0 };
+  });
+}
+
+/** Takes the lane's next body; timestamped formats get this lane's next strictly later time per series. */
+function nextBody(lane: Lane): Template {
+  const t = lane.set.templates[lane.next]!;
+  lane.next = (lane.next + 1) % lane.set.templates.length;
+  if (lane.stamp && t.tsOffsets !== null) {
+    const base = Math.max(Date.now(), lane.lastTs + 1);
+    lane.lastTs = base + lane.set.maxOccurrence - 1;
+    const occ = lane.set.occurrence;
+    for (let j = 0; j < t.samples; j++) writeTimestamp(t.body, t.tsOffsets[j]!, base + occ[j]!);
+  }
+  return t;
+}
+
+/** Runs the load and returns what happened; `onStart` gets the live counters for a progress line. */
+export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (live: LiveCounts, startedAt: number) => void = () => {}): Promise<LoadResult> {
+  const lanes = prepareLanes(o, protocol);
+  const url = new URL(o.target);
+  const path = url.pathname.replace(/\/+$/, '') + protocol.path;
+  // Headers as flat arrays built once per client id: undici takes them without copying keys.
+  const headers = Array.from({ length: o.clients }, (_, i) => ['content-type', protocol.contentType, 'authorization', `bench-${i}`]);
+  const pool = new Pool(url.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  const latency = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+  const status = new Float64Array(600);
+  const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
+  let okSamples = 0;
+  let scheduled = 0;
+  let firstError: string | undefined;
+  let clientSeq = 0;
+
+  async function send(lane: Lane, intended: number): Promise<void> {
+    const t = nextBody(lane);
+    const hdr = headers[clientSeq++ % o.clients]!;
+    live.sent++;
+    try {
+      const res = await pool.request({ path, method: 'POST', headers: hdr, body: t.body });
+      const code = res.statusCode;
+      if (code >= 300 && firstError === undefined) firstError = `${code} ${(await res.body.text()).slice(0, 300)}`;
+      else await res.body.dump();
+      latency.record(Math.max(1, Math.round((performance.now() - intended) * 1000)));
+      live.done++;
+      status[code < 600 ? code : 599]!++;
+      if (code >= 200 && code < 300) {
+        live.ok++;
+        okSamples += t.samples;
+      } else if (code === 429) live.limited++;
+      else if (code >= 500) live.serverErrors++;
+    } catch (e) {
+      live.errors++;
+      firstError ??= `${(e as Error).message}${(e as { code?: string }).code ? ` (${(e as { code?: string }).code})` : ''}`;
+    }
+  }
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + o.durationMs;
+  onStart(live, t0);
+  const rate = o.rate;
+  await Promise.all(
+    lanes.map(async (lane, i) => {
+      if (rate === undefined) {
+        while (performance.now() < end) {
+          const before = live.errors;
+          scheduled++;
+          await send(lane, performance.now());
+          // A refused connection fails at once: do not spin on it.
+          if (live.errors !== before) await sleep(10);
+        }
+        return;
+      }
+      // Lane i sends at t0 + (i + k * connections) / rate: together, `rate` requests per second.
+      for (let k = 0; ; k++) {
+        const intended = t0 + ((i + k * o.connections) * 1000) / rate;
+        if (intended >= end) return;
+        scheduled++;
+        const wait = intended - performance.now();
+        if (wait > 1) await sleep(wait);
+        await send(lane, intended);
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await pool.close();
+  const codes = new Map<number, number>();
+  status.forEach((n, code) => n > 0 && codes.set(code, n));
+  return { elapsedMs, live, scheduled, okSamples, status: codes, latency, firstError, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+}

@@ -1,0 +1,35 @@
+// Bench flags: defaults, --interval as a rate, and refusals that say what is allowed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { BenchUsageError, parseBenchArgs } from './options.js';
+
+test('defaults are the seed request over 64 connections, closed loop, 10 s', () => {
+  assert.deepEqual(parseBenchArgs([]), {
+    target: 'http://127.0.0.1:8080', protocol: 'json', clients: 1, connections: 64, rate: undefined,
+    durationMs: 10_000, batch: 3, series: 3, progress: false, json: false,
+  });
+  assert.equal(parseBenchArgs([], { METRICSTREAM_URL: 'http://10.0.0.1:9000/' })!.target, 'http://10.0.0.1:9000');
+  assert.equal(parseBenchArgs(['--help']), null);
+});
+
+test('--interval is a per-client period: the rate is clients / interval', () => {
+  const o = parseBenchArgs(['--clients', '500', '--interval', '10s', '--duration', '1m', '--protocol', 'import'])!;
+  assert.equal(o.rate, 50);
+  assert.equal(o.durationMs, 60_000);
+  assert.equal(o.protocol, 'import');
+  assert.equal(parseBenchArgs(['--rate', '2500.5'])!.rate, 2500.5);
+});
+
+test('bad values are refused with what is allowed', () => {
+  const cases: [string[], RegExp][] = [
+    [['--rate', '10', '--interval', '1s'], /give --rate or --interval, not both/],
+    [['--protocol', 'carrier-pigeon'], /--protocol must be one of json, import, got "carrier-pigeon"/],
+    [['--connections', '0'], /--connections must be a whole number >= 1, got "0"/],
+    [['--batch', '2.5'], /--batch must be a whole number >= 1/],
+    [['--rate=-3'], /--rate must be a number of requests per second > 0/],
+    [['--duration', 'forever'], /--duration: invalid duration "forever"/],
+    [['--target', 'ftp://x'], /--target must be an http:\/\/ or https:\/\/ URL/],
+    [['--frobnicate'], /Unknown option '--frobnicate'/],
+  ];
+  for (const [args, re] of cases) assert.throws(() => parseBenchArgs(args), (e: unknown) => e instanceof BenchUsageError && re.test(e.message), args.join(' '));
+});

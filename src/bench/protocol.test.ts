@@ -1,0 +1,62 @@
+// Bench encoders: the json body is the seed's request byte for byte; import templates with
+// patched timestamps are valid JSON lines carrying exactly the series, values and times.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { PROTOCOLS, TS_WIDTH, writeTimestamp } from './protocol.js';
+import { buildTemplates, makeSeries } from './payload.js';
+
+test('json with 3 series is the seed request the peers were measured with (311 bytes)', () => {
+  const t = PROTOCOLS.get('json')!.encode(makeSeries(3));
+  const tags = { host: 'server1', region: 'us-east-1' };
+  assert.equal(
+    t.body.toString(),
+    JSON.stringify({
+      metrics: [
+        { name: 'cpu_usage', value: 75.5, type: 'gauge', tags },
+        { name: 'memory_usage', value: 62.3, type: 'gauge', tags },
+        { name: 'requests_total', value: 1024, type: 'counter', tags },
+      ],
+    }),
+  );
+  assert.equal(t.body.length, 311);
+  assert.equal(t.tsOffsets, null);
+});
+
+test('writeTimestamp writes any 13-digit millisecond time as ASCII digits', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1e12, max: 1e13 - 1 }), (ts) => {
+      const b = Buffer.alloc(TS_WIDTH + 2, 'x');
+      writeTimestamp(b, 1, ts);
+      assert.equal(b.toString(), `x${ts}x`);
+    }),
+  );
+});
+
+test('import templates, patched, are JSON lines with the right series, values and timestamps', () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1.7e12, max: 1.9e12 }), (nSeries, batch, base) => {
+      const series = makeSeries(nSeries);
+      const set = buildTemplates(PROTOCOLS.get('import')!, series, batch, 8);
+      set.templates.forEach((t, ti) => {
+        for (let j = 0; j < t.samples; j++) writeTimestamp(t.body, t.tsOffsets![j]!, base + set.occurrence[j]!);
+        const lines = t.body.toString().trimEnd().split('\n').map((l) => JSON.parse(l) as { metric: Record<string, string>; values: number[]; timestamps: number[] });
+        assert.equal(lines.length, batch);
+        const seen = new Map<string, number[]>();
+        lines.forEach((l, j) => {
+          const s = series[(ti * batch + j) % nSeries]!;
+          assert.deepEqual(l.metric, { __name__: s.name, ...s.tags });
+          assert.deepEqual(l.values, [s.value]);
+          const key = JSON.stringify(l.metric);
+          seen.set(key, [...(seen.get(key) ?? []), l.timestamps[0]!]);
+        });
+        // A series repeated inside one batch gets strictly increasing times, never beyond maxOccurrence.
+        for (const times of seen.values()) {
+          times.forEach((ts, i) => assert.equal(ts, base + i));
+          assert.ok(times.length <= set.maxOccurrence);
+        }
+      });
+    }),
+    { numRuns: 60 },
+  );
+});

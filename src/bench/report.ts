@@ -1,0 +1,83 @@
+// The bench's final report: as text for people, as JSON for scripts.
+import type { BenchOptions } from './options.js';
+import type { LoadResult } from './load.js';
+
+export interface BenchReport {
+  readonly target: string;
+  readonly protocol: string;
+  readonly mode: 'closed' | 'open';
+  readonly rate: number | null;
+  readonly connections: number;
+  readonly clients: number;
+  readonly batch: number;
+  readonly series: number;
+  readonly duration_s: number;
+  readonly elapsed_s: number;
+  readonly scheduled: number;
+  readonly requests: number;
+  readonly requests_per_s: number;
+  readonly ok_requests: number;
+  readonly ok_requests_per_s: number;
+  readonly samples_ok: number;
+  readonly samples_per_s: number;
+  /** Milliseconds; open loop: from each request's intended send time. */
+  readonly latency_ms: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number; readonly mean: number };
+  readonly status: Readonly<Record<string, number>>;
+  readonly errors: number;
+  readonly first_error: string | null;
+  readonly client_cpu_pct: number;
+}
+
+const ms = (us: number) => Math.round(us) / 1000;
+
+/** Builds the report from a run. */
+export function buildReport(o: BenchOptions, path: string, r: LoadResult): BenchReport {
+  const secs = r.elapsedMs / 1000;
+  const h = r.latency;
+  const answered = h.count > 0;
+  const pct = (p: number) => (answered ? ms(h.percentile(p)) : 0);
+  return {
+    target: o.target + path,
+    protocol: o.protocol,
+    mode: o.rate === undefined ? 'closed' : 'open',
+    rate: o.rate ?? null,
+    connections: o.connections,
+    clients: o.clients,
+    batch: o.batch,
+    series: o.series,
+    duration_s: o.durationMs / 1000,
+    elapsed_s: Math.round(secs * 1000) / 1000,
+    scheduled: r.scheduled,
+    requests: r.live.done,
+    requests_per_s: Math.round(r.live.done / secs),
+    ok_requests: r.live.ok,
+    ok_requests_per_s: Math.round(r.live.ok / secs),
+    samples_ok: r.okSamples,
+    samples_per_s: Math.round(r.okSamples / secs),
+    latency_ms: { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: answered ? ms(h.max) : 0, mean: answered ? Math.round(h.mean) / 1000 : 0 },
+    status: Object.fromEntries([...r.status].map(([code, n]) => [String(code), n])),
+    errors: r.live.errors,
+    first_error: r.firstError ?? null,
+    client_cpu_pct: Math.round((100 * r.clientCpuMs) / r.elapsedMs),
+  };
+}
+
+const k = (n: number) => n.toLocaleString('en-US');
+
+/** The report as a few aligned lines. */
+export function formatReport(r: BenchReport): string {
+  const mode = r.mode === 'closed' ? 'closed loop' : `open loop at ${k(Math.round(r.rate!))} req/s (latency from intended send time)`;
+  const l = r.latency_ms;
+  const lines = [
+    `target     POST ${r.target} (${r.protocol}), ${r.connections} connections, ${k(r.clients)} client id${r.clients === 1 ? '' : 's'}, ${mode}`,
+    `load       ${k(r.batch)} samples per request over ${k(r.series)} series, ${r.duration_s} s`,
+    `requests   ${k(r.requests)} answered in ${r.elapsed_s} s = ${k(r.requests_per_s)} req/s; 2xx ${k(r.ok_requests_per_s)} req/s` +
+      (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled` : ''),
+    `samples    ${k(r.samples_ok)} accepted = ${k(r.samples_per_s)} samples/s`,
+    `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (mean ${l.mean} ms)`,
+    `status     ${Object.entries(r.status).map(([c, n]) => `${c}: ${k(n)}`).join('  ') || 'none'}${r.errors > 0 ? `  connection errors: ${k(r.errors)}` : ''}`,
+    `client CPU ${r.client_cpu_pct} % of one core`,
+  ];
+  if (r.first_error !== null) lines.push(`first error ${r.first_error}`);
+  return lines.join('\n');
+}
