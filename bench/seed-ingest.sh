@@ -13,7 +13,9 @@ PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
 PORT=${PORT:-18080}
 URL=http://127.0.0.1:$PORT
 [ -f "$PB/w1-seed.mjs" ] || { echo "peer-bench not found at $PB (set PEER_BENCH)"; exit 1; }
-command -v wrk >/dev/null || { echo "== installing wrk (Debian package)"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+# shellcheck source=packages.sh
+. "$ROOT/bench/packages.sh"
+ensure_command wrk wrk
 WORK=$(mktemp -d /tmp/ms-bench.XXXXXX)
 PID=
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK/data"; }
