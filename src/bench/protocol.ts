@@ -1,6 +1,7 @@
 // Wire formats `metricstream bench` can send. Each encodes a batch of series once, before the
 // clock starts, into a template whose timestamps (if the format carries them) are patched in
 // place at send time. A new protocol (remote write, Influx, StatsD, OTLP) is one more entry.
+import { encodeMetrics } from '../client/index.js';
 
 /** One generated series and the value it is sent with. */
 export interface BenchSeries {
@@ -38,8 +39,9 @@ const json: Protocol = {
   contentType: 'application/json',
   timestamped: false,
   encode(batch) {
-    const metrics = batch.map((s) => ({ name: s.name, value: s.value, type: s.type, tags: s.tags }));
-    return { body: Buffer.from(JSON.stringify({ metrics })), samples: batch.length, tsOffsets: null };
+    // The SDK's encoder: bench and client send the very same bytes.
+    const body = encodeMetrics(batch.map((s) => ({ name: s.name, value: s.value, type: s.type, tags: s.tags })));
+    return { body: Buffer.from(body), samples: batch.length, tsOffsets: null };
   },
 };
 
