@@ -18,10 +18,10 @@ async function stats(url: string): Promise<Record<string, number>> {
   return (await (await fetch(`${url}/metrics`)).json()) as Record<string, number>;
 }
 
-test('closed loop over 3 client ids with a small rate limit: 200 and 429 counts equal the node stats', async () => {
+for (const client of ['raw', 'undici']) test(`closed loop over 3 client ids with a small rate limit (${client} HTTP client): 200 and 429 counts equal the node stats`, async () => {
   const n = await startTestNode({ rate_limit: '20', rate_limit_window: '1s' });
   try {
-    const o = parseBenchArgs(['--target', n.url, '--clients', '3', '--connections', '4', '--duration', '1500ms'])!;
+    const o = parseBenchArgs(['--target', n.url, '--clients', '3', '--connections', '4', '--duration', '1500ms', '--http-client', client])!;
     const r = await runBench(o);
     const s = await stats(n.url);
     assert.ok((r.status['429'] ?? 0) > 0, 'the limiter refused some requests');

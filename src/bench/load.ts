@@ -3,10 +3,10 @@
 // latency measured from the intended send time (wrk2's correction for coordinated omission).
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
 import type { BenchOptions } from './options.js';
 import { writeTimestamp, type Protocol, type Template } from './protocol.js';
 import { buildTemplates, makeSeries, templatesPerSet, type TemplateSet } from './payload.js';
+import { createTransport } from './transport.js';
 
 /** Counters the progress line reads while the run goes on. */
 export interface LiveCounts {
@@ -72,44 +72,14 @@ function nextBody(lane: Lane): Template {
   return t;
 }
 
-/**
- * One POST through undici's low-level dispatch: no response stream or body object per request
- * (pool.request costs several times the CPU, and the generator shares the cores with the server).
- * The answer's text is kept only when `keepText` and the status is not 2xx.
- */
-function post(pool: Pool, path: string, headers: string[], body: Buffer, keepText: boolean): Promise<{ code: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    let code = 0;
-    let text = '';
-    pool.dispatch(
-      { path, method: 'POST', headers, body },
-      {
-        onConnect() {},
-        onError: reject,
-        onHeaders(statusCode) {
-          code = statusCode;
-          return true;
-        },
-        onData(chunk) {
-          if (keepText && (code < 200 || code >= 300) && text.length < 300) text += chunk.toString();
-          return true;
-        },
-        onComplete() {
-          resolve({ code, text });
-        },
-      },
-    );
-  });
-}
-
 /** Runs the load and returns what happened; `onStart` gets the live counters for a progress line. */
 export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (live: LiveCounts, startedAt: number) => void = () => {}): Promise<LoadResult> {
   const lanes = prepareLanes(o, protocol);
   const url = new URL(o.target);
   const path = url.pathname.replace(/\/+$/, '') + protocol.path;
-  // Headers as flat arrays built once per client id: undici takes them without copying keys.
+  // Headers as flat name/value arrays, built once per client id.
   const headers = Array.from({ length: o.clients }, (_, i) => ['content-type', protocol.contentType, 'authorization', `bench-${i}`]);
-  const pool = new Pool(url.origin, { connections: o.connections, pipelining: 1, keepAliveTimeout: 60_000, keepAliveMaxTimeout: 600_000 });
+  const transport = createTransport(o.httpClient, url, path, o.connections, headers);
   const latency = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
   const status = new Float64Array(600);
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
@@ -118,12 +88,12 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   let firstError: string | undefined;
   let clientSeq = 0;
 
-  async function send(lane: Lane, intended: number): Promise<void> {
+  async function send(laneIndex: number, lane: Lane, intended: number): Promise<void> {
     const t = nextBody(lane);
-    const hdr = headers[clientSeq++ % o.clients]!;
+    const client = clientSeq++ % o.clients;
     live.sent++;
     try {
-      const { code, text } = await post(pool, path, hdr, t.body, firstError === undefined);
+      const { status: code, text } = await transport.send(laneIndex, client, t.body, firstError === undefined);
       latency.record(Math.max(1, Math.round((performance.now() - intended) * 1000)));
       live.done++;
       status[code < 600 ? code : 599]!++;
@@ -152,7 +122,7 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
         while (performance.now() < end) {
           const before = live.errors;
           scheduled++;
-          await send(lane, performance.now());
+          await send(i, lane, performance.now());
           // A refused connection fails at once: do not spin on it.
           if (live.errors !== before) await sleep(10);
         }
@@ -165,13 +135,13 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
         scheduled++;
         const wait = intended - performance.now();
         if (wait > 1) await sleep(wait);
-        await send(lane, intended);
+        await send(i, lane, intended);
       }
     }),
   );
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  await pool.close();
+  await transport.close();
   const codes = new Map<number, number>();
   status.forEach((n, code) => n > 0 && codes.set(code, n));
   return { elapsedMs, live, scheduled, okSamples, status: codes, latency, firstError, clientCpuMs: (cpu.user + cpu.system) / 1000 };

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/index.js';
 import { PROTOCOL_NAMES } from './protocol.js';
+import { HTTP_CLIENTS, type HttpClientName } from './transport.js';
 
 export interface BenchOptions {
   readonly target: string;
@@ -16,6 +17,7 @@ export interface BenchOptions {
   readonly series: number;
   readonly progress: boolean;
   readonly json: boolean;
+  readonly httpClient: HttpClientName;
 }
 
 /** One flag of the bench command, as parsing and `--help` see it. */
@@ -38,6 +40,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'series', arg: 'n', default: '3', help: 'distinct series (cpu_usage, memory_usage, requests_total on host server1, server2, ...); 3 with --batch 3 is the seed\'s request' },
   { name: 'progress', arg: null, help: 'live progress line on stderr even when it is not a terminal (it is shown on a terminal anyway)' },
   { name: 'json', arg: null, help: 'print the report as one JSON object' },
+  { name: 'http-client', arg: 'name', default: 'raw', help: 'raw: a minimal keep-alive HTTP/1.1 client (cheapest per request; http:// only); undici: undici\'s Pool (always used for https://)' },
 ];
 
 /** Thrown for a bad flag value; the CLI prints the message and exits 2. */
@@ -99,5 +102,7 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   } else if (intervalText !== undefined) {
     rate = clients / (duration('interval', intervalText) / 1000);
   }
-  return { target: url.href.replace(/\/+$/, ''), protocol, clients, connections, rate, durationMs, batch, series, progress: v.progress === true, json: v.json === true };
+  const httpClient = str('http-client') ?? 'raw';
+  if (!(HTTP_CLIENTS as readonly string[]).includes(httpClient)) throw new BenchUsageError(`--http-client must be one of ${HTTP_CLIENTS.join(', ')}, got ${JSON.stringify(httpClient)}`);
+  return { target: url.href.replace(/\/+$/, ''), protocol, httpClient: httpClient as HttpClientName, clients, connections, rate, durationMs, batch, series, progress: v.progress === true, json: v.json === true };
 }
