@@ -5,6 +5,7 @@
 #   1. the bare node:http ceiling (../shared/peer-bench/node-ceiling.mjs): the fastest server
 #      here, so this row shows the generators' own limits
 #   2. MetricStream (--rate-limit 0)
+# metricstream bench runs twice per round: with its own HTTP/1.1 client (the default) and with undici.
 # Prints req/s, p50/p99, the generator's CPU and the server's CPU per run, then the medians.
 # wrk is run through peer-bench's w1-seed.mjs (Lua body, 2 threads) so its rows equal W1's.
 # Usage: bash bench/client-vs-wrk.sh     env: RUNS (3) SECONDS_PER_RUN (10) PEER_BENCH (dir) PORT (18080)
@@ -38,18 +39,20 @@ round() { # round <server label>
   node "$WORK/peer-bench/w1-seed.mjs" --target "$label" --url "$URL" --format seed --pid "$PID" --runs 1 --warmup 2 --duration "$SECS" |
     sed -n 's/^RESULT //p' | node -e "const r=JSON.parse(require('fs').readFileSync(0,'utf8'));
       console.log(JSON.stringify({server:'$label',tool:'wrk',rps:r.rps,p50:r.p50_ms,p99:r.p99_ms,gen_cpu:r.wrk_cpu_pct,server_cpu:r.server_cpu_pct}))" >>"$OUT"
-  # metricstream bench: same warm-up, then the measured run
-  node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration 2s --json >/dev/null
-  t0=$(ticks); start=$(date +%s.%N)
-  node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration "${SECS}s" --json >"$WORK/bench.json"
-  t1=$(ticks); end=$(date +%s.%N)
-  node -e "const r=JSON.parse(require('fs').readFileSync('$WORK/bench.json','utf8'));
-    console.log(JSON.stringify({server:'$label',tool:'metricstream bench',rps:r.requests_per_s,p50:r.latency_ms.p50,p99:r.latency_ms.p99,gen_cpu:r.client_cpu_pct,
-      server_cpu:Math.round(($t1-$t0)/($end-$start)),non2xx:r.requests-r.ok_requests+r.errors}))" >>"$OUT"
-  tail -2 "$OUT"
+  # metricstream bench with each HTTP client: same warm-up, then the measured run
+  for hc in raw undici; do
+    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration 2s --http-client "$hc" --json >/dev/null
+    t0=$(ticks); start=$(date +%s.%N)
+    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration "${SECS}s" --http-client "$hc" --json >"$WORK/bench.json"
+    t1=$(ticks); end=$(date +%s.%N)
+    node -e "const r=JSON.parse(require('fs').readFileSync('$WORK/bench.json','utf8'));
+      console.log(JSON.stringify({server:'$label',tool:'metricstream bench ($hc)',rps:r.requests_per_s,p50:r.latency_ms.p50,p99:r.latency_ms.p99,gen_cpu:r.client_cpu_pct,
+        server_cpu:Math.round(($t1-$t0)/($end-$start)),non2xx:r.requests-r.ok_requests+r.errors}))" >>"$OUT"
+  done
+  tail -3 "$OUT"
 }
 
-echo "== bare node:http ceiling, $RUNS rounds of wrk then metricstream bench, ${SECS} s each"
+echo "== bare node:http ceiling, $RUNS rounds of wrk, metricstream bench (raw), metricstream bench (undici), ${SECS} s each"
 node "$WORK/peer-bench/node-ceiling.mjs" --port "$PORT" >/dev/null & PID=$!
 wait_up "$URL/"
 for _ in $(seq "$RUNS"); do round node-ceiling; done
@@ -61,13 +64,13 @@ for _ in $(seq "$RUNS"); do round metricstream; done
 stop
 
 echo
-echo "== medians of $RUNS runs (CPU in % of one core; the machine has $(nproc))"
+echo "== medians of $RUNS runs (CPU in % of one core; the machine has $(nproc) cores; load average now $(cut -d" " -f1-3 /proc/loadavg))"
 node -e "
 const rows=require('fs').readFileSync('$OUT','utf8').trim().split('\n').map(JSON.parse);
 const med=(xs)=>[...xs].sort((a,b)=>a-b)[Math.floor(xs.length/2)];
 console.log('| server | load generator | req/s (median) | runs | p50 ms | p99 ms | generator CPU % | server CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const s of ['node-ceiling','metricstream']) for (const t of ['wrk','metricstream bench']) {
+for (const s of ['node-ceiling','metricstream']) for (const t of ['wrk','metricstream bench (raw)','metricstream bench (undici)']) {
   const g=rows.filter(r=>r.server===s&&r.tool===t);
   console.log('| '+[s,t,med(g.map(r=>r.rps)).toLocaleString('en-US'),g.map(r=>r.rps.toLocaleString('en-US')).join(' / '),med(g.map(r=>r.p50)),med(g.map(r=>r.p99)),med(g.map(r=>r.gen_cpu)),med(g.map(r=>r.server_cpu))].join(' | ')+' |');
 }"

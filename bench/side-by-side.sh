@@ -74,7 +74,7 @@ w2 victoriametrics "$VM" vmjson start_vm
 stop
 
 echo
-echo "== MetricStream vs VictoriaMetrics $(victoria-metrics -version 2>&1 | head -1), same machine, same run"
+echo "== MetricStream vs VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || echo "(version unknown)"), same machine, same run, load average $(cut -d" " -f1-3 /proc/loadavg)"
 node "$ROOT/dist/bench/side-by-side-table.js" "$RESULTS" "$RSS"
 cp "$RESULTS" "$WORK/results.jsonl"
 echo "(raw result lines: $WORK/results.jsonl)"
