@@ -29,8 +29,6 @@ export interface ClientOptions {
   readonly retryMaxDelayMs?: number;
   /** Time for one request to answer, in ms (default 10000). */
   readonly timeoutMs?: number;
-  /** Keep-alive connections to the node (default 2). */
-  readonly connections?: number;
   /** Told about every batch given up (refused by the server, or out of retries). */
   readonly onError?: (error: Error, metrics: number) => void;
 }
@@ -88,7 +86,9 @@ export class MetricStreamClient {
 
   constructor(o: ClientOptions) {
     const u = new URL(o.url);
-    this.pool = new Pool(u.origin, { connections: o.connections ?? 2, keepAliveTimeout: 30_000 });
+    // One keep-alive connection: batches go one at a time, so a series' samples arrive in order
+    // (the node refuses a sample older than its series' newest).
+    this.pool = new Pool(u.origin, { connections: 1, keepAliveTimeout: 30_000 });
     this.path = `${u.pathname.replace(/\/+$/, '')}/metrics`;
     this.target = u.origin + this.path;
     this.headers = { 'content-type': 'application/json' };
