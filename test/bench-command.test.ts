@@ -47,6 +47,7 @@ test('open loop import at a fixed rate: every scheduled request is sent, samples
     const r = await runBench(o);
     assert.equal(r.mode, 'open');
     assert.equal(r.scheduled, 200);
+    assert.equal(r.missed, 0);
     assert.equal(r.requests, 200);
     assert.deepEqual(r.status, { '204': 200 });
     const s = await stats(n.url);

@@ -23,6 +23,8 @@ export interface LoadResult {
   readonly live: LiveCounts;
   /** Requests the open-loop schedule asked for (closed loop: the requests sent). */
   readonly scheduled: number;
+  /** Scheduled requests not sent because the run was over (open loop, server too slow). */
+  readonly missed: number;
   readonly okSamples: number;
   readonly status: ReadonlyMap<number, number>;
   /** Latency in microseconds of every answered request. */
@@ -85,6 +87,8 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
   let okSamples = 0;
   let scheduled = 0;
+  let missed = 0;
+  const graceMs = Math.min(1000, o.durationMs / 10);
   let firstError: string | undefined;
   let clientSeq = 0;
 
@@ -121,7 +125,6 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
       if (rate === undefined) {
         while (performance.now() < end) {
           const before = live.errors;
-          scheduled++;
           await send(i, lane, performance.now());
           // A refused connection fails at once: do not spin on it.
           if (live.errors !== before) await sleep(10);
@@ -129,10 +132,16 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
         return;
       }
       // Lane i sends at t0 + (i + k * connections) / rate: together, `rate` requests per second.
-      for (let k = 0; ; k++) {
+      // Requests still unsent a grace period after the end are not sent (else an overloaded
+      // server would stretch the run without bound) but counted as missed.
+      const laneTotal = Math.max(0, Math.ceil((((end - t0) * rate) / 1000 - i) / o.connections));
+      scheduled += laneTotal;
+      for (let k = 0; k < laneTotal; k++) {
         const intended = t0 + ((i + k * o.connections) * 1000) / rate;
-        if (intended >= end) return;
-        scheduled++;
+        if (performance.now() >= end + graceMs) {
+          missed += laneTotal - k;
+          return;
+        }
         const wait = intended - performance.now();
         if (wait > 1) await sleep(wait);
         await send(i, lane, intended);
@@ -144,5 +153,5 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   await transport.close();
   const codes = new Map<number, number>();
   status.forEach((n, code) => n > 0 && codes.set(code, n));
-  return { elapsedMs, live, scheduled, okSamples, status: codes, latency, firstError, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { elapsedMs, live, scheduled: rate === undefined ? live.sent : scheduled, missed, okSamples, status: codes, latency, firstError, clientCpuMs: (cpu.user + cpu.system) / 1000 };
 }

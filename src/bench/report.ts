@@ -14,6 +14,7 @@ export interface BenchReport {
   readonly duration_s: number;
   readonly elapsed_s: number;
   readonly scheduled: number;
+  readonly missed: number;
   readonly requests: number;
   readonly requests_per_s: number;
   readonly ok_requests: number;
@@ -48,6 +49,7 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
     duration_s: o.durationMs / 1000,
     elapsed_s: Math.round(secs * 1000) / 1000,
     scheduled: r.scheduled,
+    missed: r.missed,
     requests: r.live.done,
     requests_per_s: Math.round(r.live.done / secs),
     ok_requests: r.live.ok,
@@ -72,7 +74,7 @@ export function formatReport(r: BenchReport): string {
     `target     POST ${r.target} (${r.protocol}), ${r.connections} connections, ${k(r.clients)} client id${r.clients === 1 ? '' : 's'}, ${mode}`,
     `load       ${k(r.batch)} samples per request over ${k(r.series)} series, ${r.duration_s} s`,
     `requests   ${k(r.requests)} answered in ${r.elapsed_s} s = ${k(r.requests_per_s)} req/s; 2xx ${k(r.ok_requests_per_s)} req/s` +
-      (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled` : ''),
+      (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled${r.missed > 0 ? `, ${k(r.missed)} not sent (the server fell behind the schedule)` : ''}` : ''),
     `samples    ${k(r.samples_ok)} accepted = ${k(r.samples_per_s)} samples/s`,
     `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (mean ${l.mean} ms)`,
     `status     ${Object.entries(r.status).map(([c, n]) => `${c}: ${k(n)}`).join('  ') || 'none'}${r.errors > 0 ? `  connection errors: ${k(r.errors)}` : ''}`,
