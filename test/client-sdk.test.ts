@@ -147,3 +147,24 @@ test('bodies of gzipMinBytes or more are sent gzip-compressed, smaller ones as t
     server.close();
   }
 });
+
+test('without flush() the interval timer sends what is buffered, and counters only when they changed', async () => {
+  const n = await startTestNode();
+  const ms = new MetricStreamClient({ url: n.url, flushIntervalMs: 50 });
+  try {
+    const c = ms.counter('sdk_timer_total');
+    c.inc(2);
+    ms.push([{ name: 'sdk_timer_push', value: 1 }]);
+    const deadline = Date.now() + 10_000;
+    while (ms.stats().sent < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(ms.stats().sent, 2);
+    // Unchanged since: several more ticks send nothing.
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(ms.stats().sent, 2);
+    assert.equal((await stats(n.url)).metrics_received, 2);
+  } finally {
+    await ms.close();
+    await n.stop();
+    removeDir(n.dir);
+  }
+});
