@@ -82,6 +82,8 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   // Headers as flat name/value arrays, built once per client id.
   const headers = Array.from({ length: o.clients }, (_, i) => ['content-type', protocol.contentType, 'authorization', `bench-${i}`]);
   const transport = createTransport(o.httpClient, url, path, o.connections, headers);
+  // Node's own HDR histogram (perf_hooks wraps HdrHistogram_c): no dependency, 3 significant
+  // figures from 1 µs to 1 h, and recording is a native call with no allocation.
   const latency = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
   const status = new Float64Array(600);
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
