@@ -1,8 +1,8 @@
 // A minimal keep-alive HTTP/1.1 client connection for the load loop: one request at a time,
 // request bytes built before the run, the answer parsed only as far as status and body framing.
 // Written by hand because the generator shares two cores with the server it measures: undici's
-// dispatch cost 136-177 µs of CPU per seed request here against 62 µs for a bare socket (same
-// machine, same minute; see bench/README.md), which capped the generator far below wrk.
+// dispatch took 1.2-2.7x the client CPU per seed request of a bare socket client here (136-177 vs
+// 62 µs in a quick check; 65 vs 56 and 108 vs 50 µs in bench/client-vs-wrk.sh, which runs both).
 // undici stays in use for https:// targets and with --http-client undici.
 import net from 'node:net';
 
