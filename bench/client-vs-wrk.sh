@@ -5,7 +5,8 @@
 #   1. the bare node:http ceiling (../shared/peer-bench/node-ceiling.mjs): the fastest server
 #      here, so this row shows the generators' own limits
 #   2. MetricStream (--rate-limit 0)
-# metricstream bench runs twice per round: with its own HTTP/1.1 client (the default) and with undici.
+# metricstream bench runs three times per round: its own HTTP/1.1 client (the default) on 1 and on
+# 2 threads (wrk runs 2), and undici on 1 thread.
 # Prints req/s, p50/p99, the generator's CPU and the server's CPU per run, then the medians.
 # wrk is run through peer-bench's w1-seed.mjs (Lua body, 2 threads) so its rows equal W1's.
 # Usage: bash bench/client-vs-wrk.sh     env: RUNS (3) SECONDS_PER_RUN (10) PEER_BENCH (dir) PORT (18080)
@@ -40,19 +41,21 @@ round() { # round <server label>
     sed -n 's/^RESULT //p' | node -e "const r=JSON.parse(require('fs').readFileSync(0,'utf8'));
       console.log(JSON.stringify({server:'$label',tool:'wrk',rps:r.rps,p50:r.p50_ms,p99:r.p99_ms,gen_cpu:r.wrk_cpu_pct,server_cpu:r.server_cpu_pct}))" >>"$OUT"
   # metricstream bench with each HTTP client: same warm-up, then the measured run
-  for hc in raw undici; do
-    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration 2s --http-client "$hc" --json >/dev/null
+  for variant in "raw 1" "raw 2" "undici 1"; do
+    set -- $variant
+    local hc=$1 th=$2
+    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration 2s --http-client "$hc" --threads "$th" --json >/dev/null
     t0=$(ticks); start=$(date +%s.%N)
-    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration "${SECS}s" --http-client "$hc" --json >"$WORK/bench.json"
+    node "$ROOT/bin/metricstream.js" bench --target "$URL" --connections 64 --duration "${SECS}s" --http-client "$hc" --threads "$th" --json >"$WORK/bench.json"
     t1=$(ticks); end=$(date +%s.%N)
     node -e "const r=JSON.parse(require('fs').readFileSync('$WORK/bench.json','utf8'));
-      console.log(JSON.stringify({server:'$label',tool:'metricstream bench ($hc)',rps:r.requests_per_s,p50:r.latency_ms.p50,p99:r.latency_ms.p99,gen_cpu:r.client_cpu_pct,
+      console.log(JSON.stringify({server:'$label',tool:'metricstream bench ($hc, $th thread$([ "$th" = 1 ] || echo s))',rps:r.requests_per_s,p50:r.latency_ms.p50,p99:r.latency_ms.p99,gen_cpu:r.client_cpu_pct,
         server_cpu:Math.round(($t1-$t0)/($end-$start)),non2xx:r.requests-r.ok_requests+r.errors}))" >>"$OUT"
   done
-  tail -3 "$OUT"
+  tail -4 "$OUT"
 }
 
-echo "== bare node:http ceiling, $RUNS rounds of wrk, metricstream bench (raw), metricstream bench (undici), ${SECS} s each"
+echo "== bare node:http ceiling, $RUNS rounds of wrk and the three metricstream bench variants, ${SECS} s each"
 node "$WORK/peer-bench/node-ceiling.mjs" --port "$PORT" >/dev/null & PID=$!
 wait_up "$URL/"
 for _ in $(seq "$RUNS"); do round node-ceiling; done
@@ -70,7 +73,7 @@ const rows=require('fs').readFileSync('$OUT','utf8').trim().split('\n').map(JSON
 const med=(xs)=>[...xs].sort((a,b)=>a-b)[Math.floor(xs.length/2)];
 console.log('| server | load generator | req/s (median) | runs | p50 ms | p99 ms | generator CPU % | server CPU % |');
 console.log('|---|---|---|---|---|---|---|---|');
-for (const s of ['node-ceiling','metricstream']) for (const t of ['wrk','metricstream bench (raw)','metricstream bench (undici)']) {
+for (const s of ['node-ceiling','metricstream']) for (const t of ['wrk','metricstream bench (raw, 1 thread)','metricstream bench (raw, 2 threads)','metricstream bench (undici, 1 thread)']) {
   const g=rows.filter(r=>r.server===s&&r.tool===t);
   console.log('| '+[s,t,med(g.map(r=>r.rps)).toLocaleString('en-US'),g.map(r=>r.rps.toLocaleString('en-US')).join(' / '),med(g.map(r=>r.p50)),med(g.map(r=>r.p99)),med(g.map(r=>r.gen_cpu)),med(g.map(r=>r.server_cpu))].join(' | ')+' |');
 }"

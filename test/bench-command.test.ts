@@ -18,10 +18,10 @@ async function stats(url: string): Promise<Record<string, number>> {
   return (await (await fetch(`${url}/metrics`)).json()) as Record<string, number>;
 }
 
-for (const client of ['raw', 'undici']) test(`closed loop over 3 client ids with a small rate limit (${client} HTTP client): 200 and 429 counts equal the node stats`, async () => {
+for (const [client, threads] of [['raw', '1'], ['undici', '1'], ['raw', '2']] as const) test(`closed loop over 3 client ids with a small rate limit (${client} HTTP client, ${threads} thread(s)): 200 and 429 counts equal the node stats`, async () => {
   const n = await startTestNode({ rate_limit: '20', rate_limit_window: '1s' });
   try {
-    const o = parseBenchArgs(['--target', n.url, '--clients', '3', '--connections', '4', '--duration', '1500ms', '--http-client', client])!;
+    const o = parseBenchArgs(['--target', n.url, '--clients', '3', '--connections', '4', '--duration', '1500ms', '--http-client', client, '--threads', threads])!;
     const r = await runBench(o);
     const s = await stats(n.url);
     assert.ok((r.status['429'] ?? 0) > 0, 'the limiter refused some requests');
@@ -40,10 +40,10 @@ for (const client of ['raw', 'undici']) test(`closed loop over 3 client ids with
   }
 });
 
-test('open loop import at a fixed rate: every scheduled request is sent, samples land in order', async () => {
+for (const threads of ['1', '2']) test(`open loop import at a fixed rate on ${threads} thread(s): every scheduled request is sent, samples land in order`, async () => {
   const n = await startTestNode({ rate_limit: '0' });
   try {
-    const o = parseBenchArgs(['--target', n.url, '--protocol', 'import', '--rate', '200', '--duration', '1s', '--connections', '4', '--series', '8', '--batch', '10'])!;
+    const o = parseBenchArgs(['--target', n.url, '--protocol', 'import', '--rate', '200', '--duration', '1s', '--connections', '4', '--series', '8', '--batch', '10', '--threads', threads])!;
     const r = await runBench(o);
     assert.equal(r.mode, 'open');
     assert.equal(r.scheduled, 200);

@@ -1,6 +1,7 @@
 // `metricstream bench`: the load-test client (flags, load loop, report).
 import { PROTOCOLS } from './protocol.js';
-import { runLoad } from './load.js';
+import { runLoad, type LiveCounts } from './load.js';
+import { runThreads } from './threads.js';
 import { buildReport, type BenchReport } from './report.js';
 import { startProgress } from './progress.js';
 import type { BenchOptions } from './options.js';
@@ -22,9 +23,10 @@ export async function runBench(o: BenchOptions, io: BenchIo = {}): Promise<Bench
   if (protocol === undefined) throw new RangeError(`unknown protocol ${JSON.stringify(o.protocol)}`);
   let stop = () => {};
   const show = io.progressOut !== undefined && (io.tty === true || o.progress);
-  const result = await runLoad(o, protocol, (live, t0) => {
+  const onStart = (live: LiveCounts, t0: number) => {
     if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0);
-  });
+  };
+  const result = o.threads > 1 ? await runThreads(o, onStart) : await runLoad(o, protocol, onStart);
   stop();
   return buildReport(o, new URL(o.target).pathname.replace(/\/+$/, '') + protocol.path, result);
 }

@@ -33,6 +33,18 @@ export interface LoadResult {
   readonly clientCpuMs: number;
 }
 
+/** Which part of the run this load loop does: all of it, or one thread's lanes of it. */
+export interface LaneShare {
+  /** Global index of this loop's first lane. */
+  readonly laneOffset: number;
+  /** This loop's lanes. */
+  readonly lanes: number;
+  /** Lanes of the whole run (series ownership and the open-loop schedule are global). */
+  readonly totalLanes: number;
+  /** Called once the lanes are prepared; the clock starts when it resolves (threads start together). */
+  readonly ready?: () => Promise<void>;
+}
+
 interface Lane {
   readonly set: TemplateSet;
   /** Whether timestamps must be patched (and the templates are this lane's own). */
@@ -42,12 +54,12 @@ interface Lane {
 }
 
 /** Prepares every lane's templates (before the clock starts). */
-function prepareLanes(o: BenchOptions, protocol: Protocol): Lane[] {
+function prepareLanes(o: BenchOptions, protocol: Protocol, share: LaneShare): Lane[] {
   const series = makeSeries(o.series);
   if (!protocol.timestamped) {
     // The node stamps the time: any connection may send any series, so all share one read-only set.
     const set = buildTemplates(protocol, series, o.batch, templatesPerSet(1, o.batch));
-    return Array.from({ length: o.connections }, (_, i) => ({ set, stamp: false, next: i % set.templates.length, lastTs: 0 }));
+    return Array.from({ length: share.lanes }, (_, i) => ({ set, stamp: false, next: (share.laneOffset + i) % set.templates.length, lastTs: 0 }));
   }
   if (o.series < o.connections) {
     throw new RangeError(
@@ -55,8 +67,8 @@ function prepareLanes(o: BenchOptions, protocol: Protocol): Lane[] {
     );
   }
   const per = templatesPerSet(o.connections, o.batch);
-  return Array.from({ length: o.connections }, (_, i) => {
-    const own = series.filter((_, s) => s % o.connections === i);
+  return Array.from({ length: share.lanes }, (_, i) => {
+    const own = series.filter((_, s) => s % share.totalLanes === share.laneOffset + i);
     return { set: buildTemplates(protocol, own, o.batch, per), stamp: true, next: 0, lastTs: 0 };
   });
 }
@@ -75,13 +87,18 @@ function nextBody(lane: Lane): Template {
 }
 
 /** Runs the load and returns what happened; `onStart` gets the live counters for a progress line. */
-export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (live: LiveCounts, startedAt: number) => void = () => {}): Promise<LoadResult> {
-  const lanes = prepareLanes(o, protocol);
+export async function runLoad(
+  o: BenchOptions,
+  protocol: Protocol,
+  onStart: (live: LiveCounts, startedAt: number) => void = () => {},
+  share: LaneShare = { laneOffset: 0, lanes: o.connections, totalLanes: o.connections },
+): Promise<LoadResult> {
+  const lanes = prepareLanes(o, protocol, share);
   const url = new URL(o.target);
   const path = url.pathname.replace(/\/+$/, '') + protocol.path;
   // Headers as flat name/value arrays, built once per client id.
   const headers = Array.from({ length: o.clients }, (_, i) => ['content-type', protocol.contentType, 'authorization', `bench-${i}`]);
-  const transport = createTransport(o.httpClient, url, path, o.connections, headers);
+  const transport = createTransport(o.httpClient, url, path, share.lanes, headers);
   // Node's own HDR histogram (perf_hooks wraps HdrHistogram_c): no dependency, 3 significant
   // figures from 1 µs to 1 h, and recording is a native call with no allocation.
   const latency = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
@@ -92,7 +109,7 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   let missed = 0;
   const graceMs = Math.min(1000, o.durationMs / 10);
   let firstError: string | undefined;
-  let clientSeq = 0;
+  let clientSeq = share.laneOffset;
 
   async function send(laneIndex: number, lane: Lane, intended: number): Promise<void> {
     const t = nextBody(lane);
@@ -117,6 +134,7 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
     }
   }
 
+  if (share.ready !== undefined) await share.ready();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const end = t0 + o.durationMs;
@@ -124,6 +142,7 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
   const rate = o.rate;
   await Promise.all(
     lanes.map(async (lane, i) => {
+      const g = share.laneOffset + i;
       if (rate === undefined) {
         while (performance.now() < end) {
           const before = live.errors;
@@ -133,13 +152,13 @@ export async function runLoad(o: BenchOptions, protocol: Protocol, onStart: (liv
         }
         return;
       }
-      // Lane i sends at t0 + (i + k * connections) / rate: together, `rate` requests per second.
+      // Lane g sends at t0 + (g + k * lanes) / rate: together, `rate` requests per second.
       // Requests still unsent a grace period after the end are not sent (else an overloaded
       // server would stretch the run without bound) but counted as missed.
-      const laneTotal = Math.max(0, Math.ceil((((end - t0) * rate) / 1000 - i) / o.connections));
+      const laneTotal = Math.max(0, Math.ceil((((end - t0) * rate) / 1000 - g) / share.totalLanes));
       scheduled += laneTotal;
       for (let k = 0; k < laneTotal; k++) {
-        const intended = t0 + ((i + k * o.connections) * 1000) / rate;
+        const intended = t0 + ((g + k * share.totalLanes) * 1000) / rate;
         if (performance.now() >= end + graceMs) {
           missed += laneTotal - k;
           return;

@@ -6,7 +6,7 @@ import { BenchUsageError, parseBenchArgs } from './options.js';
 test('defaults are the seed request over 64 connections, closed loop, 10 s', () => {
   assert.deepEqual(parseBenchArgs([]), {
     target: 'http://127.0.0.1:8080', protocol: 'json', clients: 1, connections: 64, rate: undefined,
-    durationMs: 10_000, batch: 3, series: 3, progress: false, json: false, httpClient: 'raw',
+    durationMs: 10_000, batch: 3, series: 3, progress: false, json: false, httpClient: 'raw', threads: 1,
   });
   assert.equal(parseBenchArgs([], { METRICSTREAM_URL: 'http://10.0.0.1:9000/' })!.target, 'http://10.0.0.1:9000');
   assert.equal(parseBenchArgs(['--help']), null);
@@ -30,6 +30,7 @@ test('bad values are refused with what is allowed', () => {
     [['--duration', 'forever'], /--duration: invalid duration "forever"/],
     [['--target', 'ftp://x'], /--target must be an http:\/\/ or https:\/\/ URL/],
     [['--http-client', 'curl'], /--http-client must be one of raw, undici, got "curl"/],
+    [['--threads', '5', '--connections', '4'], /--threads must not exceed --connections \(5 > 4\)/],
     [['--frobnicate'], /Unknown option '--frobnicate'/],
   ];
   for (const [args, re] of cases) assert.throws(() => parseBenchArgs(args), (e: unknown) => e instanceof BenchUsageError && re.test(e.message), args.join(' '));

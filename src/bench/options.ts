@@ -18,6 +18,7 @@ export interface BenchOptions {
   readonly progress: boolean;
   readonly json: boolean;
   readonly httpClient: HttpClientName;
+  readonly threads: number;
 }
 
 /** One flag of the bench command, as parsing and `--help` see it. */
@@ -33,6 +34,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'protocol', arg: 'name', default: 'json', help: `wire format: ${PROTOCOL_NAMES.join(', ')} (json = the seed's POST /metrics body, import = POST /api/v1/import JSON lines)` },
   { name: 'clients', arg: 'n', default: '1', help: 'distinct client ids sent as Authorization (bench-0 ... bench-N-1), requests spread over them in turn; the node rate-limits per id' },
   { name: 'connections', arg: 'n', default: '64', help: 'keep-alive connections; each sends one request at a time' },
+  { name: 'threads', arg: 'n', default: '1', help: 'threads that share the connections (as wrk -t); each runs its own event loop' },
   { name: 'rate', arg: 'req/s', help: 'open loop: send at this constant total rate and measure latency from each request\'s intended send time (as wrk2 does); without it (and without --interval) every connection sends its next request as soon as the last is answered (closed loop)' },
   { name: 'interval', arg: 'duration', help: 'open loop as an agent fleet: each client sends one request per interval, i.e. --rate clients/interval' },
   { name: 'duration', arg: 'duration', default: '10s', help: 'how long to send' },
@@ -89,6 +91,8 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (!PROTOCOL_NAMES.includes(protocol)) throw new BenchUsageError(`--protocol must be one of ${PROTOCOL_NAMES.join(', ')}, got ${JSON.stringify(protocol)}`);
   const clients = integer('clients', str('clients') ?? '1', 1);
   const connections = integer('connections', str('connections') ?? '64', 1);
+  const threads = integer('threads', str('threads') ?? '1', 1);
+  if (threads > connections) throw new BenchUsageError(`--threads must not exceed --connections (${threads} > ${connections}): each thread needs a connection`);
   const batch = integer('batch', str('batch') ?? '3', 1);
   const series = integer('series', str('series') ?? '3', 1);
   const durationMs = duration('duration', str('duration') ?? '10s');
@@ -104,5 +108,5 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
   const httpClient = str('http-client') ?? 'raw';
   if (!(HTTP_CLIENTS as readonly string[]).includes(httpClient)) throw new BenchUsageError(`--http-client must be one of ${HTTP_CLIENTS.join(', ')}, got ${JSON.stringify(httpClient)}`);
-  return { target: url.href.replace(/\/+$/, ''), protocol, httpClient: httpClient as HttpClientName, clients, connections, rate, durationMs, batch, series, progress: v.progress === true, json: v.json === true };
+  return { target: url.href.replace(/\/+$/, ''), protocol, httpClient: httpClient as HttpClientName, threads, clients, connections, rate, durationMs, batch, series, progress: v.progress === true, json: v.json === true };
 }

@@ -8,6 +8,7 @@ export interface BenchReport {
   readonly mode: 'closed' | 'open';
   readonly rate: number | null;
   readonly connections: number;
+  readonly threads: number;
   readonly clients: number;
   readonly batch: number;
   readonly series: number;
@@ -43,6 +44,7 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
     mode: o.rate === undefined ? 'closed' : 'open',
     rate: o.rate ?? null,
     connections: o.connections,
+    threads: o.threads,
     clients: o.clients,
     batch: o.batch,
     series: o.series,
@@ -71,7 +73,7 @@ export function formatReport(r: BenchReport): string {
   const mode = r.mode === 'closed' ? 'closed loop' : `open loop at ${k(Math.round(r.rate!))} req/s (latency from intended send time)`;
   const l = r.latency_ms;
   const lines = [
-    `target     POST ${r.target} (${r.protocol}), ${r.connections} connections, ${k(r.clients)} client id${r.clients === 1 ? '' : 's'}, ${mode}`,
+    `target     POST ${r.target} (${r.protocol}), ${r.connections} connections${r.threads > 1 ? ` on ${r.threads} threads` : ''}, ${k(r.clients)} client id${r.clients === 1 ? '' : 's'}, ${mode}`,
     `load       ${k(r.batch)} samples per request over ${k(r.series)} series, ${r.duration_s} s`,
     `requests   ${k(r.requests)} answered in ${r.elapsed_s} s = ${k(r.requests_per_s)} req/s; 2xx ${k(r.ok_requests_per_s)} req/s` +
       (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled${r.missed > 0 ? `, ${k(r.missed)} not sent (the server fell behind the schedule)` : ''}` : ''),
