@@ -107,7 +107,7 @@ export async function runLoad(
   let okSamples = 0;
   let scheduled = 0;
   let missed = 0;
-  const graceMs = Math.min(1000, o.durationMs / 10);
+  const graceMs = Math.max(1000, o.durationMs / 10);
   let firstError: string | undefined;
   let clientSeq = share.laneOffset;
 
@@ -155,7 +155,8 @@ export async function runLoad(
       // Lane g sends at t0 + (g + k * lanes) / rate: together, `rate` requests per second.
       // Requests still unsent a grace period after the end are not sent (else an overloaded
       // server would stretch the run without bound) but counted as missed.
-      const laneTotal = Math.max(0, Math.ceil((((end - t0) * rate) / 1000 - g) / share.totalLanes));
+      // From the duration itself: (t0 + d) - t0 may come out a hair above d and add a request.
+      const laneTotal = Math.max(0, Math.ceil(((o.durationMs * rate) / 1000 - g) / share.totalLanes));
       scheduled += laneTotal;
       for (let k = 0; k < laneTotal; k++) {
         const intended = t0 + ((g + k * share.totalLanes) * 1000) / rate;
