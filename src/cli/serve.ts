@@ -44,6 +44,10 @@ export async function startNode(config: Config): Promise<RunningNode> {
     retentionMs: config.retention,
     retentionBytes: config.retention_size,
     outOfOrderWindowMs: config.out_of_order_window,
+    downsample: [
+      ...(config.downsample_5m_after > 0 ? [{ resolution: 300_000, afterMs: config.downsample_5m_after, retentionMs: config.retention_5m }] : []),
+      ...(config.downsample_1h_after > 0 ? [{ resolution: 3_600_000, afterMs: config.downsample_1h_after, retentionMs: config.retention_1h }] : []),
+    ],
   });
   const limiter = new SlidingWindowLimiter({
     limit: config.rate_limit,

@@ -1,6 +1,6 @@
 // Reads one block in a time range through the storage Querier contract: series from the index's
 // postings, samples from the chunks that overlap the range.
-import type { Labels, Matcher, Querier, SampleIterator, Series } from '../storage/index.js';
+import { Matcher, type Labels, type Querier, type SampleIterator, type Series } from '../storage/index.js';
 import { BlockCorruptionError, isDeleted, type BlockReader, type ChunkMeta } from './block/index.js';
 import { BlockChunkIterator, CorruptChunkError } from './chunk/block-chunk.js';
 
@@ -149,26 +149,34 @@ class BlockSeries implements Series {
   }
 }
 
+const AGGR_LABEL = '__aggr__';
+/** The aggregate a downsampled block serves as the plain series (until queries pass hints). */
+const DEFAULT_AGGREGATE = 'last';
+
 export class BlockQuerier implements Querier {
   private readonly reader: BlockReader;
   private readonly mint: number;
   private readonly maxt: number;
   private readonly onCorrupt: OnCorrupt;
+  /** Downsampled block: its series carry `__aggr__`; one aggregate is served without the label. */
+  private readonly downsampled: boolean;
 
   constructor(reader: BlockReader, mint: number, maxt: number, onCorrupt: OnCorrupt = () => {}) {
     this.reader = reader;
     this.mint = mint;
     this.maxt = maxt;
     this.onCorrupt = onCorrupt;
+    this.downsampled = reader.meta.downsample !== undefined;
   }
 
   /** Series matching all matchers with a chunk in range, in label order (the index's id order). */
   select(matchers: readonly Matcher[]): Series[] {
-    const ids = this.reader.postingsForMatchers(matchers);
+    const ids = this.reader.postingsForMatchers(this.downsampled ? [...matchers, new Matcher('=', AGGR_LABEL, DEFAULT_AGGREGATE)] : matchers);
     const out: Series[] = [];
     const tomb = this.reader.tombstones;
     for (let i = 0; i < ids.length; i++) {
-      const { labels, chunks } = this.reader.series(ids[i]!);
+      const { labels: stored, chunks } = this.reader.series(ids[i]!);
+      const labels = this.downsampled ? stored.filter((l) => l.name !== AGGR_LABEL) : stored;
       const inRange = chunks.filter((c) => c.maxT >= this.mint && c.minT <= this.maxt);
       if (inRange.length === 0) continue;
       const deleted = tomb.size === 0 ? undefined : tomb.get(ids[i]!);
@@ -184,14 +192,14 @@ export class BlockQuerier implements Querier {
   }
 
   labelNames(matchers: readonly Matcher[] = []): string[] {
-    if (matchers.length === 0 && this.covered()) return this.reader.labelNames();
+    if (matchers.length === 0 && this.covered() && !this.downsampled) return this.reader.labelNames();
     const names = new Set<string>();
     for (const s of this.select(matchers)) for (const l of s.labels) names.add(l.name);
     return [...names].sort();
   }
 
   labelValues(name: string, matchers: readonly Matcher[] = []): string[] {
-    if (matchers.length === 0 && this.covered()) return this.reader.labelValues(name);
+    if (matchers.length === 0 && this.covered() && !this.downsampled) return this.reader.labelValues(name);
     const values = new Set<string>();
     for (const s of this.select(matchers)) for (const l of s.labels) if (l.name === name) values.add(l.value);
     return [...values].sort();

@@ -57,8 +57,15 @@ export class BlockSet {
     // A crash between writing a compacted block and deleting its sources leaves both: the
     // sources are the blocks whose level-1 sources the compacted block covers entirely.
     const all = set.all();
+    const res = (e: BlockEntry) => e.meta.downsample?.resolution ?? 0;
     const superseded = all.filter((s) =>
-      all.some((b) => b !== s && b.meta.compaction.level > s.meta.compaction.level && s.meta.compaction.sources.every((id) => b.meta.compaction.sources.includes(id))),
+      all.some(
+        (b) =>
+          b !== s &&
+          res(b) === res(s) &&
+          b.meta.compaction.level > s.meta.compaction.level &&
+          s.meta.compaction.sources.every((id) => b.meta.compaction.sources.includes(id)),
+      ),
     );
     if (superseded.length > 0) {
       log.warn({ blocks: superseded.map((e) => e.meta.ulid) }, 'deleting blocks already merged into a compacted block (a compaction was interrupted)');
@@ -93,15 +100,27 @@ export class BlockSet {
     return out;
   }
 
-  /** Blocks of a tenant overlapping [mint, maxt], oldest first, each held until `release`. */
+  /** Raw (not downsampled) blocks of a tenant, oldest first. */
+  raw(tenant: string): BlockEntry[] {
+    return this.of(tenant).filter((e) => e.meta.downsample === undefined);
+  }
+
+  /**
+   * Blocks of a tenant overlapping [mint, maxt], oldest first, each held until `release`: the raw
+   * blocks, and downsampled ones where no raw block (or finer downsampled one) overlaps, so that
+   * data past raw retention is still read, at its coarser resolution.
+   */
   acquire(tenant: string, mint: number, maxt: number): BlockEntry[] {
-    const out: BlockEntry[] = [];
-    for (const e of this.of(tenant)) {
-      if (e.meta.minTime <= maxt && e.meta.maxTime > mint) {
-        e.refs++;
-        out.push(e);
-      }
+    const overlaps = (e: BlockEntry) => e.meta.minTime <= maxt && e.meta.maxTime > mint;
+    const all = this.of(tenant);
+    const out = all.filter((e) => e.meta.downsample === undefined && overlaps(e));
+    const coarse = all.filter((e) => e.meta.downsample !== undefined && overlaps(e));
+    coarse.sort((a, b) => a.meta.downsample!.resolution - b.meta.downsample!.resolution);
+    for (const d of coarse) {
+      if (!out.some((e) => e.meta.minTime < d.meta.maxTime && e.meta.maxTime > d.meta.minTime)) out.push(d);
     }
+    out.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    for (const e of out) e.refs++;
     return out;
   }
 

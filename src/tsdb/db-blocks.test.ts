@@ -8,6 +8,8 @@ import fc from 'fast-check';
 import { Matcher, OutOfBoundsError, labelsFromRecord } from '../storage/index.js';
 import { openDb, readAll, seriesKey, tempDataDir } from './db-test-fixtures.js';
 import type { Tsdb } from './db.js';
+import { BlockReader } from './block/index.js';
+import { BlockChunkIterator } from './chunk/block-chunk.js';
 
 const HOUR = 3_600_000;
 // Aligned to a day, so that compaction windows (3h, 9h, ...) start at T0.
@@ -60,7 +62,7 @@ test('the head is cut into blocks; reads span blocks and head, before and after 
         [3 * HOUR, 4 * HOUR, 20, 20 * 60, 1],
       ],
     );
-    assert.deepEqual(db.maintenanceStats, { blocksCut: 4, checkpoints: 1, compactions: 1, retentionDeleted: 0 });
+    assert.deepEqual(db.maintenanceStats, { blocksCut: 4, checkpoints: 1, compactions: 1, retentionDeleted: 0, downsampled: 0 });
     assert.deepEqual(readAll(db, 't'), modelView(model));
     assert.deepEqual(readAll(db, 't', T0 + 90 * 60_000, T0 + 250 * 60_000), modelView(model, T0 + 90 * 60_000, T0 + 250 * 60_000));
     // The WAL was checkpointed and the segments before the checkpoint are gone.
@@ -342,6 +344,72 @@ test('retention by size deletes the oldest blocks until blocks and WAL fit', asy
     await db.maintain();
     assert.deepEqual(db.blockMetas().map((m) => m.ulid), [metas[3]!.ulid, metas[4]!.ulid]);
     assert.equal(db.maintenanceStats.retentionDeleted, 3);
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('downsampling: old blocks get 5m and 1h copies with reset-free counters, and reads fall back to them once raw blocks are past retention', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    const now = T0 + 40 * 24 * HOUR;
+    const opts = {
+      blockDurationMs: HOUR,
+      compaction: false,
+      now: () => now,
+      retentionMs: 30 * 24 * HOUR,
+      downsample: [
+        { resolution: 5 * 60_000, afterMs: 2 * 24 * HOUR, retentionMs: 0 },
+        { resolution: HOUR, afterMs: 14 * 24 * HOUR, retentionMs: 0 },
+      ],
+    };
+    const db = await openDb(dir, opts);
+    const model: Model = new Map();
+    // A counter with a reset at minute 100, one sample a minute for 6 hours.
+    const batch = [];
+    let c = 0;
+    for (let k = 0; k < 360; k++) {
+      c = k === 100 ? 3 : c + 10;
+      batch.push({ s: 1, t: T0 + k * 60_000, v: c });
+    }
+    await appendBatch(db, model, batch);
+    await db.maintain();
+    const metas = db.blockMetas();
+    assert.deepEqual(
+      metas.map((m) => m.downsample?.resolution ?? 0).sort((a, b) => a - b),
+      [...Array(5).fill(5 * 60_000), ...Array(5).fill(HOUR)],
+      'raw blocks past retention are gone, their 5m and 1h copies stay',
+    );
+    assert.equal(db.maintenanceStats.downsampled, 10);
+    // Reads of that range come from the 5m copies: the last sample of every 5-minute window.
+    const raw = [...model.get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' })))!];
+    const want: [number, number][] = [];
+    for (let w = 0; w < 60; w++) want.push(raw[w * 5 + 4]!);
+    for (let k = 300; k < 360; k++) want.push(raw[k]!);
+    assert.deepEqual(readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }))), want);
+    // The aggregates themselves: counts, and a counter without the reset.
+    const five = metas.find((m) => m.downsample?.resolution === 5 * 60_000 && m.minTime === T0 + HOUR)!;
+    const r = await BlockReader.open(join(dir, 'blocks', five.ulid));
+    const series = new Map<string, number[]>();
+    for (let id = 0; id < r.numSeries; id++) {
+      const { labels, chunks } = r.series(id);
+      const vs: number[] = [];
+      for (const ch of chunks) {
+        const it = new BlockChunkIterator(r.chunk(ch));
+        while (it.next()) vs.push(it.atV());
+      }
+      series.set(labels.find((l) => l.name === '__aggr__')!.value, vs);
+    }
+    await r.close();
+    assert.deepEqual([...series.keys()].sort(), ['count', 'counter', 'last', 'max', 'min', 'sum']);
+    assert.deepEqual(series.get('count'), Array(12).fill(5));
+    const counter = series.get('counter')!;
+    for (let i = 1; i < counter.length; i++) assert.ok(counter[i]! > counter[i - 1]!, `counter aggregate is not monotonic: ${counter}`);
+    // Windows of this block start at minute 60. Minute 99 holds 1000, minute 100 resets to 3:
+    // the reset-free counter ends window 11 (minutes 115-119) at 1000 + 193.
+    assert.equal(counter[7], 1000);
+    assert.equal(counter[11], 1000 + 193);
     await db.close();
   } finally {
     cleanup();

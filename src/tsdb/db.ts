@@ -64,6 +64,8 @@ export interface TsdbOptions {
   readonly now?: () => number;
   /** Merge blocks in the background (default true). */
   readonly compaction?: boolean;
+  /** Downsampling levels, finest first (default none). */
+  readonly downsample?: readonly { readonly resolution: number; readonly afterMs: number; readonly retentionMs: number }[];
   /** How far behind its series' newest sample a live sample may arrive, ms (default 0: never). */
   readonly outOfOrderWindowMs?: number;
 }
@@ -188,6 +190,7 @@ export class Tsdb implements Storage, EngineStatsSource {
       retentionMs: this.opts.retentionMs ?? 0,
       retentionBytes: this.opts.retentionBytes ?? 0,
       compaction: this.opts.compaction ?? true,
+      downsample: this.opts.downsample ?? [],
       now: this.opts.now ?? Date.now,
       isClosed: () => this.closed,
     });
@@ -367,7 +370,7 @@ export class Tsdb implements Storage, EngineStatsSource {
 
   /** What background work did since start (blocks cut, checkpoints, compactions, retention). */
   get maintenanceStats(): Maintenance['stats'] {
-    return this.maint?.stats ?? { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0 };
+    return this.maint?.stats ?? { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0, downsampled: 0 };
   }
 
   /** The open blocks' metas, oldest first per tenant. */

@@ -10,6 +10,7 @@ import { writeCheckpoint } from './checkpoint.js';
 import { mergeInWorker } from './compact/merge-in-worker.js';
 import { compactionRanges, planCompaction } from './compact/plan.js';
 import { cutBlock } from './cut/cut-block.js';
+import { downsampleInWorker } from './downsample/downsample-in-worker.js';
 import type { Head } from './head.js';
 import { failpoint } from './failpoint.js';
 import { headCheckpointRecords } from './head-checkpoint.js';
@@ -33,6 +34,8 @@ export interface MaintenanceDeps {
   /** Largest size of blocks + WAL in bytes; the oldest blocks go first when over it (0 = no limit). */
   readonly retentionBytes: number;
   readonly compaction: boolean;
+  /** Downsampling levels, finest first: blocks older than `after` get a copy at `resolution`; 0 retention = keep. */
+  readonly downsample: readonly { readonly resolution: number; readonly afterMs: number; readonly retentionMs: number }[];
   readonly now: () => number;
   readonly isClosed: () => boolean;
 }
@@ -46,7 +49,7 @@ export class Maintenance {
   private readonly d: MaintenanceDeps;
   private readonly ranges: number[];
   /** What the runs did since start. */
-  readonly stats = { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0 };
+  readonly stats = { blocksCut: 0, checkpoints: 0, compactions: 0, retentionDeleted: 0, downsampled: 0 };
 
   constructor(deps: MaintenanceDeps) {
     this.d = deps;
@@ -64,7 +67,42 @@ export class Maintenance {
     for (const tenant of d.compaction ? [...d.blocks.tenants()] : []) {
       while (!d.isClosed() && (await this.compactOnce(tenant)));
     }
+    for (const tenant of [...d.blocks.tenants()]) {
+      while (!d.isClosed() && (await this.downsampleOnce(tenant)));
+    }
     if (!d.isClosed()) await this.applyRetention();
+  }
+
+  /**
+   * Writes the next missing downsampled copy of a tenant's blocks: raw blocks older than the
+   * first level's age get a copy at its resolution, copies older than the next level's age one
+   * at the next resolution.
+   */
+  private async downsampleOnce(tenant: string): Promise<boolean> {
+    const { blocks, logger } = this.d;
+    const now = this.d.now();
+    let from = 0;
+    for (const level of this.d.downsample) {
+      const entries = blocks.of(tenant);
+      const have = entries.filter((e) => (e.meta.downsample?.resolution ?? 0) === level.resolution);
+      const src = entries.find(
+        (e) =>
+          (e.meta.downsample?.resolution ?? 0) === from &&
+          e.meta.maxTime <= now - level.afterMs &&
+          !have.some((h) => h.meta.minTime <= e.meta.minTime && h.meta.maxTime >= e.meta.maxTime),
+      );
+      if (src !== undefined) {
+        const started = Date.now();
+        const meta = await downsampleInWorker({ source: src.reader.dir, blocksDir: blocks.dir, resolution: level.resolution });
+        if (meta === null) return false;
+        blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
+        this.stats.downsampled++;
+        logger.info({ tenant, from: src.meta.ulid, block: meta.ulid, resolution: level.resolution, ms: Date.now() - started }, 'downsampled block');
+        return true;
+      }
+      from = level.resolution;
+    }
+    return false;
   }
 
   /** Cuts the oldest block range of a tenant's head if the head spans 1.5 block durations. */
@@ -119,7 +157,7 @@ export class Maintenance {
   /** Merges the next group of a tenant's blocks, if any; the sources are deleted after. */
   private async compactOnce(tenant: string): Promise<boolean> {
     const { blocks, head, logger } = this.d;
-    const entries = blocks.of(tenant);
+    const entries = blocks.raw(tenant);
     const th = head.existingTenant(tenant);
     // Blocks wholly before the head's start get no more data from it.
     let headStart = Infinity;
@@ -163,13 +201,17 @@ export class Maintenance {
    */
   private async applyRetention(): Promise<void> {
     const { retentionMs, retentionBytes, blocks, logger } = this.d;
-    if (retentionMs > 0) {
-      const limit = this.d.now() - retentionMs;
-      const old: BlockEntry[] = blocks.all().filter((e) => e.meta.maxTime <= limit);
+    const retentionOf = (e: BlockEntry): number => {
+      const r = e.meta.downsample?.resolution;
+      return r === undefined ? retentionMs : (this.d.downsample.find((l) => l.resolution === r)?.retentionMs ?? 0);
+    };
+    {
+      const now = this.d.now();
+      const old: BlockEntry[] = blocks.all().filter((e) => retentionOf(e) > 0 && e.meta.maxTime <= now - retentionOf(e));
       if (old.length > 0) {
         await blocks.delete(old);
         this.stats.retentionDeleted += old.length;
-        logger.info({ blocks: old.map((e) => e.meta.ulid), before: new Date(limit).toISOString() }, 'deleted blocks past retention');
+        logger.info({ blocks: old.map((e) => e.meta.ulid) }, 'deleted blocks past retention');
       }
     }
     if (retentionBytes > 0) {

@@ -6,7 +6,7 @@ export interface EngineStatsSource {
   headStats(): { series: number; chunks: number; chunkBytes: number; samples: number };
   walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number } | null;
   blockStats(): { blocks: number; bytes: number; samples: number };
-  readonly maintenanceStats: { blocksCut: number; checkpoints: number; compactions: number; retentionDeleted: number };
+  readonly maintenanceStats: { blocksCut: number; checkpoints: number; compactions: number; retentionDeleted: number; downsampled: number };
 }
 
 const open = new Set<EngineStatsSource>();
@@ -87,7 +87,7 @@ function sumBlocks(field: 'blocks' | 'bytes' | 'samples'): number {
   return n;
 }
 
-function sumMaintenance(field: 'blocksCut' | 'checkpoints' | 'compactions' | 'retentionDeleted'): number {
+function sumMaintenance(field: 'blocksCut' | 'checkpoints' | 'compactions' | 'retentionDeleted' | 'downsampled'): number {
   let n = 0;
   for (const e of open) n += e.maintenanceStats[field];
   return n;
@@ -120,6 +120,7 @@ for (const [name, help, field] of [
   ['metricstream_tsdb_checkpoints_total', 'WAL checkpoints written since start', 'checkpoints'],
   ['metricstream_tsdb_compactions_total', 'Block merges (compactions) since start', 'compactions'],
   ['metricstream_tsdb_retention_deleted_blocks_total', 'Blocks deleted by retention since start', 'retentionDeleted'],
+  ['metricstream_tsdb_downsampled_blocks_total', 'Downsampled block copies written since start', 'downsampled'],
 ] as const) {
   new Counter({
     name,

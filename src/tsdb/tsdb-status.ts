@@ -14,7 +14,7 @@ export interface TsdbStatus {
   readonly labelValueCountByLabelName: NameValue[];
   readonly memoryInBytesByLabelName: NameValue[];
   readonly seriesCountByLabelValuePair: NameValue[];
-  readonly blocks: { ulid: string; minTime: number; maxTime: number; numSeries: number; numSamples: number; level: number; bytes: number }[];
+  readonly blocks: { ulid: string; minTime: number; maxTime: number; numSeries: number; numSamples: number; level: number; bytes: number; resolution: number }[];
 }
 
 function top(entries: NameValue[], limit: number): NameValue[] {
@@ -67,6 +67,7 @@ export function tsdbStatus(head: Head, blocks: readonly BlockEntry[], tenant: st
       numSamples: e.meta.stats.numSamples,
       level: e.meta.compaction.level,
       bytes: e.reader.bytes,
+      resolution: e.meta.downsample?.resolution ?? 0,
     })),
   };
 }

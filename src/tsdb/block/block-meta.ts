@@ -14,6 +14,11 @@ export interface BlockMeta {
   readonly compaction: { readonly level: number; readonly sources: readonly string[]; readonly fromHead?: boolean };
   /** The one tenant whose series the block holds. */
   readonly tenant: string;
+  /**
+   * Set on downsampled blocks: every series carries `__aggr__` (count, sum, min, max, last,
+   * counter) and holds one sample per `resolution` ms window. Absent on raw blocks.
+   */
+  readonly downsample?: { readonly resolution: number };
   readonly version: 1;
 }
 
@@ -72,6 +77,14 @@ export function decodeMeta(text: string, file: string): BlockMeta {
       ...(c['fromHead'] === true ? { fromHead: true } : {}),
     },
     tenant: o['tenant'] as string,
+    ...downsampleOf(o['downsample'], bad),
     version: 1,
   };
+}
+
+function downsampleOf(v: unknown, bad: (what: string) => never): { downsample?: { resolution: number } } {
+  if (v === undefined) return {};
+  const r = (v as { resolution?: unknown } | null)?.resolution;
+  if (typeof r !== 'number' || !Number.isSafeInteger(r) || r < 1) bad('downsample.resolution must be a positive integer');
+  return { downsample: { resolution: r as number } };
 }

@@ -47,6 +47,8 @@ export interface WriteBlockOptions {
   readonly id?: string;
   /** The data was cut from the head (see BlockMeta.compaction.fromHead). */
   readonly fromHead?: boolean;
+  /** Resolution of a downsampled block, ms. */
+  readonly resolution?: number;
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -117,6 +119,7 @@ export async function writeBlock(
       stats: { numSeries: sorted.length, numChunks, numSamples },
       compaction: { level: opts.level ?? 1, sources: opts.sources ? [...opts.sources] : [id], ...(opts.fromHead ? { fromHead: true } : {}) },
       tenant,
+      ...(opts.resolution !== undefined ? { downsample: { resolution: opts.resolution } } : {}),
       version: 1,
     };
     await writeFileSynced(join(tmp, META_FILE), [Buffer.from(encodeMeta(meta), 'utf8')]);
