@@ -8,21 +8,8 @@ import type { Matcher } from '../storage/index.js';
 import type { BlockSet } from './block-set.js';
 import { cutBlock } from './cut/cut-block.js';
 import type { Head } from './head.js';
+import { headSeriesMatching } from './head-querier.js';
 import { encodeTombstones, RECORD_TOMBSTONES, type RefTombstone, type Wal } from './wal/index.js';
-
-/** Series of one tenant's head matching all matchers. */
-function headMatches(head: Head, tenant: string, matchers: readonly Matcher[]) {
-  const th = head.existingTenant(tenant);
-  if (th === undefined) return [];
-  const out = [];
-  for (const ref of th.postings.candidates(matchers)) {
-    const s = head.byRefOf(ref);
-    if (s === undefined) continue;
-    const ok = matchers.every((m) => m.matches(s.labels.find((l) => l.name === m.name)?.value ?? ''));
-    if (ok) out.push(s);
-  }
-  return out;
-}
 
 /**
  * Deletes the samples in [mint, maxt] of every series matching `matchers`, in blocks and head.
@@ -40,7 +27,7 @@ export async function deleteSeries(
   let blockSeries = 0;
   for (const e of [...blocks.of(tenant)]) blockSeries += await e.reader.deleteSeries(matchers, mint, maxt);
   const dels: RefTombstone[] = [];
-  for (const s of headMatches(head, tenant, matchers)) {
+  for (const s of headSeriesMatching(head, tenant, matchers)) {
     if (s.deleteRange(mint, maxt) > 0) dels.push({ ref: s.ref, mint, maxt });
   }
   if (dels.length > 0) await wal.log(RECORD_TOMBSTONES, encodeTombstones(dels));

@@ -43,6 +43,18 @@ function matchesAll(s: MemSeries, matchers: readonly Matcher[]): boolean {
   return true;
 }
 
+/** The series of a tenant's head matching all matchers, in ref order. */
+export function headSeriesMatching(head: Head, tenant: string, matchers: readonly Matcher[]): MemSeries[] {
+  const t = head.existingTenant(tenant);
+  if (t === undefined) return [];
+  const out: MemSeries[] = [];
+  for (const ref of t.postings.candidates(matchers)) {
+    const s = head.byRefOf(ref);
+    if (s !== undefined && matchesAll(s, matchers)) out.push(s);
+  }
+  return out;
+}
+
 export class HeadQuerier implements Querier {
   private readonly head: Head;
   private readonly tenant: string;
@@ -57,16 +69,8 @@ export class HeadQuerier implements Querier {
   }
 
   private matching(matchers: readonly Matcher[]): MemSeries[] {
-    const t = this.head.existingTenant(this.tenant);
-    if (t === undefined) return [];
-    const out: MemSeries[] = [];
-    for (const ref of t.postings.candidates(matchers)) {
-      const s = this.head.byRefOf(ref)!;
-      // A series with no sample in range is not part of the answer, as in Prometheus.
-      if (s.lastT < this.mint || s.firstT > this.maxt) continue;
-      if (matchesAll(s, matchers)) out.push(s);
-    }
-    return out;
+    // A series with no sample in range is not part of the answer, as in Prometheus.
+    return headSeriesMatching(this.head, this.tenant, matchers).filter((s) => s.lastT >= this.mint && s.firstT <= this.maxt);
   }
 
   select(matchers: readonly Matcher[]): Series[] {

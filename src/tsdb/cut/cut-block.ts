@@ -2,13 +2,13 @@
 // series that overlap [minTime, maxTime) (or chunks built from backfilled samples), a batch at a
 // time with event-loop turns in between, and hands them to a worker thread that encodes and
 // writes the block.
-import { Worker } from 'node:worker_threads';
 import type { Labels } from '../../storage/index.js';
 import type { BlockMeta } from '../block/index.js';
 import { XorAppender } from '../chunk/xor-chunk.js';
 import type { Head } from '../head.js';
 import { SAMPLES_PER_CHUNK } from '../mem-series.js';
-import type { CutJob, CutResult, CutSeriesBatch } from './cut-message.js';
+import { runWorkerJob } from '../worker-job.js';
+import type { CutJob, CutSeriesBatch } from './cut-message.js';
 
 /** Series per message to the worker: bounds the main thread's time between event-loop turns. */
 const BATCH_SERIES = 2000;
@@ -27,16 +27,8 @@ export interface ChunkedSeries {
  * Runs the block-cut worker on the series `batches` yields (null: nothing in this batch) and
  * resolves with the block's meta, or null when no sample fell in the job's range.
  */
-export async function writeBlockInWorker(job: CutJob, batches: Iterable<CutSeriesBatch | null>): Promise<BlockMeta | null> {
-  const worker = new Worker(WORKER_URL, { workerData: job });
-  const result = new Promise<CutResult>((resolve, reject) => {
-    worker.once('message', resolve);
-    worker.once('error', reject);
-    worker.once('exit', (code) => reject(new Error(`block-cut worker exited with code ${code}`)));
-  });
-  // A failure while batches are still being sent must not be an unhandled rejection.
-  result.catch(() => {});
-  try {
+export function writeBlockInWorker(job: CutJob, batches: Iterable<CutSeriesBatch | null>): Promise<BlockMeta | null> {
+  return runWorkerJob(WORKER_URL, job, 'block-cut', async (worker) => {
     for (const batch of batches) {
       if (batch !== null) {
         worker.postMessage(batch, [batch.data.buffer as ArrayBuffer, batch.ends.buffer as ArrayBuffer, batch.perSeries.buffer as ArrayBuffer]);
@@ -44,12 +36,7 @@ export async function writeBlockInWorker(job: CutJob, batches: Iterable<CutSerie
       await new Promise<void>((r) => setImmediate(r));
     }
     worker.postMessage({ type: 'finish' });
-    const r = await result;
-    if (r.type === 'error') throw new Error(r.message);
-    return r.meta;
-  } finally {
-    await worker.terminate();
-  }
+  });
 }
 
 /**
