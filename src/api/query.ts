@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
-import { labelsToRecord, StorageError, type Storage } from '../storage/index.js';
+import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
@@ -116,7 +116,7 @@ function evalError(e: unknown): unknown {
 }
 
 export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Route[] {
-  const querier = (mint: number, maxt: number) => storage.querier('default', mint, maxt);
+  const querier = (mint: number, maxt: number, hints?: SelectHints) => storage.querier('default', mint, maxt, hints);
   async function instant(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
     const expr = parseQuery(q);

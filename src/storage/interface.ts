@@ -118,10 +118,23 @@ export interface AppenderOptions {
   readonly backfill?: boolean;
 }
 
+/**
+ * What a query will do with the series it selects (Prometheus's SelectHints): an engine may then
+ * answer from coarser, pre-aggregated data where that gives the same kind of answer.
+ */
+export interface SelectHints {
+  /** Step of the range query, ms (0 for an instant query). */
+  readonly step?: number;
+  /** Function the selected range is passed to (`rate`, `max_over_time`, …), if any. */
+  readonly func?: string;
+  /** Length of the range selector, ms (0 for an instant selector). */
+  readonly range?: number;
+}
+
 /** An engine: the embedded TSDB, or ClickHouse in cluster mode. */
 export interface Storage {
   appender(tenant: string, opts?: AppenderOptions): Appender;
-  querier(tenant: string, mint: number, maxt: number): Querier;
+  querier(tenant: string, mint: number, maxt: number, hints?: SelectHints): Querier;
   /** Metadata per metric name for one tenant. */
   metadata(tenant: string): ReadonlyMap<string, MetricMetadata>;
   /** True once start-up work (e.g. WAL replay) is done and reads are complete. */

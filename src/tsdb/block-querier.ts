@@ -150,8 +150,6 @@ class BlockSeries implements Series {
 }
 
 const AGGR_LABEL = '__aggr__';
-/** The aggregate a downsampled block serves as the plain series (until queries pass hints). */
-const DEFAULT_AGGREGATE = 'last';
 
 export class BlockQuerier implements Querier {
   private readonly reader: BlockReader;
@@ -160,8 +158,11 @@ export class BlockQuerier implements Querier {
   private readonly onCorrupt: OnCorrupt;
   /** Downsampled block: its series carry `__aggr__`; one aggregate is served without the label. */
   private readonly downsampled: boolean;
+  private readonly aggregate: string;
 
-  constructor(reader: BlockReader, mint: number, maxt: number, onCorrupt: OnCorrupt = () => {}) {
+  /** `aggregate`: which `__aggr__` series a downsampled block serves (default `last`). */
+  constructor(reader: BlockReader, mint: number, maxt: number, onCorrupt: OnCorrupt = () => {}, aggregate = 'last') {
+    this.aggregate = aggregate;
     this.reader = reader;
     this.mint = mint;
     this.maxt = maxt;
@@ -171,7 +172,7 @@ export class BlockQuerier implements Querier {
 
   /** Series matching all matchers with a chunk in range, in label order (the index's id order). */
   select(matchers: readonly Matcher[]): Series[] {
-    const ids = this.reader.postingsForMatchers(this.downsampled ? [...matchers, new Matcher('=', AGGR_LABEL, DEFAULT_AGGREGATE)] : matchers);
+    const ids = this.reader.postingsForMatchers(this.downsampled ? [...matchers, new Matcher('=', AGGR_LABEL, this.aggregate)] : matchers);
     const out: Series[] = [];
     const tomb = this.reader.tombstones;
     for (let i = 0; i < ids.length; i++) {

@@ -106,19 +106,36 @@ export class BlockSet {
   }
 
   /**
-   * Blocks of a tenant overlapping [mint, maxt], oldest first, each held until `release`: the raw
-   * blocks, and downsampled ones where no raw block (or finer downsampled one) overlaps, so that
-   * data past raw retention is still read, at its coarser resolution.
+   * Blocks of a tenant overlapping [mint, maxt], oldest first, each held until `release`. With
+   * `maxResolution` > 0, downsampled copies of up to that resolution (coarsest first) stand in for
+   * the raw blocks they were made from — only where a copy holds every source block of a raw
+   * block, so data imported or compacted in after downsampling is never left out: a copy that
+   * overlaps a raw block it does not stand in for is not used. Then raw blocks, and coarser
+   * copies (finest first) only where nothing else overlaps: data past raw retention is still
+   * read, at its coarser resolution.
    */
-  acquire(tenant: string, mint: number, maxt: number): BlockEntry[] {
-    const overlaps = (e: BlockEntry) => e.meta.minTime <= maxt && e.meta.maxTime > mint;
-    const all = this.of(tenant);
-    const out = all.filter((e) => e.meta.downsample === undefined && overlaps(e));
-    const coarse = all.filter((e) => e.meta.downsample !== undefined && overlaps(e));
-    coarse.sort((a, b) => a.meta.downsample!.resolution - b.meta.downsample!.resolution);
-    for (const d of coarse) {
-      if (!out.some((e) => e.meta.minTime < d.meta.maxTime && e.meta.maxTime > d.meta.minTime)) out.push(d);
+  acquire(tenant: string, mint: number, maxt: number, maxResolution = 0): BlockEntry[] {
+    const within = this.of(tenant).filter((e) => e.meta.minTime <= maxt && e.meta.maxTime > mint);
+    const res = (e: BlockEntry) => e.meta.downsample?.resolution ?? 0;
+    const overlap = (a: BlockEntry, b: BlockEntry) => a.meta.minTime < b.meta.maxTime && a.meta.maxTime > b.meta.minTime;
+    const raw = within.filter((e) => res(e) === 0);
+    const copies = within.filter((e) => res(e) > 0).sort((a, b) => res(a) - res(b));
+    let chosen: BlockEntry[] = [];
+    if (maxResolution > 0) {
+      for (const d of copies.filter((e) => res(e) <= maxResolution).reverse()) if (!chosen.some((c) => overlap(c, d))) chosen.push(d);
     }
+    // Drop copies next to raw data they do not stand for, until what is left is consistent.
+    let kept: BlockEntry[] = raw;
+    for (;;) {
+      const stood = new Set<string>();
+      for (const c of chosen) for (const id of c.meta.compaction.sources) stood.add(id);
+      kept = raw.filter((r) => !r.meta.compaction.sources.every((id) => stood.has(id)));
+      const next = chosen.filter((c) => !kept.some((r) => overlap(r, c)));
+      if (next.length === chosen.length) break;
+      chosen = next;
+    }
+    const out = [...chosen, ...kept];
+    for (const d of copies) if (!out.some((e) => overlap(e, d))) out.push(d);
     out.sort((a, b) => a.meta.minTime - b.meta.minTime);
     for (const e of out) e.refs++;
     return out;

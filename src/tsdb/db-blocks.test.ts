@@ -350,7 +350,7 @@ test('retention by size deletes the oldest blocks until blocks and WAL fit', asy
   }
 });
 
-test('downsampling: old blocks get 5m and 1h copies with reset-free counters, and reads fall back to them once raw blocks are past retention', async () => {
+test('downsampling: old blocks get 5m and 1h copies with counters that keep their resets, and reads fall back to them once raw blocks are past retention', async () => {
   const { dir, cleanup } = tempDataDir();
   try {
     const now = T0 + 40 * 24 * HOUR;
@@ -388,7 +388,7 @@ test('downsampling: old blocks get 5m and 1h copies with reset-free counters, an
     for (let w = 0; w < 60; w++) want.push(raw[w * 5 + 4]!);
     for (let k = 300; k < 360; k++) want.push(raw[k]!);
     assert.deepEqual(readAll(db, 't').get(seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }))), want);
-    // The aggregates themselves: counts, and a counter without the reset.
+    // The aggregates themselves.
     const five = metas.find((m) => m.downsample?.resolution === 5 * 60_000 && m.minTime === T0 + HOUR)!;
     const r = await BlockReader.open(join(dir, 'blocks', five.ulid));
     const series = new Map<string, number[]>();
@@ -404,12 +404,60 @@ test('downsampling: old blocks get 5m and 1h copies with reset-free counters, an
     await r.close();
     assert.deepEqual([...series.keys()].sort(), ['count', 'counter', 'last', 'max', 'min', 'sum']);
     assert.deepEqual(series.get('count'), Array(12).fill(5));
-    const counter = series.get('counter')!;
-    for (let i = 1; i < counter.length; i++) assert.ok(counter[i]! > counter[i - 1]!, `counter aggregate is not monotonic: ${counter}`);
-    // Windows of this block start at minute 60. Minute 99 holds 1000, minute 100 resets to 3:
-    // the reset-free counter ends window 11 (minutes 115-119) at 1000 + 193.
-    assert.equal(counter[7], 1000);
-    assert.equal(counter[11], 1000 + 193);
+    // Windows of this block start at minute 60; the value at minute k is 10(k+1) up to minute 99
+    // (1000), then 3 at minute 100 and 10 more a minute. The counter aggregate keeps every
+    // window's last sample and both sides of the reset.
+    assert.deepEqual(series.get('counter'), [650, 700, 750, 800, 850, 900, 950, 1000, 3, 43, 93, 143, 193]);    await db.close();
+  } finally {
+    cleanup();
+  }
+});
+
+test('coarse-step reads of a function the aggregates keep come from downsampled blocks while raw blocks exist; others read raw', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    const now = T0 + 40 * 24 * HOUR;
+    const db = await openDb(dir, {
+      blockDurationMs: HOUR,
+      compaction: false,
+      now: () => now,
+      downsample: [
+        { resolution: 5 * 60_000, afterMs: 2 * 24 * HOUR, retentionMs: 0 },
+        { resolution: HOUR, afterMs: 14 * 24 * HOUR, retentionMs: 0 },
+      ],
+    });
+    const batch = [];
+    for (let k = 0; k < 360; k++) batch.push({ s: 1, t: T0 + k * 60_000, v: (k * 37) % 101 });
+    await appendBatch(db, null, batch);
+    await db.maintain();
+    const read = (hints: { step: number; func?: string; range: number }) => {
+      const q = db.querier('t', T0, T0 + 5 * HOUR - 1, hints);
+      try {
+        const [s] = [...q.select([new Matcher('=', 's', '1')])];
+        const it = s!.iterator();
+        const out: [number, number][] = [];
+        while (it.next()) out.push([it.atT(), it.atV()]);
+        return out;
+      } finally {
+        q.close();
+      }
+    };
+    // max_over_time over 5h at a 5h step: the 1h copies' max aggregate, one sample per hour.
+    const hourly = read({ step: 5 * HOUR, func: 'max_over_time', range: 5 * HOUR });
+    assert.equal(hourly.length, 5);
+    for (let h = 0; h < 5; h++) {
+      let max = -Infinity;
+      for (let k = h * 60; k < h * 60 + 60; k++) max = Math.max(max, (k * 37) % 101);
+      assert.deepEqual(hourly[h], [T0 + h * HOUR + 59 * 60_000, max]);
+    }
+    // A 30-minute step and range may use the 5m copies (a fifth of both is 6 minutes).
+    assert.equal(read({ step: 30 * 60_000, func: 'min_over_time', range: 30 * 60_000 }).length, 60);
+    // A fine step, a short range, or a function the aggregates do not keep: raw samples.
+    assert.equal(read({ step: 15_000, func: 'max_over_time', range: 5 * HOUR }).length, 300);
+    assert.equal(read({ step: 5 * HOUR, func: 'rate', range: 5 * 60_000 }).length, 300);
+    assert.equal(read({ step: 5 * HOUR, func: 'avg_over_time', range: 5 * HOUR }).length, 300);
+    assert.equal(read({ step: 5 * HOUR, func: 'count_over_time', range: 5 * HOUR }).length, 300);
+    assert.equal(read({ step: HOUR, range: 0 }).length, 300);
     await db.close();
   } finally {
     cleanup();

@@ -9,6 +9,7 @@ import {
   type Appender,
   type AppenderOptions,
   type Matcher,
+  type SelectHints,
   type MetricMetadata,
   type Querier,
   type Storage,
@@ -19,6 +20,7 @@ import { findCheckpoint, readCheckpoint } from './checkpoint.js';
 import { Head, type TenantHead } from './head.js';
 import { HeadLoader } from './head-loader.js';
 import { Maintenance } from './maintenance.js';
+import { coarseRead } from './downsample/coarse-read.js';
 import { MergeQuerier } from './merge-querier.js';
 import { tsdbStatus, type TsdbStatus } from './tsdb-status.js';
 import { deleteSeries, snapshot } from './admin.js';
@@ -327,17 +329,24 @@ export class Tsdb implements Storage, EngineStatsSource {
     return this.commit(live);
   }
 
-  querier(tenant: string, mint: number, maxt: number): Querier {
+  querier(tenant: string, mint: number, maxt: number, hints?: SelectHints): Querier {
     const blocks = this.blocks;
     const headMin = this.head.existingTenant(tenant)?.readMinT ?? -Infinity;
-    const acquired = blocks === null ? [] : blocks.acquire(tenant, mint, maxt);
+    const coarse = coarseRead(hints);
+    const acquired = blocks === null ? [] : blocks.acquire(tenant, mint, maxt, coarse?.maxResolution ?? 0);
     const headQ = new HeadQuerier(this.head, tenant, Math.max(mint, headMin), maxt);
     if (acquired.length === 0) return headQ;
     const sources: Querier[] = acquired.map(
       (e) =>
-        new BlockQuerier(e.reader, mint, maxt, (err) => {
-          blocks!.quarantine(e, err).catch((qe: Error) => this.opts.logger.error({ block: e.meta.ulid, err: qe.message }, 'could not quarantine a damaged block'));
-        }),
+        new BlockQuerier(
+          e.reader,
+          mint,
+          maxt,
+          (err) => {
+            blocks!.quarantine(e, err).catch((qe: Error) => this.opts.logger.error({ block: e.meta.ulid, err: qe.message }, 'could not quarantine a damaged block'));
+          },
+          coarse?.aggregate,
+        ),
     );
     if (maxt >= headMin) sources.push(headQ);
     return new MergeQuerier(sources, () => blocks!.release(acquired));

@@ -1,7 +1,7 @@
 // Evaluates a PromQL expression tree at one timestamp at a time. Every selector's samples are
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
-import { labelsKey, type Labels, type Querier } from '../../storage/index.js';
+import { labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
 import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
@@ -22,7 +22,7 @@ export interface EngineOptions {
 }
 
 /** Opens a querier over [mint, maxt]. */
-export type QuerierFactory = (mint: number, maxt: number) => Querier;
+export type QuerierFactory = (mint: number, maxt: number, hints?: SelectHints) => Querier;
 
 /** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
 type LoadedSeries = LoadedSeriesView;
@@ -58,6 +58,8 @@ export class Evaluator implements StepGrid {
   private readonly subqueryMemo = new Map<SubqueryExpr, { t: number; series: RangeSeries[] }>();
   /** Per node evaluated over all steps at once: its vector at each step of the range query (null: not covered). */
   private readonly stepTables = new Map<Expr, Sample[][] | null>();
+  /** Select hints per selector, set while planning. */
+  private readonly hints = new Map<VectorSelector, SelectHints>();
   private readonly deadline: number;
 
   constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
@@ -89,7 +91,7 @@ export class Evaluator implements StepGrid {
   }
 
   /** Records, for every selector, the time window its data must cover when `e` is evaluated in [lo, hi]. */
-  plan(e: Expr, lo: number, hi: number): void {
+  plan(e: Expr, lo: number, hi: number, inSubquery = false): void {
     switch (e.type) {
       case 'VectorSelector': {
         const at = this.atTime(e.at);
@@ -106,23 +108,28 @@ export class Evaluator implements StepGrid {
       }
       case 'SubqueryExpr': {
         const at = this.atTime(e.at);
-        this.plan(e.expr, (at ?? lo) - e.offset - e.range, (at ?? hi) - e.offset);
+        this.plan(e.expr, (at ?? lo) - e.offset - e.range, (at ?? hi) - e.offset, true);
         return;
       }
       case 'ParenExpr':
       case 'UnaryExpr':
-        this.plan(e.expr, lo, hi);
+        this.plan(e.expr, lo, hi, inSubquery);
         return;
       case 'BinaryExpr':
-        this.plan(e.lhs, lo, hi);
-        this.plan(e.rhs, lo, hi);
+        this.plan(e.lhs, lo, hi, inSubquery);
+        this.plan(e.rhs, lo, hi, inSubquery);
         return;
       case 'AggregateExpr':
-        if (e.param) this.plan(e.param, lo, hi);
-        this.plan(e.expr, lo, hi);
+        if (e.param) this.plan(e.param, lo, hi, inSubquery);
+        this.plan(e.expr, lo, hi, inSubquery);
         return;
       case 'Call':
-        for (const a of e.args) this.plan(a, lo, hi);
+        for (const a of e.args) {
+          // A range passed straight to a function: storage may answer it from aggregates (at the
+          // query's step; a subquery's own steps get raw data).
+          if (a.type === 'MatrixSelector' && !inSubquery) this.hints.set(a.vs as VectorSelector, { step: this.interval, func: e.func, range: a.range });
+          this.plan(a, lo, hi, inSubquery);
+        }
         return;
       default:
         return;
@@ -153,7 +160,7 @@ export class Evaluator implements StepGrid {
     let d = this.data.get(vs);
     if (d !== undefined) return d;
     const w = this.windows.get(vs) ?? { mint: -Infinity, maxt: Infinity };
-    const q = this.querier(w.mint, w.maxt);
+    const q = this.querier(w.mint, w.maxt, this.hints.get(vs));
     d = [];
     try {
       // All series of the selector go into one pair of growable buffers and get views into it:

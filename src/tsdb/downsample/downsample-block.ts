@@ -1,8 +1,11 @@
 // Downsampling: one block rewritten at a coarser resolution, as Thanos does it. For every series
 // and every `resolution` window, six aggregate series (label `__aggr__`): count, sum, min, max,
-// last, and counter — the series' value with counter resets taken out (each reset adds the value
-// before it), so rate() and increase() over the aggregates stay correct. Each aggregate sample
-// carries the time of the window's last raw sample. Runs in a worker thread.
+// last, and counter. Each of the first five has one sample per window, at the time of the window's
+// last raw sample. `counter` keeps the window's last sample plus, for every counter reset, the
+// samples on both sides of it — so rate(), increase() and resets() over it count exactly the
+// increase and the resets of the raw samples, also across block boundaries (the values stay
+// the raw ones; Thanos instead stores reset-free values and patches boundaries at read time).
+// Runs in a worker thread.
 import { parentPort, workerData, isMainThread } from 'node:worker_threads';
 import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import { BlockChunkIterator, encodeBlockChunk } from '../chunk/block-chunk.js';
@@ -36,8 +39,8 @@ export async function downsampleBlock(job: DownsampleJob): Promise<BlockMeta | n
       const aggr = from !== undefined ? (labels.find((l) => l.name === AGGR_LABEL)?.value as Aggregate | undefined) : undefined;
       let w = -1;
       let windowStart = NaN;
-      let lastRaw = NaN;
-      let offset = 0;
+      // The counter aggregate: variable length, so its own columns.
+      const counter = new CounterKeeper();
       for (const c of chunks) {
         it.reset(r.chunk(c));
         while (it.next()) {
@@ -46,6 +49,7 @@ export async function downsampleBlock(job: DownsampleJob): Promise<BlockMeta | n
           const v = it.atV();
           const ws = Math.floor(t / res) * res;
           if (ws !== windowStart) {
+            if (w >= 0) counter.keep(cols.t[w]!, cols.last[w]!);
             windowStart = ws;
             w++;
             if (w === cap) {
@@ -62,9 +66,9 @@ export async function downsampleBlock(job: DownsampleJob): Promise<BlockMeta | n
             cols.sum[w]! += v;
             if (v < cols.min[w]!) cols.min[w] = v;
             if (v > cols.max[w]!) cols.max[w] = v;
-            if (v < lastRaw) offset += lastRaw;
-            lastRaw = v;
-            cols.counter[w] = v + offset;
+            counter.sample(t, v);
+          } else if (aggr === 'counter') {
+            counter.sample(t, v);
           } else if (aggr === 'count' || aggr === 'sum') {
             cols.sum[w]! += v;
           } else if (aggr === 'min') {
@@ -78,12 +82,13 @@ export async function downsampleBlock(job: DownsampleJob): Promise<BlockMeta | n
       }
       const n = w + 1;
       if (n === 0) continue;
+      counter.keep(cols.t[w]!, cols.last[w]!);
       const base = labels.filter((l) => l.name !== AGGR_LABEL);
-      const emit = (name: Aggregate, vs: Float64Array) => {
+      const emit = (name: Aggregate, vs: Float64Array, ts = cols.t, len = n) => {
         const chunks = [];
-        for (let s = 0; s < n; s += 4096) {
-          const e = Math.min(n, s + 4096);
-          chunks.push({ minT: cols.t[s]!, maxT: cols.t[e - 1]!, numSamples: e - s, data: encodeBlockChunk(cols.t.subarray(s, e), vs.subarray(s, e), e - s) });
+        for (let s = 0; s < len; s += 4096) {
+          const e = Math.min(len, s + 4096);
+          chunks.push({ minT: ts[s]!, maxT: ts[e - 1]!, numSamples: e - s, data: encodeBlockChunk(ts.subarray(s, e), vs.subarray(s, e), e - s) });
         }
         out.push({ labels: withAggr(base, name), chunks });
       };
@@ -93,9 +98,11 @@ export async function downsampleBlock(job: DownsampleJob): Promise<BlockMeta | n
         emit('min', cols.min);
         emit('max', cols.max);
         emit('last', cols.last);
-        emit('counter', cols.counter);
+        emit('counter', counter.vs, counter.ts, counter.n);
+      } else if (aggr === 'counter') {
+        emit('counter', counter.vs, counter.ts, counter.n);
       } else {
-        const pick: Record<Aggregate, Float64Array> = { count: cols.sum, sum: cols.sum, min: cols.min, max: cols.max, last: cols.last, counter: cols.last };
+        const pick: Record<Exclude<Aggregate, 'counter'>, Float64Array> = { count: cols.sum, sum: cols.sum, min: cols.min, max: cols.max, last: cols.last };
         emit(aggr, pick[aggr]);
       }
     }
@@ -128,7 +135,6 @@ interface Cols {
   min: Float64Array;
   max: Float64Array;
   last: Float64Array;
-  counter: Float64Array;
 }
 
 function newCols(n: number): Cols {
@@ -139,7 +145,6 @@ function newCols(n: number): Cols {
     min: new Float64Array(n),
     max: new Float64Array(n),
     last: new Float64Array(n),
-    counter: new Float64Array(n),
   };
 }
 
@@ -147,6 +152,46 @@ function growCols(c: Cols, n: number): Cols {
   const out = newCols(n);
   for (const k of Object.keys(c) as (keyof Cols)[]) out[k].set(c[k]);
   return out;
+}
+
+/**
+ * The samples of a counter a coarse copy must keep for rate() to see the raw increase: the last
+ * sample of every window, and both samples around every reset (a fall in value). Between two kept
+ * samples the raw counter never fell, so their difference is the raw increase; at a reset, the
+ * kept pair makes rate() count the value after it, as it would on raw data.
+ */
+class CounterKeeper {
+  ts = new Float64Array(256);
+  vs = new Float64Array(256);
+  n = 0;
+  private prevT = NaN;
+  private prevV = NaN;
+
+  /** One input sample, in time order. */
+  sample(t: number, v: number): void {
+    if (v < this.prevV) {
+      this.keep(this.prevT, this.prevV);
+      this.keep(t, v);
+    }
+    this.prevT = t;
+    this.prevV = v;
+  }
+
+  /** Keeps (t, v) unless it is the sample kept last. */
+  keep(t: number, v: number): void {
+    if (this.n > 0 && this.ts[this.n - 1] === t) return;
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      this.ts = ts;
+      const vs = new Float64Array(this.n * 2);
+      vs.set(this.vs);
+      this.vs = vs;
+    }
+    this.ts[this.n] = t;
+    this.vs[this.n] = v;
+    this.n++;
+  }
 }
 
 // As a worker: run the job in workerData and post the result.
