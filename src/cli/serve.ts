@@ -38,6 +38,11 @@ export interface RunningNode {
 
 let defaultMetricsOn = false;
 
+/** The StatsD port could not be bound (taken, or not allowed); the message names the flag. */
+export class StatsdListenError extends Error {
+  override readonly name = 'StatsdListenError';
+}
+
 /** What an embedding program (or a test) may set beyond the config. */
 export interface StartOptions {
   /**
@@ -118,7 +123,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         stats,
         logger,
       }).catch((e: unknown) => {
-        throw new Error(`cannot listen for StatsD on ${config.listen}:${statsdPort} (UDP and TCP): ${(e as Error).message}; choose another --statsd-port, or 0 to turn StatsD off`);
+        throw new StatsdListenError(`cannot listen for StatsD on ${config.listen}:${statsdPort} (UDP and TCP): ${(e as Error).message}; choose another --statsd-port, or 0 to turn StatsD off`);
       });
       logger.info({ address: config.listen, port: statsd.port, flush_interval: formatDuration(config.statsd_flush_interval) }, 'StatsD listening (UDP and TCP)');
     }

@@ -245,6 +245,11 @@ function seriesKey(line: StatsdLine): string {
   let key = `${FAMILY[line.type]}\u0000${line.name}`;
   if (tags.length === 2) return `${key}\u0000${tags[0]}\u0000${tags[1]}`;
   if (tags.length === 0) return key;
+  if (tags.length === 4) {
+    return tags[0]! < tags[2]!
+      ? `${key}\u0000${tags[0]}\u0000${tags[1]}\u0000${tags[2]}\u0000${tags[3]}`
+      : `${key}\u0000${tags[2]}\u0000${tags[3]}\u0000${tags[0]}\u0000${tags[1]}`;
+  }
   const order: number[] = [];
   for (let i = 0; i < tags.length; i += 2) order.push(i);
   order.sort((a, b) => (tags[a]! < tags[b]! ? -1 : tags[a]! > tags[b]! ? 1 : 0));

@@ -63,6 +63,8 @@ new Gauge({
   },
 });
 
+/** SO_RCVBUF asked for the UDP socket. */
+const UDP_RECEIVE_BUFFER = 8 * 1024 * 1024;
 /** How often a bad line is logged at most. */
 const LOG_EVERY_MS = 10_000;
 
@@ -106,7 +108,9 @@ export class StatsdListener {
   static async start(o: StatsdListenerOptions): Promise<StatsdListener> {
     // With port 0 the UDP port is picked first; TCP may find it taken, so a few picks are tried.
     for (let attempt = 0; ; attempt++) {
-      const udp = createSocket({ type: isIPv6(o.host) ? 'udp6' : 'udp4' });
+      // A large receive buffer rides out bursts while the event loop is busy (a flush, a GC);
+      // the kernel caps it at net.core.rmem_max.
+      const udp = createSocket({ type: isIPv6(o.host) ? 'udp6' : 'udp4', recvBufferSize: UDP_RECEIVE_BUFFER });
       try {
         await new Promise<void>((resolve, reject) => {
           udp.once('error', reject);

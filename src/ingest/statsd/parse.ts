@@ -69,8 +69,9 @@ export function parseStatsdLine(line: string, out: StatsdLine, limits: Validatio
   if (colon <= 0) return `line ${quote(line)} has no "name:value": expected name:value|type`;
   const bar = line.indexOf('|', colon);
   if (bar < 0) return `line ${quote(line)} has no type: expected name:value|type`;
-  const sections = line.slice(bar + 1).split('|');
-  const type = sections[0]!;
+  let sectionEnd = line.indexOf('|', bar + 1);
+  if (sectionEnd < 0) sectionEnd = line.length;
+  const type = line.slice(bar + 1, sectionEnd);
   if (!TYPES.has(type)) return `unknown metric type ${quote(type)}: use c, g, ms, h, d or s`;
   out.type = type as StatsdType;
   const name = escapeName(line.slice(0, colon));
@@ -97,18 +98,20 @@ export function parseStatsdLine(line: string, out: StatsdLine, limits: Validatio
     if (type === 'g') out.relative = valueText.charCodeAt(0) === 43 /* + */ || valueText.charCodeAt(0) === 45 /* - */;
   }
 
-  for (let i = 1; i < sections.length; i++) {
-    const s = sections[i]!;
-    const c = s.charCodeAt(0);
+  while (sectionEnd < line.length) {
+    const from = sectionEnd + 1;
+    sectionEnd = line.indexOf('|', from);
+    if (sectionEnd < 0) sectionEnd = line.length;
+    const c = line.charCodeAt(from);
     if (c === 64 /* @ */) {
-      const rate = parseNumber(s.slice(1));
-      if (rate === null || rate <= 0 || rate > 1) return `sample rate ${quote(s)} of ${quote(name)} must be a number in (0, 1]`;
+      const rate = parseNumber(line.slice(from + 1, sectionEnd));
+      if (rate === null || rate <= 0 || rate > 1) return `sample rate ${quote(line.slice(from, sectionEnd))} of ${quote(name)} must be a number in (0, 1]`;
       out.sampleRate = rate;
     } else if (c === 35 /* # */) {
-      const problem = parseTags(s.slice(1), out, limits);
+      const problem = parseTags(line.slice(from + 1, sectionEnd), out, limits);
       if (problem !== null) return problem;
-    } else if (!isIgnoredSection(s)) {
-      return `unknown section ${quote(s)} in the line of ${quote(name)}: expected @rate or #tags`;
+    } else if (!isIgnoredSection(line.slice(from, sectionEnd))) {
+      return `unknown section ${quote(line.slice(from, sectionEnd))} in the line of ${quote(name)}: expected @rate or #tags`;
     }
   }
   if (out.tags.length / 2 > limits.maxLabelsPerSeries) {
@@ -123,12 +126,36 @@ function isIgnoredSection(s: string): boolean {
   return s.length > 1 && s.charCodeAt(0) === 84 /* T */ && /^T\d+$/.test(s);
 }
 
+/** Parsed tag sections by their text: clients repeat the same few, so most lines skip the work. */
+const tagCache = new Map<string, { readonly tags: readonly string[]; readonly errors: number; readonly limits: ValidationLimits }>();
+const TAG_CACHE_SIZE = 10_000;
+
+function parseTags(text: string, out: StatsdLine, limits: ValidationLimits): string | null {
+  const hit = tagCache.get(text);
+  if (hit !== undefined && hit.limits === limits) {
+    // Sections are applied in order; a second #section merges into the first's tags.
+    if (out.tags.length === 0) {
+      for (let i = 0; i < hit.tags.length; i++) out.tags.push(hit.tags[i]!);
+      out.tagErrors += hit.errors;
+      return null;
+    }
+  }
+  const start = out.tags.length;
+  const errorsBefore = out.tagErrors;
+  const problem = parseTagsUncached(text, out, limits);
+  if (problem === null && start === 0) {
+    if (tagCache.size >= TAG_CACHE_SIZE) tagCache.clear();
+    tagCache.set(text, { tags: out.tags.slice(), errors: out.tagErrors - errorsBefore, limits });
+  }
+  return problem;
+}
+
 /**
  * `k:v,k2:v2`. As statsd_exporter: keys are escaped like names, a tag without a value (`#flag`)
  * or with an empty one is dropped (an empty label value means "no label" in Prometheus), and a
  * key used twice keeps its last value. Reserved keys (`__...`) are dropped too.
  */
-function parseTags(text: string, out: StatsdLine, limits: ValidationLimits): string | null {
+function parseTagsUncached(text: string, out: StatsdLine, limits: ValidationLimits): string | null {
   if (text.length === 0) return null;
   for (const t of text.split(',')) {
     const colon = t.indexOf(':');
