@@ -75,7 +75,7 @@ export interface StatsdListenerOptions {
   readonly flushIntervalMs: number;
   readonly buckets: readonly number[];
   readonly percentiles: readonly number[];
-  /** Longest TCP line kept; a longer one is dropped as malformed up to its newline. */
+  /** Longest TCP line kept (in UTF-16 units, so bytes for ASCII); a longer one is dropped as malformed up to its newline. */
   readonly maxLineBytes: number;
   readonly limits: ValidationLimits;
   readonly storage: Storage;
@@ -93,6 +93,7 @@ export class StatsdListener {
   private closing: Promise<void> | null = null;
   private malformedSinceLog = 0;
   private lastLogAt = 0;
+  private lastFlushAt = 0;
 
   private constructor(
     private readonly o: StatsdListenerOptions,
@@ -181,7 +182,9 @@ export class StatsdListener {
         pending = text.slice(last + 1);
       }
       if (pending.length > this.o.maxLineBytes) {
-        this.malformed(`a TCP line is longer than ${this.o.maxLineBytes} bytes: dropped up to its newline`, 'tcp');
+        totals.tcp++;
+        this.o.stats.statsdLines++;
+        this.malformed(`a TCP line is longer than ${this.o.maxLineBytes} characters: dropped up to its newline`, 'tcp');
         pending = '';
         skipping = true;
       }
@@ -244,7 +247,10 @@ export class StatsdListener {
     const app = storage.appender('default');
     let r;
     try {
-      r = this.agg.flush(Date.now(), app);
+      // Two flushes in one millisecond (the final one right after a timer's) must not collide.
+      const t = Math.max(Date.now(), this.lastFlushAt + 1);
+      this.lastFlushAt = t;
+      r = this.agg.flush(t, app);
     } catch (e) {
       app.rollback();
       logger.error({ err: e }, 'statsd flush failed');
