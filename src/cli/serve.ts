@@ -117,6 +117,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
         flushIntervalMs: config.statsd_flush_interval,
         buckets: config.statsd_buckets,
         percentiles: config.statsd_percentiles,
+        maxSeries: config.statsd_max_series,
         maxLineBytes: 65_536,
         limits: deps.limits,
         storage: tsdb,

@@ -112,6 +112,8 @@ export const OPTIONS = {
     'upper bounds (le) of the histogram buckets of StatsD timers (ms, written in seconds), histograms and distributions; +Inf is always added'),
   statsd_percentiles: opt('list', numberList((q) => (q >= 0 && q <= 1 ? null : `quantile ${q} is outside 0..1`), true), [0.5, 0.9, 0.99],
     'quantiles written per flush interval for StatsD timers, histograms and distributions as <name>{quantile="0.9"} (empty = none)'),
+  statsd_max_series: opt('integer', int(1, 1e8), 100_000,
+    'StatsD series (name and tags) aggregated at most; a line that would start another is dropped and counted as malformed'),
   shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
 } as const;
 

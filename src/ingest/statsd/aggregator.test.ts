@@ -177,3 +177,11 @@ test('quantiles over a reservoir once an interval has more observations than kep
   const hi = a.samples.get('r{quantile="1"}')!;
   assert.ok(lo >= 1 && hi <= 1000 && lo < hi);
 });
+
+test('--statsd-max-series: lines that would start a series beyond the limit are dropped, known series go on', () => {
+  const agg = new StatsdAggregator({ buckets: [1], percentiles: [], maxSeries: 2 });
+  const problems = feed(agg, 'a:1|c', 'b:1|c|#k:v', 'c:1|c', 'b:1|c|#k:w', 'a:2|c', 'b:3|c|#k:v');
+  assert.deepEqual(problems.map((p) => p !== null), [false, false, true, true, false, false]);
+  assert.match(problems[2]!, /"c" would start series number 3, above --statsd-max-series/);
+  assert.deepEqual(pick(flush(agg), ''), { 'a{}': 3, 'b{k="v"}': 4 });
+});

@@ -24,6 +24,8 @@ export interface AggregatorOptions {
   readonly percentiles: readonly number[];
   /** Observations kept per series and interval for quantiles; beyond, a uniform reservoir sample. */
   readonly maxIntervalValues?: number;
+  /** Series (name + tags) aggregated at most; lines that would start another are dropped. */
+  readonly maxSeries?: number;
 }
 
 interface ScalarEntry {
@@ -78,8 +80,10 @@ export class StatsdAggregator {
   private readonly buckets: readonly number[];
   private readonly percentiles: readonly number[];
   private readonly maxIntervalValues: number;
+  private readonly maxSeries: number;
 
   constructor(o: AggregatorOptions) {
+    this.maxSeries = o.maxSeries ?? Infinity;
     this.buckets = o.buckets;
     this.percentiles = o.percentiles;
     this.maxIntervalValues = o.maxIntervalValues ?? 10_000;
@@ -100,6 +104,8 @@ export class StatsdAggregator {
     const key = seriesKey(line);
     let e = this.entries.get(key);
     if (e === undefined) {
+      // Memory stays bounded whatever names and tags clients invent.
+      if (this.entries.size >= this.maxSeries) return `${JSON.stringify(line.name)} would start series number ${this.maxSeries + 1}, above --statsd-max-series: line dropped`;
       if (known === undefined) this.families.set(line.name, family);
       e = this.create(family, line);
       this.entries.set(key, e);

@@ -75,6 +75,7 @@ export interface StatsdListenerOptions {
   readonly flushIntervalMs: number;
   readonly buckets: readonly number[];
   readonly percentiles: readonly number[];
+  readonly maxSeries: number;
   /** Longest TCP line kept (in UTF-16 units, so bytes for ASCII); a longer one is dropped as malformed up to its newline. */
   readonly maxLineBytes: number;
   readonly limits: ValidationLimits;
@@ -102,7 +103,7 @@ export class StatsdListener {
     /** The bound port (UDP and TCP). */
     readonly port: number,
   ) {
-    this.agg = new StatsdAggregator({ buckets: o.buckets, percentiles: o.percentiles });
+    this.agg = new StatsdAggregator({ buckets: o.buckets, percentiles: o.percentiles, maxSeries: o.maxSeries });
   }
 
   /** Binds UDP and TCP on the same port; rejects if either cannot (e.g. the port is taken). */
