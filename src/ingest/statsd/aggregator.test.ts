@@ -5,6 +5,7 @@ import { OutOfBoundsError } from '../../storage/index.js';
 import type { ValidationLimits } from '../validate.js';
 import { nearestRank, StatsdAggregator } from './aggregator.js';
 import { newStatsdLine, parseStatsdLine } from './parse.js';
+import fc from 'fast-check';
 
 const limits: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
 
@@ -184,4 +185,35 @@ test('--statsd-max-series: lines that would start a series beyond the limit are 
   assert.deepEqual(problems.map((p) => p !== null), [false, false, true, true, false, false]);
   assert.match(problems[2]!, /"c" would start series number 3, above --statsd-max-series/);
   assert.deepEqual(pick(flush(agg), ''), { 'a{}': 3, 'b{k="v"}': 4 });
+});
+
+test('addText (with its cache of known line shapes) aggregates exactly as parse + add', () => {
+  const line = fc.tuple(
+    fc.constantFrom('a', 'b.c', 'd-e'),
+    fc.oneof(fc.integer({ min: -5, max: 50 }).map(String), fc.constantFrom('+2', '-1.5', '1:2', 'x', '', 'u1', 'u2', '1e400')),
+    fc.constantFrom('c', 'g', 'ms', 'h', 'd', 's'),
+    fc.constantFrom('', '|@0.5', '|@0.25', '|@2'),
+    fc.constantFrom('', '|#k:v', '|#k:w,flag', '|#z:1,k:v'),
+  ).map(([n, v, t, r, tags]) => `${n}:${v}|${t}${r}${tags}`);
+  fc.assert(
+    fc.property(fc.array(line, { maxLength: 60 }), (lines) => {
+      const slow = new StatsdAggregator({ buckets: [1, 10], percentiles: [0.5], maxSeries: 8 });
+      const fast = new StatsdAggregator({ buckets: [1, 10], percentiles: [0.5], maxSeries: 8 });
+      const a = newStatsdLine();
+      const b = newStatsdLine();
+      for (const text of lines) {
+        const p = parseStatsdLine(text, a, limits);
+        const slowProblem = p ?? (a.ignored ? null : slow.add(a));
+        const fastProblem = fast.addText(text, b, limits);
+        assert.equal(fastProblem, slowProblem, text);
+        if (slowProblem === null) assert.equal(b.tagErrors, a.tagErrors, text);
+      }
+      const x = new RecordingAppender();
+      const y = new RecordingAppender();
+      slow.flush(1, x);
+      fast.flush(1, y);
+      assert.deepEqual([...y.samples], [...x.samples]);
+    }),
+    { numRuns: 500 },
+  );
 });

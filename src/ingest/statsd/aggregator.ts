@@ -4,7 +4,8 @@
 // interval, sets the number of distinct members seen in the interval.
 import type { Appender, Label, Labels, MetricType } from '../../storage/index.js';
 import { sortLabels, StorageError } from '../../storage/index.js';
-import type { StatsdLine, StatsdType } from './parse.js';
+import type { ValidationLimits } from '../validate.js';
+import { parseNumber, parseStatsdLine, type StatsdLine, type StatsdType } from './parse.js';
 
 /** What a StatsD name turns into; a name keeps the family it was first seen with. */
 type Family = 'counter' | 'gauge' | 'histogram' | 'set';
@@ -63,6 +64,39 @@ function formatFloat(v: number): string {
   return v === Infinity ? '+Inf' : String(v);
 }
 
+/** Lines of a known shape (name, type, rate, tags) and their series, kept at most. */
+const MAX_SHAPES = 200_000;
+
+interface Shape {
+  readonly entry: Entry;
+  readonly type: StatsdType;
+  readonly sampleRate: number;
+  readonly tagErrors: number;
+}
+
+/**
+ * The value of a line of known shape, into `line` (values, member, relative); false when it is
+ * not the plain good case (several values, bad number), which the full parser then words.
+ */
+function quickValue(text: string, from: number, to: number, type: StatsdType, line: StatsdLine): boolean {
+  line.values.length = 0;
+  line.member = '';
+  line.relative = false;
+  if (type === 's') {
+    if (to <= from) return false;
+    line.member = text.slice(from, to);
+    return true;
+  }
+  const v = parseNumber(text.slice(from, to));
+  if (v === null || (type === 'c' && v < 0)) return false;
+  line.values.push(v);
+  if (type === 'g') {
+    const c = text.charCodeAt(from);
+    line.relative = c === 43 /* + */ || c === 45; /* - */
+  }
+  return true;
+}
+
 /** Samples and refusals of one flush. */
 export interface FlushResult {
   readonly samples: number;
@@ -74,6 +108,7 @@ export interface FlushResult {
 /** Aggregates parsed lines between flushes. Not thread-safe; one per listener. */
 export class StatsdAggregator {
   private readonly entries = new Map<string, Entry>();
+  private readonly shapes = new Map<string, Shape>();
   private readonly families = new Map<string, Family>();
   /** Names whose metadata was handed to an appender. */
   private readonly announced = new Set<string>();
@@ -96,6 +131,46 @@ export class StatsdAggregator {
 
   /** Adds one parsed line; returns a problem (the name is already another type) or null. */
   add(line: StatsdLine): string | null {
+    const e = this.entryFor(line);
+    if (typeof e === 'string') return e;
+    this.apply(e, line);
+    return null;
+  }
+
+  /**
+   * Parses and adds one line of text. A line whose name, type, sample rate and tags were seen
+   * before (most are: clients repeat them) skips parsing all but its value; `line` is scratch
+   * space and afterwards tells the caller `ignored` and `tagErrors`.
+   */
+  addText(text: string, line: StatsdLine, limits: ValidationLimits): string | null {
+    const colon = text.indexOf(':');
+    const bar = colon > 0 ? text.indexOf('|', colon) : -1;
+    const shapeKey = bar > 0 ? text.slice(0, colon) + text.slice(bar) : null;
+    if (shapeKey !== null) {
+      const shape = this.shapes.get(shapeKey);
+      if (shape !== undefined && quickValue(text, colon + 1, bar, shape.type, line)) {
+        line.type = shape.type;
+        line.sampleRate = shape.sampleRate;
+        line.tagErrors = shape.tagErrors;
+        line.ignored = false;
+        this.apply(shape.entry, line);
+        return null;
+      }
+    }
+    const problem = parseStatsdLine(text, line, limits);
+    if (problem !== null || line.ignored) return problem;
+    const e = this.entryFor(line);
+    if (typeof e === 'string') return e;
+    this.apply(e, line);
+    if (shapeKey !== null) {
+      if (this.shapes.size >= MAX_SHAPES) this.shapes.clear();
+      this.shapes.set(shapeKey, { entry: e, type: line.type, sampleRate: line.sampleRate, tagErrors: line.tagErrors });
+    }
+    return null;
+  }
+
+  /** The line's series, created if new; or why the line is dropped. */
+  private entryFor(line: StatsdLine): Entry | string {
     const family = FAMILY[line.type];
     const known = this.families.get(line.name);
     if (known !== undefined && known !== family) {
@@ -110,6 +185,10 @@ export class StatsdAggregator {
       e = this.create(family, line);
       this.entries.set(key, e);
     }
+    return e;
+  }
+
+  private apply(e: Entry, line: StatsdLine): void {
     switch (e.family) {
       case 'counter':
         e.value += line.values[0]! / line.sampleRate;
@@ -125,7 +204,6 @@ export class StatsdAggregator {
         this.observe(e, line);
         break;
     }
-    return null;
   }
 
   private observe(e: HistogramEntry, line: StatsdLine): void {

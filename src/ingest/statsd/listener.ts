@@ -11,7 +11,7 @@ import type { Storage } from '../../storage/index.js';
 import type { IngestStats } from '../stats.js';
 import type { ValidationLimits } from '../validate.js';
 import { StatsdAggregator } from './aggregator.js';
-import { newStatsdLine, parseStatsdLine } from './parse.js';
+import { newStatsdLine } from './parse.js';
 
 /** Totals over every listener in the process; the Prometheus counters pull them when scraped. */
 const totals = { udp: 0, tcp: 0, malformed: 0, tagErrors: 0, flushes: 0, series: 0 };
@@ -213,7 +213,7 @@ export class StatsdListener {
       if (end > from) {
         lines++;
         const s = text.slice(from, end);
-        const problem = parseStatsdLine(s, line, limits) ?? (line.ignored ? null : agg.add(line));
+        const problem = agg.addText(s, line, limits);
         if (problem !== null) this.malformed(problem, transport);
         else totals.tagErrors += line.tagErrors;
       }

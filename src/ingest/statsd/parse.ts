@@ -37,7 +37,8 @@ const TYPES: ReadonlySet<string> = new Set(['c', 'g', 'ms', 'h', 'd', 's']);
 /** A StatsD number: decimal with optional sign, fraction and exponent (no hex, no Infinity). */
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-function parseNumber(text: string): number | null {
+/** A finite StatsD number, or null. */
+export function parseNumber(text: string): number | null {
   if (!NUMBER.test(text)) return null;
   const v = Number(text);
   return Number.isFinite(v) ? v : null;
