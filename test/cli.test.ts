@@ -80,3 +80,29 @@ test('docs/configuration.md is the one the schema generates', async () => {
   const committed = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
   assert.equal(committed, configDocs(), 'run `npm run docs:config` and commit the result');
 });
+
+test('StatsD lists: flags, environment and YAML sequences; bad lists refused with the reason', () => {
+  const dir = tempDir();
+  try {
+    const d = loadConfig({ flags: {}, env: {} });
+    assert.equal(d.statsd_port, 8125);
+    assert.equal(d.statsd_flush_interval, 10_000);
+    assert.deepEqual(d.statsd_buckets, [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    assert.deepEqual(d.statsd_percentiles, [0.5, 0.9, 0.99]);
+    const f = loadConfig({ flags: { statsd_buckets: '0.1, 1,10', statsd_percentiles: '' }, env: { METRICSTREAM_STATSD_FLUSH_INTERVAL: '2s' } });
+    assert.deepEqual(f.statsd_buckets, [0.1, 1, 10]);
+    assert.deepEqual(f.statsd_percentiles, []);
+    assert.equal(f.statsd_flush_interval, 2000);
+    const file = join(dir, 'm.yaml');
+    writeFileSync(file, 'statsd_buckets: [1, 2.5, 1e3]\nstatsd_percentiles: "0.75,0.999"\n');
+    const y = loadConfig({ flags: {}, configFile: file, env: {} });
+    assert.deepEqual(y.statsd_buckets, [1, 2.5, 1000]);
+    assert.deepEqual(y.statsd_percentiles, [0.75, 0.999]);
+    assert.throws(() => loadConfig({ flags: { statsd_buckets: '1,0.5' }, env: {} }), /--statsd-buckets: values must be strictly ascending, 0.5 follows 1/);
+    assert.throws(() => loadConfig({ flags: { statsd_percentiles: '0.5,1.5' }, env: {} }), /--statsd-percentiles: quantile 1.5 is outside 0..1/);
+    assert.throws(() => loadConfig({ flags: { statsd_buckets: '1,x' }, env: {} }), /--statsd-buckets: "x" is not a number/);
+    assert.throws(() => loadConfig({ flags: { statsd_port: '70000' }, env: {} }), /--statsd-port/);
+  } finally {
+    removeDir(dir);
+  }
+});

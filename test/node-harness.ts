@@ -21,13 +21,16 @@ export interface TestNode {
   stop(): Promise<void>;
 }
 
-/** Starts an in-process node and waits until it is ready. */
-export async function startTestNode(flags: Partial<Record<OptionKey, string>> = {}, dir = tempDir()): Promise<TestNode> {
+/**
+ * Starts an in-process node and waits until it is ready. StatsD is off unless `statsd` is set:
+ * then it listens on a free port (node.statsdPort), since tests run side by side.
+ */
+export async function startTestNode(flags: Partial<Record<OptionKey, string>> = {}, dir = tempDir(), opts: { statsd?: boolean } = {}): Promise<TestNode> {
   const config = loadConfig({
-    flags: { port: '0', listen: '127.0.0.1', data_dir: dir, log_level: 'silent', ...flags },
+    flags: { port: '0', listen: '127.0.0.1', data_dir: dir, log_level: 'silent', statsd_port: '0', ...flags },
     env: {},
   });
-  const node = await startNode(config);
+  const node = await startNode(config, opts.statsd === true ? { statsdPort: 0 } : {});
   const url = `http://127.0.0.1:${node.port}`;
   await waitReady(url);
   return {
@@ -67,7 +70,8 @@ export interface ChildNode {
 
 /** Runs the real binary as a child process on a port and waits for /ready. */
 export async function startChildNode(dir: string, port: number, extra: string[] = [], env: Record<string, string> = {}): Promise<ChildNode> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--listen', '127.0.0.1', '--data-dir', dir, ...extra], {
+  // StatsD off unless asked for: its default port 8125 would be shared by nodes running side by side.
+  const child = spawn(process.execPath, [BIN, 'serve', '--port', String(port), '--listen', '127.0.0.1', '--data-dir', dir, '--statsd-port', '0', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -7,7 +7,7 @@ import { runBenchCommand } from './bench-command.js';
 import { runExport } from './export-command.js';
 import { runQuery } from './query-command.js';
 import { benchHelp, configDocs, EXPORT_HELP, MAIN_HELP, QUERY_HELP, serveHelp } from './help.js';
-import { serve } from './serve.js';
+import { serve, StatsdListenError } from './serve.js';
 import { VERSION } from './version.js';
 
 function fail(msg: string): never {
@@ -58,7 +58,7 @@ function serveCommand(args: string[]): Promise<void> {
     throw e;
   }
   return serve(config).catch((e: unknown) => {
-    if (e instanceof DataDirLockedError) fail(e.message);
+    if (e instanceof DataDirLockedError || e instanceof StatsdListenError) fail(e.message);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} on ${config.listen} is already in use; choose another with --port`);
     throw e;
   });

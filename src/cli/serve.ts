@@ -13,13 +13,24 @@ import { formatDuration } from '../config/index.js';
 import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
-import { importRoute, influxRoutes, IngestStats, limitsFromConfig, remoteWriteRoute, seedJsonRoute, type IngestDeps } from '../ingest/index.js';
+import {
+  importRoute,
+  influxRoutes,
+  IngestStats,
+  limitsFromConfig,
+  remoteWriteRoute,
+  seedJsonRoute,
+  StatsdListener,
+  type IngestDeps,
+} from '../ingest/index.js';
 import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
 import { Tsdb } from '../tsdb/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningNode {
   readonly port: number;
+  /** The StatsD UDP/TCP port, or null when StatsD is off. */
+  readonly statsdPort: number | null;
   readonly logger: Logger;
   /** Stops accepting, drains in-flight requests, flushes and closes storage. */
   shutdown(reason: string): Promise<void>;
@@ -27,8 +38,22 @@ export interface RunningNode {
 
 let defaultMetricsOn = false;
 
+/** The StatsD port could not be bound (taken, or not allowed); the message names the flag. */
+export class StatsdListenError extends Error {
+  override readonly name = 'StatsdListenError';
+}
+
+/** What an embedding program (or a test) may set beyond the config. */
+export interface StartOptions {
+  /**
+   * The StatsD port, overriding --statsd-port: 0 here picks a free port (where --statsd-port 0
+   * turns StatsD off), read back from RunningNode.statsdPort.
+   */
+  readonly statsdPort?: number;
+}
+
 /** Starts a node; resolves once it listens (WAL replay goes on in the background). */
-export async function startNode(config: Config): Promise<RunningNode> {
+export async function startNode(config: Config, opts: StartOptions = {}): Promise<RunningNode> {
   const logger = pino({ level: config.log_level, base: { pid: process.pid } });
   if (!defaultMetricsOn) {
     collectDefaultMetrics({ prefix: 'metricstream_' });
@@ -81,9 +106,30 @@ export async function startNode(config: Config): Promise<RunningNode> {
   ];
   const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
   let address;
+  let statsd: StatsdListener | null = null;
   try {
     address = await api.listen(config.port, config.listen);
+    const statsdPort = opts.statsdPort ?? (config.statsd_port === 0 ? null : config.statsd_port);
+    if (statsdPort !== null) {
+      statsd = await StatsdListener.start({
+        host: config.listen,
+        port: statsdPort,
+        flushIntervalMs: config.statsd_flush_interval,
+        buckets: config.statsd_buckets,
+        percentiles: config.statsd_percentiles,
+        maxSeries: config.statsd_max_series,
+        maxLineBytes: 65_536,
+        limits: deps.limits,
+        storage: tsdb,
+        stats,
+        logger,
+      }).catch((e: unknown) => {
+        throw new StatsdListenError(`cannot listen for StatsD on ${config.listen}:${statsdPort} (UDP and TCP): ${(e as Error).message}; choose another --statsd-port, or 0 to turn StatsD off`);
+      });
+      logger.info({ address: config.listen, port: statsd.port, flush_interval: formatDuration(config.statsd_flush_interval) }, 'StatsD listening (UDP and TCP)');
+    }
   } catch (e) {
+    await api.close(0);
     await tsdb.close();
     throw e;
   }
@@ -97,6 +143,8 @@ export async function startNode(config: Config): Promise<RunningNode> {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down: no new connections, draining in-flight requests');
       clearInterval(sweep);
+      // StatsD first: its final flush needs storage open.
+      await statsd?.close();
       await api.close(config.shutdown_timeout);
       await tsdb.close();
       logger.info({}, 'shutdown complete: WAL flushed and closed');
@@ -108,7 +156,7 @@ export async function startNode(config: Config): Promise<RunningNode> {
     await shutdown('storage failed to start');
     process.exitCode = 1;
   });
-  return { port: address.port, logger, shutdown };
+  return { port: address.port, statsdPort: statsd?.port ?? null, logger, shutdown };
 }
 
 /** Runs a node until SIGINT/SIGTERM. */

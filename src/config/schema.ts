@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
 
 /** How a value was written, for help and docs. */
-type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map';
+type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map' | 'list';
 
 interface OptionSpec<S extends z.ZodType> {
   readonly schema: S;
@@ -37,6 +37,26 @@ const parsed = (parse: (text: string) => number) =>
 const duration = () => parsed(parseDuration).pipe(z.number().min(0));
 // A flag given without a value arrives as 'true'.
 const bool = () => z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
+// Lists of numbers: `0.5,0.9,0.99` from flags and environment, a YAML sequence or that string in the file.
+const numberList = (check: (v: number) => string | null, ascending: boolean) =>
+  z.union([z.string(), z.array(z.number())]).transform((v, ctx) => {
+    const items = typeof v === 'string' ? (v.trim() === '' ? [] : v.split(',').map((x) => x.trim())) : v;
+    const out: number[] = [];
+    for (const item of items) {
+      const n = typeof item === 'number' ? item : /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(item) ? Number(item) : NaN;
+      const problem = Number.isFinite(n) ? check(n) : `${JSON.stringify(item)} is not a number`;
+      if (problem !== null) {
+        ctx.issues.push({ code: 'custom', message: problem, input: v });
+        return z.NEVER;
+      }
+      if (ascending && out.length > 0 && n <= out[out.length - 1]!) {
+        ctx.issues.push({ code: 'custom', message: `values must be strictly ascending, ${n} follows ${out[out.length - 1]}`, input: v });
+        return z.NEVER;
+      }
+      out.push(n);
+    }
+    return out;
+  });
 const size = () => parsed(parseBytes).pipe(z.number().int().min(1));
 
 const MiB = 1024 * 1024;
@@ -84,6 +104,16 @@ export const OPTIONS = {
   query_lookback_delta: opt('duration', duration().pipe(z.number().min(1)), 300_000, 'how far back an instant selector looks for a sample'),
   enable_admin_api: opt('boolean', bool(), false,
     'serve POST /api/v1/admin/tsdb/delete_series and /snapshot (as Prometheus\'s --web.enable-admin-api); without it they answer 503'),
+  statsd_port: opt('integer', int(0, 65535), 8125,
+    'UDP port for StatsD / DogStatsD lines, also a TCP port for newline-separated lines (0 = off); the address is --listen; the rate limit does not apply'),
+  statsd_flush_interval: opt('duration', duration().pipe(z.number().min(10)), 10_000,
+    'how often aggregated StatsD series are written to storage (counters cumulative, gauges last value, histograms cumulative, quantiles and sets per interval)'),
+  statsd_buckets: opt('list', numberList(() => null, true), [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    'upper bounds (le) of the histogram buckets of StatsD timers (ms, written in seconds), histograms and distributions; +Inf is always added'),
+  statsd_percentiles: opt('list', numberList((q) => (q >= 0 && q <= 1 ? null : `quantile ${q} is outside 0..1`), true), [0.5, 0.9, 0.99],
+    'quantiles written per flush interval for StatsD timers, histograms and distributions as <name>{quantile="0.9"} (empty = none)'),
+  statsd_max_series: opt('integer', int(1, 1e8), 100_000,
+    'StatsD series (name and tags) aggregated at most; a line that would start another is dropped and counted as malformed'),
   shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
 } as const;
 
@@ -104,6 +134,7 @@ export function formatDefault(key: OptionKey): string {
   if (spec.kind === 'duration') return formatDuration(d as number);
   if (spec.kind === 'size') return formatBytes(d as number);
   if (spec.kind === 'map') return JSON.stringify(d);
+  if (spec.kind === 'list') return (d as number[]).join(',');
   return String(d);
 }
 

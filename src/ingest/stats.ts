@@ -5,6 +5,8 @@ import { Counter } from 'prom-client';
 
 /** Per (protocol, code): requests answered and samples stored, summed over all servers. */
 const answered = new Map<string, { protocol: string; code: string; requests: number; samples: number; reported: number; reportedSamples: number }>();
+/** Per protocol: samples stored outside any request (StatsD flushes). */
+const stored = new Map<string, { samples: number; reported: number }>();
 const rejectedBy = new Map<string, { count: number; reported: number }>();
 
 function entry(protocol: string, code: number) {
@@ -34,6 +36,11 @@ new Counter({
       if (e.samples === e.reportedSamples) continue;
       this.inc({ protocol: e.protocol }, e.samples - e.reportedSamples);
       e.reportedSamples = e.samples;
+    }
+    for (const [protocol, e] of stored) {
+      if (e.samples === e.reported) continue;
+      this.inc({ protocol }, e.samples - e.reported);
+      e.reported = e.samples;
     }
   },
 });
@@ -69,7 +76,20 @@ export class IngestStats {
   importRequests = 0;
   /** Samples stored by POST /api/v1/import. */
   samplesImported = 0;
+  /** StatsD lines received (UDP and TCP, not counting empty lines). */
+  statsdLines = 0;
+  /** StatsD lines dropped as malformed. */
+  statsdMalformedLines = 0;
+  /** Samples written by StatsD flushes. */
+  statsdSamplesFlushed = 0;
   private readonly ok = new Map<string, ReturnType<typeof entry>>();
+
+  /** Samples stored by a protocol without a request to answer (StatsD flushes). */
+  storedSamples(protocol: string, samples: number): void {
+    let e = stored.get(protocol);
+    if (e === undefined) stored.set(protocol, (e = { samples: 0, reported: 0 }));
+    e.samples += samples;
+  }
 
   accepted(protocol: string, code: number, samples: number): void {
     // One cached entry per protocol (each protocol has one success code).
@@ -99,6 +119,9 @@ export class IngestStats {
       rate_limited_requests: this.rateLimitedRequests,
       import_requests: this.importRequests,
       samples_imported: this.samplesImported,
+      statsd_lines_received: this.statsdLines,
+      statsd_malformed_lines: this.statsdMalformedLines,
+      statsd_samples_flushed: this.statsdSamplesFlushed,
     };
   }
 }
