@@ -122,7 +122,11 @@ export class BlockSet {
     const copies = within.filter((e) => res(e) > 0).sort((a, b) => res(a) - res(b));
     let chosen: BlockEntry[] = [];
     if (maxResolution > 0) {
-      for (const d of copies.filter((e) => res(e) <= maxResolution).reverse()) if (!chosen.some((c) => overlap(c, d))) chosen.push(d);
+      // Coarsest first, and of one resolution the widest first (a copy of a compacted block
+      // stands for more sources than the copies of its parts).
+      const span = (e: BlockEntry) => e.meta.maxTime - e.meta.minTime;
+      const usable = copies.filter((e) => res(e) <= maxResolution).sort((a, b) => res(b) - res(a) || span(b) - span(a));
+      for (const d of usable) if (!chosen.some((c) => overlap(c, d))) chosen.push(d);
     }
     // Drop copies next to raw data they do not stand for, until what is left is consistent.
     let kept: BlockEntry[] = raw;

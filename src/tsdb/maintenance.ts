@@ -76,7 +76,9 @@ export class Maintenance {
   /**
    * Writes the next missing downsampled copy of a tenant's blocks: raw blocks older than the
    * first level's age get a copy at its resolution, copies older than the next level's age one
-   * at the next resolution.
+   * at the next resolution. A block needs none when the copies there are hold all of its source
+   * blocks (a compacted block whose parts were copied before); one with data imported since
+   * (a source no copy holds) gets a copy of its own, which reads prefer to the older ones.
    */
   private async downsampleOnce(tenant: string): Promise<boolean> {
     const { blocks, logger } = this.d;
@@ -85,11 +87,13 @@ export class Maintenance {
     for (const level of this.d.downsample) {
       const entries = blocks.of(tenant);
       const have = entries.filter((e) => (e.meta.downsample?.resolution ?? 0) === level.resolution);
+      const copied = new Set<string>();
+      for (const h of have) for (const id of h.meta.compaction.sources) copied.add(id);
       const src = entries.find(
         (e) =>
           (e.meta.downsample?.resolution ?? 0) === from &&
           e.meta.maxTime <= now - level.afterMs &&
-          !have.some((h) => h.meta.minTime <= e.meta.minTime && h.meta.maxTime >= e.meta.maxTime),
+          !e.meta.compaction.sources.every((id) => copied.has(id)),
       );
       if (src !== undefined) {
         const started = Date.now();
