@@ -9,7 +9,7 @@ import { queryRoutes } from '../api/query.js';
 import { Engine } from '../promql/engine/index.js';
 import { labelRoutes } from '../api/labels.js';
 import { buildInfoRoutes } from '../api/build-info.js';
-import { formatDuration } from '../config/index.js';
+import { formatDuration, resolveScrapeConfigs } from '../config/index.js';
 import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
@@ -24,6 +24,7 @@ import {
   type IngestDeps,
 } from '../ingest/index.js';
 import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
+import { ScrapeManager, targetsMetadataRoute, targetsRoute } from '../scrape/index.js';
 import { Tsdb } from '../tsdb/index.js';
 import { VERSION } from './version.js';
 
@@ -84,6 +85,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const stats = new IngestStats();
   const deps: IngestDeps = { config, storage: tsdb, stats, limits: limitsFromConfig(config) };
   const isReady = () => tsdb.ready;
+  const scraper = new ScrapeManager({ storage: tsdb, logger, limits: deps.limits, userAgent: `MetricStream/${VERSION}` });
   const routes: Route[] = [
     seedJsonRoute(deps),
     importRoute(deps),
@@ -103,6 +105,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     clientsRoute(limiter, decisions, config.rate_limit_window),
     tsdbStatusRoute((limit) => tsdb.status('default', limit)),
     ...adminRoutes(tsdb, config.enable_admin_api),
+    targetsRoute(scraper),
+    targetsMetadataRoute(scraper),
   ];
   const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
   let address;
@@ -137,6 +141,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   // Limiter state of clients whose windows emptied is dropped on this timer too, not only on traffic.
   const sweep = setInterval(() => limiter.sweep(), 1000);
   sweep.unref();
+  scraper.start(resolveScrapeConfigs(config.global, config.scrape_configs));
 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
@@ -145,6 +150,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       clearInterval(sweep);
       // StatsD first: its final flush needs storage open.
       await statsd?.close();
+      // Scrapes in flight are stored before storage closes; no staleness markers (as Prometheus).
+      await scraper.stop();
       await api.close(config.shutdown_timeout);
       await tsdb.close();
       logger.info({}, 'shutdown complete: WAL flushed and closed');

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { envName, flagName, OPTION_KEYS, OPTIONS, type Config, type OptionKey } from './schema.js';
+import { resolveScrapeConfigs } from './scrape-schema.js';
 
 /** A configuration problem, worded for the person who made it. */
 export class ConfigError extends Error {
@@ -22,13 +23,26 @@ export interface LoadInput {
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
-  const shown = typeof raw === 'string' ? JSON.stringify(raw) : JSON.stringify(raw) ?? String(raw);
+  // Nested values (scrape_configs) show only the value at the issue's path.
+  let at = raw;
+  for (const p of issue.path) at = at !== null && typeof at === 'object' ? (at as Record<PropertyKey, unknown>)[p] : undefined;
+  if (issue.code === 'unrecognized_keys' || (at !== null && typeof at === 'object')) return issue.message.replace(/^Invalid input: /, '');
+  const shown = typeof at === 'string' ? JSON.stringify(at) : JSON.stringify(at) ?? String(at);
   return `${issue.message.replace(/^Invalid input: /, '')} (got ${shown})`;
+}
+
+/** `scrape_configs[0].relabel_configs[1].regex` for a key and an issue path. */
+function keyPath(key: string, path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, p) => (typeof p === 'number' ? `${out}[${p}]` : `${out}.${String(p)}`), key);
 }
 
 function check(key: OptionKey, raw: unknown, source: string): unknown {
   const r = OPTIONS[key].schema.safeParse(raw);
-  if (!r.success) throw new ConfigError(`${source}: ${describeIssue(r.error.issues[0]!, raw)}`);
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const where = issue.path.length > 0 ? source.replace(/key \S+$/, `key ${keyPath(key, issue.path)}`) : source;
+    throw new ConfigError(`${where}: ${describeIssue(issue, raw)}`);
+  }
   return r.data;
 }
 
@@ -67,5 +81,11 @@ export function loadConfig(input: LoadInput): Config {
     else if (key in file) out[key] = check(key, file[key], `config file ${input.configFile}, key ${key}`);
     else out[key] = spec.default;
   }
-  return out as Config;
+  const config = out as Config;
+  try {
+    resolveScrapeConfigs(config.global, config.scrape_configs);
+  } catch (e) {
+    throw new ConfigError(`config file ${input.configFile}: ${(e as Error).message}`);
+  }
+  return config;
 }

@@ -1,10 +1,11 @@
 // The one configuration schema: every key's type, default, validation and help text. Flags,
 // environment variables, the YAML file, `--help` and docs/configuration.md all come from here.
 import { z } from 'zod';
+import { globalSchema, scrapeConfigsSchema } from './scrape-schema.js';
 import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
 
 /** How a value was written, for help and docs. */
-type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map' | 'list';
+type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map' | 'object' | 'list';
 
 interface OptionSpec<S extends z.ZodType> {
   readonly schema: S;
@@ -115,6 +116,10 @@ export const OPTIONS = {
   statsd_max_series: opt('integer', int(1, 1e8), 100_000,
     'StatsD series (name and tags) aggregated at most; a line that would start another is dropped and counted as malformed'),
   shutdown_timeout: opt('duration', duration(), 30_000, 'how long a graceful shutdown waits for in-flight requests'),
+  global: opt('object', globalSchema, { scrape_interval: 60_000, scrape_timeout: 10_000 },
+    'defaults for scrape_configs, as in Prometheus: scrape_interval, scrape_timeout (config file only; see "Scraping keys" below)', true),
+  scrape_configs: opt('list', scrapeConfigsSchema, [],
+    'targets to scrape for Prometheus text or OpenMetrics, a subset of Prometheus\'s scrape_configs (config file only; see "Scraping keys" below)', true),
 } as const;
 
 export type OptionKey = keyof typeof OPTIONS;
@@ -134,7 +139,9 @@ export function formatDefault(key: OptionKey): string {
   if (spec.kind === 'duration') return formatDuration(d as number);
   if (spec.kind === 'size') return formatBytes(d as number);
   if (spec.kind === 'map') return JSON.stringify(d);
-  if (spec.kind === 'list') return (d as number[]).join(',');
+  // Number lists as a flag takes them; structured lists (scrape_configs) as JSON.
+  if (spec.kind === 'list') return (d as unknown[]).every((x) => typeof x === 'number') && (d as unknown[]).length > 0 ? (d as number[]).join(',') : JSON.stringify(d);
+  if (spec.kind === 'object') return Object.entries(d as Record<string, number>).map(([k, v]) => `${k}: ${formatDuration(v)}`).join(', ');
   return String(d);
 }
 
