@@ -22,21 +22,22 @@ export interface TestNode {
 }
 
 /**
- * Starts an in-process node (with an optional YAML config file) and waits until it is ready.
- * StatsD is off unless `statsd` is set: then it listens on a free port (node.statsdPort), since
- * tests run side by side.
+ * Starts an in-process node (with an optional YAML config file, read again on reload) and waits
+ * until it is ready. StatsD is off unless `statsd` is set: then it listens on a free port
+ * (node.statsdPort), since tests run side by side.
  */
 export async function startTestNode(
   flags: Partial<Record<OptionKey, string>> = {},
   dir = tempDir(),
   opts: { statsd?: boolean; configFile?: string } = {},
 ): Promise<TestNode> {
-  const config = loadConfig({
-    flags: { port: '0', listen: '127.0.0.1', data_dir: dir, log_level: 'silent', statsd_port: '0', ...flags },
-    configFile: opts.configFile,
-    env: {},
-  });
-  const node = await startNode(config, opts.statsd === true ? { statsdPort: 0 } : {});
+  const load = () =>
+    loadConfig({
+      flags: { port: '0', listen: '127.0.0.1', data_dir: dir, log_level: 'silent', statsd_port: '0', ...flags },
+      configFile: opts.configFile,
+      env: {},
+    });
+  const node = await startNode(load(), { ...(opts.statsd === true ? { statsdPort: 0 } : {}), loadAgain: load });
   const url = `http://127.0.0.1:${node.port}`;
   await waitReady(url);
   return {

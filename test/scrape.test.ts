@@ -116,9 +116,12 @@ before(async () => {
   two.set('/sd', 'sd_metric 2\n');
   dir = tempDir('ms-scrape-');
   writeFileSync(join(dir, 'targets.json'), JSON.stringify([{ targets: [`127.0.0.1:${one.port}`], labels: { team: 'a' } }]));
-  writeFileSync(
-    join(dir, 'metricstream.yaml'),
-    [
+  writeFileSync(join(dir, 'metricstream.yaml'), configText(true));
+  ms = await startTestNode({ enable_admin_api: 'true' }, join(dir, 'data'), { configFile: join(dir, 'metricstream.yaml') });
+});
+
+function configText(withHonor: boolean): string {
+  return [
       'global: {scrape_interval: 500ms, scrape_timeout: 400ms}',
       'scrape_configs:',
       '  - job_name: app',
@@ -126,10 +129,9 @@ before(async () => {
       `    static_configs: [{targets: ["127.0.0.1:${one.port}"], labels: {env: test}}]`,
       '    metric_relabel_configs:',
       '      - {action: drop, source_labels: [__name__], regex: drop_.*}',
-      '  - job_name: honor',
-      '    metrics_path: /honor',
-      '    honor_labels: true',
-      `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
+      ...(withHonor
+        ? ['  - job_name: honor', '    metrics_path: /honor', '    honor_labels: true', `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`]
+        : ['  - job_name: reloaded', '    metrics_path: /honor', `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`]),
       '  - job_name: om',
       '    metrics_path: /om',
       `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
@@ -143,10 +145,8 @@ before(async () => {
       '    relabel_configs:',
       '      - {action: keep, source_labels: [__address__], regex: "nothing"}',
       '',
-    ].join('\n'),
-  );
-  ms = await startTestNode({}, join(dir, 'data'), { configFile: join(dir, 'metricstream.yaml') });
-});
+    ].join('\n');
+}
 
 after(async () => {
   if (ms) await ms.stop();
@@ -297,4 +297,24 @@ test('file_sd: targets added and removed when the file changes; a removed target
   assert.deepEqual((await instant('up{job="filesd"}')).map((s) => s.metric.team), ['b']);
   const stale = (await exportLines(ms.url, `sd_metric{team="a",instance="127.0.0.1:${one.port}"}`))[0]!;
   assert.equal(stale.values.at(-1), 'NaN');
+});
+
+test('POST /-/reload replaces changed jobs: a removed job\'s series go stale, a new job starts; a bad file changes nothing', async () => {
+  await scrapes(one, '/honor', 1, 'honor');
+  assert.equal((await instant('m{job="exposed"}')).length, 1);
+  writeFileSync(join(dir, 'metricstream.yaml'), configText(false));
+  const r = await fetch(`${ms.url}/-/reload`, { method: 'POST' });
+  assert.equal(r.status, 200);
+  assert.deepEqual(await instant('up{job="honor"}'), []);
+  assert.deepEqual(await instant('m{job="exposed"}'), []);
+  await waitFor('the new job to be scraped', async () => ((await instant('m{job="reloaded"}')).length === 1 ? true : undefined));
+  // honor_labels is off in the new job: the exposed job label is renamed.
+  assert.equal((await instant('m{job="reloaded"}'))[0].metric.exported_job, 'exposed');
+
+  writeFileSync(join(dir, 'metricstream.yaml'), configText(false).replace('job_name: reloaded', 'job_name: app'));
+  const bad = await fetch(`${ms.url}/-/reload`, { method: 'POST' });
+  assert.equal(bad.status, 500);
+  assert.match(((await bad.json()) as any).error, /found multiple scrape configs with job name "app"/);
+  const pools = ((await (await fetch(`${ms.url}/api/v1/targets`)).json()) as any).data.activeTargets.map((x: any) => x.scrapePool);
+  assert.deepEqual([...new Set(pools)], ['app', 'filesd', 'om', 'reloaded']);
 });

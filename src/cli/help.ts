@@ -1,6 +1,6 @@
 // The text of `--help` for each command, generated from the one config schema.
 import { BENCH_FLAGS } from '../bench/index.js';
-import { envName, flagName, formatDefault, OPTION_KEYS, OPTIONS } from '../config/index.js';
+import { envName, flagName, formatDefault, OPTION_KEYS, OPTIONS, SCRAPE_KEY_DOCS } from '../config/index.js';
 
 function wrap(text: string, indent: number, width = 100): string {
   const words = text.split(' ');
@@ -112,6 +112,7 @@ export function configDocs(): string {
     const env = spec.fileOnly ? '' : `\`${envName(k)}\``;
     return `| \`${k}\` | ${flag} | ${env} | ${spec.kind} | \`${formatDefault(k)}\` | ${spec.help.replaceAll('|', '\\|')} |`;
   });
+  const scrapeRows = SCRAPE_KEY_DOCS.map((d) => `| \`${d.key}\` | ${d.type} | \`${d.default}\` | ${d.help.replaceAll('|', '\\|')} |`);
   return `# Configuration
 
 Generated from the one schema (\`src/config/schema.ts\`) by \`npm run docs:config\`; do not edit by hand.
@@ -139,6 +140,36 @@ rate_limit: 1000
 rate_limit_clients:
   batch-loader: 5000   # this client may send 5000 requests per window
   internal-probe: 0    # no limit for this client
+\`\`\`
+
+## Scraping keys
+
+\`global\` and \`scrape_configs\` are a subset of Prometheus's configuration with Prometheus's
+defaults and meaning (relabeling, \`__address__\` → \`instance\`, \`__meta_*\` labels dropped after
+relabeling, \`__scheme__\`, \`__metrics_path__\`, \`__param_<name>\`, \`__scrape_interval__\`,
+\`__scrape_timeout__\`). Keys not listed here are refused. \`…relabel_configs\` stands for both
+\`relabel_configs\` (targets) and \`metric_relabel_configs\` (scraped series). The scrape jobs are
+read again on SIGHUP and, with \`--enable-admin-api\`, on \`POST /-/reload\`.
+
+| key | type | default | meaning |
+|---|---|---|---|
+${scrapeRows.join('\n')}
+
+\`\`\`yaml
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: node
+    static_configs:
+      - targets: ["127.0.0.1:9100"]
+        labels: {env: prod}
+    metric_relabel_configs:
+      - {action: drop, source_labels: [__name__], regex: "node_scrape_collector_.*"}
+  - job_name: apps
+    file_sd_configs:
+      - files: ["/etc/metricstream/targets/*.json"]
+    relabel_configs:
+      - {source_labels: [__address__], regex: "([^:]+):.*", target_label: host}
 \`\`\`
 `;
 }

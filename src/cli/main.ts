@@ -57,7 +57,8 @@ function serveCommand(args: string[]): Promise<void> {
     if (e instanceof ConfigError) fail(e.message);
     throw e;
   }
-  return serve(config).catch((e: unknown) => {
+  const loadAgain = () => loadConfig({ flags, configFile, env: process.env });
+  return serve(config, loadAgain).catch((e: unknown) => {
     if (e instanceof DataDirLockedError || e instanceof StatsdListenError) fail(e.message);
     if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(`port ${config.port} on ${config.listen} is already in use; choose another with --port`);
     throw e;

@@ -24,7 +24,7 @@ import {
   type IngestDeps,
 } from '../ingest/index.js';
 import { ClientDecisionLog, SlidingWindowLimiter } from '../limits/index.js';
-import { ScrapeManager, targetsMetadataRoute, targetsRoute } from '../scrape/index.js';
+import { reloadRoutes, ScrapeManager, targetsMetadataRoute, targetsRoute } from '../scrape/index.js';
 import { Tsdb } from '../tsdb/index.js';
 import { VERSION } from './version.js';
 
@@ -35,6 +35,8 @@ export interface RunningNode {
   readonly logger: Logger;
   /** Stops accepting, drains in-flight requests, flushes and closes storage. */
   shutdown(reason: string): Promise<void>;
+  /** Reads the configuration again and applies its scrape jobs (other keys need a restart). */
+  reload(): Promise<void>;
 }
 
 let defaultMetricsOn = false;
@@ -51,10 +53,13 @@ export interface StartOptions {
    * turns StatsD off), read back from RunningNode.statsdPort.
    */
   readonly statsdPort?: number;
+  /** Re-reads flags, environment and config file for a reload (SIGHUP, POST /-/reload). */
+  readonly loadAgain?: () => Config;
 }
 
 /** Starts a node; resolves once it listens (WAL replay goes on in the background). */
 export async function startNode(config: Config, opts: StartOptions = {}): Promise<RunningNode> {
+  const { loadAgain } = opts;
   const logger = pino({ level: config.log_level, base: { pid: process.pid } });
   if (!defaultMetricsOn) {
     collectDefaultMetrics({ prefix: 'metricstream_' });
@@ -86,6 +91,12 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const deps: IngestDeps = { config, storage: tsdb, stats, limits: limitsFromConfig(config) };
   const isReady = () => tsdb.ready;
   const scraper = new ScrapeManager({ storage: tsdb, logger, limits: deps.limits, userAgent: `MetricStream/${VERSION}` });
+  const reload = async (): Promise<void> => {
+    if (loadAgain === undefined) throw new Error('this node was started without a config to read again');
+    const next = loadAgain();
+    await scraper.apply(resolveScrapeConfigs(next.global, next.scrape_configs));
+    logger.info({ jobs: next.scrape_configs.map((c) => c.job_name) }, 'configuration reloaded (scrape_configs; other keys apply at restart)');
+  };
   const routes: Route[] = [
     seedJsonRoute(deps),
     importRoute(deps),
@@ -107,6 +118,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     ...adminRoutes(tsdb, config.enable_admin_api),
     targetsRoute(scraper),
     targetsMetadataRoute(scraper),
+    ...reloadRoutes(loadAgain === undefined ? undefined : reload, config.enable_admin_api),
   ];
   const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
   let address;
@@ -163,12 +175,15 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     await shutdown('storage failed to start');
     process.exitCode = 1;
   });
-  return { port: address.port, statsdPort: statsd?.port ?? null, logger, shutdown };
+  return { port: address.port, statsdPort: statsd?.port ?? null, logger, shutdown, reload };
 }
 
-/** Runs a node until SIGINT/SIGTERM. */
-export async function serve(config: Config): Promise<void> {
-  const node = await startNode(config);
+/** Runs a node until SIGINT/SIGTERM; SIGHUP reloads the scrape configuration. */
+export async function serve(config: Config, loadAgain?: () => Config): Promise<void> {
+  const node = await startNode(config, loadAgain === undefined ? {} : { loadAgain });
+  process.on('SIGHUP', () => {
+    node.reload().catch((e: unknown) => node.logger.error({ err: (e as Error).message }, 'reload failed; keeping the running configuration'));
+  });
   const onSignal = (sig: NodeJS.Signals) => {
     node.shutdown(sig).then(
       () => process.exit(process.exitCode ?? 0),

@@ -164,7 +164,7 @@ export const SCRAPE_KEY_DOCS: readonly NestedKeyDoc[] = [
   { key: 'scrape_configs[].metric_relabel_configs', type: 'list', default: '[]', help: 'relabeling of every scraped series before it is stored' },
   { key: '…relabel_configs[].source_labels', type: 'list', default: '[]', help: 'labels whose values, joined by `separator`, the regex is matched against' },
   { key: '…relabel_configs[].separator', type: 'string', default: ';', help: 'joins the source label values' },
-  { key: '…relabel_configs[].target_label', type: 'string', default: '', help: 'label written by replace, hashmod, lowercase, uppercase (`$1`-style references allowed with replace)' },
+  { key: '…relabel_configs[].target_label', type: 'string', default: '(none)', help: 'label written by replace, hashmod, lowercase, uppercase (`$1`-style references allowed with replace)' },
   { key: '…relabel_configs[].regex', type: 'string', default: '(.*)', help: 'RE2 regular expression, fully anchored' },
   { key: '…relabel_configs[].modulus', type: 'integer', default: '0', help: 'modulus of hashmod' },
   { key: '…relabel_configs[].replacement', type: 'string', default: '$1', help: 'value written by replace and the name written by labelmap; `$1`, `${1}`, `${name}` refer to regex groups' },
