@@ -22,12 +22,17 @@ class Exporter {
   readonly bodies = new Map<string, { body: string; type: string; status: number }>();
   readonly queries: string[] = [];
   readonly accepts: string[] = [];
+  /** Milliseconds to wait before answering, per path. */
+  readonly delays = new Map<string, number>();
   private server!: Server;
   port = 0;
 
   async start(): Promise<void> {
-    this.server = createServer((req, res) => {
+    this.server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
+      const delay = this.delays.get(url.pathname);
+      if (delay !== undefined) await new Promise((r) => setTimeout(r, delay));
+      if (res.destroyed) return;
       this.queries.push(url.search);
       this.accepts.push(req.headers.accept ?? '');
       const b = this.bodies.get(url.pathname);
@@ -61,6 +66,8 @@ class Exporter {
 }
 
 let ms: TestNode;
+// An exposed timestamp (OpenMetrics: seconds) a minute back, inside the out-of-order window.
+const OM_TS = (Math.floor(Date.now() / 1000) - 60) * 1000 + 500;
 let dir: string;
 const one = new Exporter();
 const two = new Exporter();
@@ -83,7 +90,7 @@ async function scrapes(e: Exporter, path: string, n: number, job: string): Promi
   const last = e.served.filter((s) => s.path === path).at(-1)!.at;
   await waitFor('the scrape to be stored', async () => {
     const lines = await exportLines(ms.url, `up{job="${job}",instance="127.0.0.1:${e.port}"}`);
-    return lines.some((l) => l.timestamps.some((t) => t >= last - 50)) ? true : undefined;
+    return lines.some((l) => l.timestamps.some((t) => t >= last - 300)) ? true : undefined;
   });
 }
 
@@ -111,7 +118,15 @@ before(async () => {
   await two.start();
   one.set('/metrics', APP_BODY(1));
   one.set('/honor', 'm{job="exposed",extra="e"} 1\nn 2\n');
-  one.set('/om', '# TYPE foo counter\n# HELP foo Foo things.\nfoo_total 7 # {trace_id="a"} 1\nfoo_total{x="ts"} 8 1700000000.5\n# EOF\n', 'application/openmetrics-text; version=1.0.0; charset=utf-8');
+  one.set(
+    '/om',
+    `# TYPE foo counter\n# HELP foo Foo things.\nfoo_total 7 # {trace_id="a"} 1\nfoo_total{x="ts"} 8 ${OM_TS / 1000}\nfoo_total{x="old"} 9 1700000000.5\n# EOF\n`,
+    'application/openmetrics-text; version=1.0.0; charset=utf-8',
+  );
+  one.set('/big', 'big_metric{label="longer than ten bytes"} 1\n');
+  one.set('/garbage', 'ok 1\nbad{x="1" 2\n');
+  one.set('/slow', 'slow 1\n');
+  one.delays.set('/slow', 1500);
   one.set('/sd', 'sd_metric 1\n');
   two.set('/sd', 'sd_metric 2\n');
   dir = tempDir('ms-scrape-');
@@ -122,7 +137,7 @@ before(async () => {
 
 function configText(withHonor: boolean): string {
   return [
-      'global: {scrape_interval: 500ms, scrape_timeout: 400ms}',
+      'global: {scrape_interval: 1s, scrape_timeout: 900ms}',
       'scrape_configs:',
       '  - job_name: app',
       '    params: {format: [prometheus]}',
@@ -140,6 +155,17 @@ function configText(withHonor: boolean): string {
       `    file_sd_configs: [{files: ["${join(dir, '*.json')}"], refresh_interval: 1m}]`,
       '    relabel_configs:',
       '      - {source_labels: [__meta_filepath], regex: ".*/(.*)", target_label: sd_file}',
+      '  - job_name: limited',
+      '    metrics_path: /big',
+      '    body_size_limit: 10B',
+      `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
+      '  - job_name: garbage',
+      '    metrics_path: /garbage',
+      `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
+      '  - job_name: slow',
+      '    metrics_path: /slow',
+      '    scrape_timeout: 300ms',
+      `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
       '  - job_name: dropped',
       `    static_configs: [{targets: ["127.0.0.1:${one.port}"]}]`,
       '    relabel_configs:',
@@ -160,12 +186,12 @@ test('exact samples at the scrape times, target labels, relabel drop, honor_labe
   const inst = `127.0.0.1:${one.port}`;
   const ups = (await exportLines(ms.url, 'up{job="app"}'))[0]!;
   assert.deepEqual(ups.metric, { __name__: 'up', env: 'test', instance: inst, job: 'app' });
-  assert.ok(ups.values.every((v) => v === 1));
+  assert.ok(ups.values.every((v) => v === 1), `up: ${ups.values}`);
   const a = (await exportLines(ms.url, 'app_requests_total{path="/a"}'))[0]!;
   assert.deepEqual(a.metric, { __name__: 'app_requests_total', env: 'test', instance: inst, job: 'app', path: '/a' });
   // Every sample sits at a scrape time (the time of up), with the value served then.
   assert.deepEqual(a.timestamps, ups.timestamps.slice(0, a.timestamps.length));
-  assert.ok(a.values.every((v) => v === 1));
+  assert.ok(a.values.every((v) => v === 1), `values: ${a.values}`);
   assert.deepEqual(await exportLines(ms.url, '{__name__=~"drop_.*"}'), []);
   const temp = (await exportLines(ms.url, 'app_temp'))[0]!;
   assert.deepEqual(temp.metric, { __name__: 'app_temp', env: 'test', exported_instance: 'x', exported_job: 'exposed', instance: inst, job: 'app' });
@@ -175,9 +201,10 @@ test('exact samples at the scrape times, target labels, relabel drop, honor_labe
   const added = await report('scrape_series_added');
   assert.equal(added[0], 3);
   assert.ok(added.slice(1).every((v) => v === 0));
-  assert.ok((await report('scrape_duration_seconds')).every((v) => typeof v === 'number' && v > 0 && v < 0.4));
+  const durations = await report('scrape_duration_seconds');
+  assert.ok(durations.every((v) => typeof v === 'number' && v > 0 && v < 0.9), `durations: ${durations}`);
   // params reach the target; Prometheus's Accept header is sent.
-  assert.ok(one.queries.includes('?format=prometheus'));
+  assert.ok(one.queries.includes('?format=prometheus'), `queries: ${one.queries.slice(0, 5)}`);
   assert.match(one.accepts.at(-1)!, /^application\/openmetrics-text;version=1\.0\.0,.*text\/plain;version=0\.0\.4;q=0\.5/);
   const meta = (await (await fetch(`${ms.url}/api/v1/metadata?metric=app_requests_total`)).json()) as any;
   assert.deepEqual(meta.data.app_requests_total, [{ type: 'counter', help: 'Requests served.', unit: '' }]);
@@ -227,7 +254,9 @@ test('honor_labels keeps exposed labels; OpenMetrics with gzip, exemplars and ti
   const plain = foo.find((s) => s.metric.x === undefined)!;
   assert.ok(plain.values.every((v) => v === 7));
   const ts = foo.find((s) => s.metric.x === 'ts')!;
-  assert.deepEqual(ts.timestamps, [1700000000500]);
+  assert.deepEqual(ts.timestamps, [OM_TS]);
+  // A timestamp older than the retention period is refused, as on every ingest path.
+  assert.equal(foo.find((s) => s.metric.x === 'old'), undefined);
   const meta = (await (await fetch(`${ms.url}/api/v1/metadata?metric=foo`)).json()) as any;
   assert.deepEqual(meta.data.foo, [{ type: 'counter', help: 'Foo things.', unit: '' }]);
   const tm = (await (await fetch(`${ms.url}/api/v1/targets/metadata?match_target=${encodeURIComponent('{job="om"}')}`)).json()) as any;
@@ -247,8 +276,8 @@ test('/api/v1/targets: active targets in Prometheus\'s shape, dropped targets, s
     __metrics_path__: '/metrics',
     __param_format: 'prometheus',
     __scheme__: 'http',
-    __scrape_interval__: '500ms',
-    __scrape_timeout__: '400ms',
+    __scrape_interval__: '1s',
+    __scrape_timeout__: '900ms',
     env: 'test',
     job: 'app',
   });
@@ -257,23 +286,23 @@ test('/api/v1/targets: active targets in Prometheus\'s shape, dropped targets, s
   assert.equal(t.scrapeUrl, `http://${inst}/metrics?format=prometheus`);
   assert.equal(t.health, 'up');
   assert.equal(t.lastError, '');
-  assert.equal(t.scrapeInterval, '500ms');
-  assert.equal(t.scrapeTimeout, '400ms');
-  assert.ok(Date.now() - Date.parse(t.lastScrape) < 2000);
+  assert.equal(t.scrapeInterval, '1s');
+  assert.equal(t.scrapeTimeout, '900ms');
+  assert.ok(Date.now() - Date.parse(t.lastScrape) < 3000, t.lastScrape);
   assert.equal(typeof t.lastScrapeDuration, 'number');
 
   const dropped = (await (await fetch(`${ms.url}/api/v1/targets?state=dropped`)).json()) as any;
   assert.deepEqual(dropped.data.activeTargets, []);
   assert.deepEqual(dropped.data.droppedTargets, [
     {
-      discoveredLabels: { __address__: inst, __metrics_path__: '/metrics', __scheme__: 'http', __scrape_interval__: '500ms', __scrape_timeout__: '400ms', job: 'dropped' },
+      discoveredLabels: { __address__: inst, __metrics_path__: '/metrics', __scheme__: 'http', __scrape_interval__: '1s', __scrape_timeout__: '900ms', job: 'dropped' },
       scrapePool: 'dropped',
     },
   ]);
   assert.equal(dropped.data.droppedTargetCounts.dropped, 1);
   const active = (await (await fetch(`${ms.url}/api/v1/targets?state=active`)).json()) as any;
   assert.deepEqual(active.data.droppedTargets, []);
-  assert.deepEqual([...new Set(active.data.activeTargets.map((x: any) => x.scrapePool))], ['app', 'filesd', 'honor', 'om']);
+  assert.deepEqual([...new Set(active.data.activeTargets.map((x: any) => x.scrapePool))], ['app', 'filesd', 'garbage', 'honor', 'limited', 'om', 'slow']);
 });
 
 test('file_sd: targets added and removed when the file changes; a removed target\'s series go stale', async () => {
@@ -316,5 +345,19 @@ test('POST /-/reload replaces changed jobs: a removed job\'s series go stale, a 
   assert.equal(bad.status, 500);
   assert.match(((await bad.json()) as any).error, /found multiple scrape configs with job name "app"/);
   const pools = ((await (await fetch(`${ms.url}/api/v1/targets`)).json()) as any).data.activeTargets.map((x: any) => x.scrapePool);
-  assert.deepEqual([...new Set(pools)], ['app', 'filesd', 'om', 'reloaded']);
+  assert.deepEqual([...new Set(pools)], ['app', 'filesd', 'garbage', 'limited', 'om', 'reloaded', 'slow']);
+});
+
+test('failed scrapes: body size limit, timeout, malformed exposition (up 0, lastError says why, nothing partial stored)', async () => {
+  const errors = await waitFor('every failing job to have been scraped', async () => {
+    const t = ((await (await fetch(`${ms.url}/api/v1/targets?state=active`)).json()) as any).data.activeTargets;
+    const by = Object.fromEntries(t.map((x: any) => [x.scrapePool, x]));
+    return ['limited', 'garbage', 'slow'].every((j) => by[j].health === 'down') ? by : undefined;
+  });
+  assert.match(errors.limited.lastError, /^body size limit exceeded/);
+  assert.equal(errors.garbage.lastError, 'line 2: label set is not closed with "}"');
+  assert.match(errors.slow.lastError, /context deadline exceeded \(scrape timeout 0\.3s\)/);
+  for (const job of ['limited', 'garbage', 'slow']) assert.equal((await instant(`up{job="${job}"}`))[0].value[1], '0', job);
+  // The good line before the bad one is not stored.
+  assert.deepEqual(await exportLines(ms.url, 'ok'), []);
 });

@@ -7,4 +7,4 @@ export { StatsdListener, type StatsdListenerOptions } from './statsd/listener.js
 export { IngestStats } from './stats.js';
 export { limitsFromConfig, type IngestDeps } from './deps.js';
 export type { ValidationLimits } from './validate.js';
-export { checkLabelName, checkLabelValue, checkMetricName } from './validate.js';
+export { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp } from './validate.js';

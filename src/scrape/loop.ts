@@ -6,7 +6,7 @@ import type { Dispatcher } from 'undici';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import type { ScrapeConfig } from '../config/index.js';
-import type { ValidationLimits } from '../ingest/index.js';
+import { checkTimestamp, type ValidationLimits } from '../ingest/index.js';
 import { StorageError, type Appender, type Label, type Labels, type MetricMetadata, type Storage } from '../storage/index.js';
 import { fetchExposition, MAX_SCRAPE_BODY } from './fetch.js';
 import { parseExposition, type Exposition } from './parse-exposition.js';
@@ -198,6 +198,11 @@ export class ScrapeLoop {
       const explicit = honorTs && s.timestamp !== null;
       cur.set(e.key, { labels: e.labels, stale: !explicit });
       if (!this.prev.has(e.key)) added++;
+      // An exposed timestamp outside retention or too far ahead is refused, as on every ingest path.
+      if (explicit && checkTimestamp(s.timestamp!, scrapeT, this.deps.limits) !== null) {
+        refused++;
+        continue;
+      }
       if (this.safeAppend(app, e.labels, explicit ? s.timestamp! : scrapeT, s.value)) stored++;
       else refused++;
     }

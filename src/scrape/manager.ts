@@ -28,7 +28,8 @@ export class ScrapeManager {
   private stopped = false;
 
   constructor(private readonly opts: ScrapeManagerOptions) {
-    this.agent = new Agent({ keepAliveTimeout: 60_000, connections: 4 });
+    // Connections per origin are not capped here: the semaphore bounds scrapes in flight.
+    this.agent = new Agent({ keepAliveTimeout: 60_000 });
     this.deps = {
       storage: opts.storage,
       dispatcher: this.agent,
