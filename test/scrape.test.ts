@@ -7,7 +7,7 @@ import { createServer, type Server } from 'node:http';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { exportLines, removeDir, startTestNode, tempDir, type TestNode } from './node-harness.js';
+import { exportLines, freePort, removeDir, startChildNode, startTestNode, tempDir, type TestNode } from './node-harness.js';
 
 interface Served {
   at: number;
@@ -360,4 +360,32 @@ test('failed scrapes: body size limit, timeout, malformed exposition (up 0, last
   for (const job of ['limited', 'garbage', 'slow']) assert.equal((await instant(`up{job="${job}"}`))[0].value[1], '0', job);
   // The good line before the bad one is not stored.
   assert.deepEqual(await exportLines(ms.url, 'ok'), []);
+});
+
+test('the metricstream binary reloads its scrape jobs on SIGHUP and stops scraping on SIGTERM', async () => {
+  const home = tempDir('ms-scrape-hup-');
+  const cfg = join(home, 'c.yaml');
+  const jobs = (names: string[]) =>
+    ['scrape_configs:', ...names.map((n) => `  - {job_name: ${n}, scrape_interval: 1s, metrics_path: /sd, static_configs: [{targets: ["127.0.0.1:${two.port}"]}]}`), ''].join('\n');
+  writeFileSync(cfg, jobs(['first']));
+  const node = await startChildNode(join(home, 'data'), await freePort(), ['--config', cfg, '--log-level', 'warn']);
+  try {
+    const pools = async () => [...new Set((((await (await fetch(`${node.url}/api/v1/targets`)).json()) as any).data.activeTargets as any[]).map((x) => x.scrapePool))];
+    // Scraping starts once storage is ready.
+    await waitFor('the first job', async () => ((await pools()).length === 1 ? true : undefined));
+    assert.deepEqual(await pools(), ['first']);
+    writeFileSync(cfg, jobs(['first', 'second']));
+    node.child.kill('SIGHUP');
+    await waitFor('the reload', async () => ((await pools()).length === 2 ? true : undefined));
+    assert.deepEqual(await pools(), ['first', 'second']);
+    await waitFor('a scrape by the new job', async () => {
+      const r = (await (await fetch(`${node.url}/api/v1/query?query=${encodeURIComponent('sd_metric{job="second"}')}`)).json()) as any;
+      return r.data.result.length === 1 ? true : undefined;
+    });
+  } finally {
+    node.child.kill('SIGTERM');
+    const code = await new Promise((r) => node.child.once('exit', r));
+    assert.equal(code, 0, node.output());
+    removeDir(home);
+  }
 });
