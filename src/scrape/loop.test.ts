@@ -28,6 +28,7 @@ let dir: string;
 let db: Tsdb;
 let agent: Agent;
 let loop: ScrapeLoop;
+let makeLoop: (written: object) => ScrapeLoop;
 
 before(async () => {
   server = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));
@@ -36,17 +37,14 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ms-scrape-loop-'));
   db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 20, logger: { info() {}, warn() {}, error() {} } });
   await db.start();
-  const cfg = resolveScrapeConfigs({ scrape_interval: 60_000, scrape_timeout: 10_000 }, scrapeConfigsSchema.parse([{ job_name: 'fuzz', static_configs: [{ targets: [`127.0.0.1:${port}`] }] }]))[0]!;
-  const target = populateTargets(cfg, [], [{ targets: [{ __address__: `127.0.0.1:${port}` }], labels: {} }]).active[0]!;
   agent = new Agent();
-  loop = new ScrapeLoop(target, cfg, compileRelabel([]), {
-    storage: db,
-    dispatcher: agent,
-    semaphore: new Semaphore(1),
-    logger: pino({ level: 'silent' }),
-    userAgent: 'test',
-    limits,
-  });
+  const deps = { storage: db, dispatcher: agent, semaphore: new Semaphore(1), logger: pino({ level: 'silent' }), userAgent: 'test', limits };
+  makeLoop = (written) => {
+    const cfg = resolveScrapeConfigs({ scrape_interval: 60_000, scrape_timeout: 10_000 }, scrapeConfigsSchema.parse([{ static_configs: [{ targets: [`127.0.0.1:${port}`] }], ...written }]))[0]!;
+    const target = populateTargets(cfg, [], [{ targets: [{ __address__: `127.0.0.1:${port}` }], labels: {} }]).active[0]!;
+    return new ScrapeLoop(target, cfg, compileRelabel(cfg.metric_relabel_configs), deps);
+  };
+  loop = makeLoop({ job_name: 'fuzz' });
 });
 
 after(async () => {
@@ -132,4 +130,57 @@ test('fuzz: every scrape stores its whole exposition or nothing of it', async ()
     { numRuns: 80 },
   );
   assert.ok(failed > 0 && failed < runs, `${failed} of ${runs} scrapes failed`);
+});
+
+/** Every sample of one series name as [t, v] (staleness markers as 'stale'). */
+function samplesOf(name: string): [number, number | 'stale'][] {
+  const q = db.querier('default', 0, Date.now() + 1e9);
+  const out: [number, number | 'stale'][] = [];
+  try {
+    for (const s of q.select([new Matcher('=', '__name__', name)])) {
+      const it = s.iterator();
+      while (it.next()) out.push([it.atT(), isStale(it.atV()) ? 'stale' : it.atV()]);
+    }
+  } finally {
+    q.close();
+  }
+  return out;
+}
+
+test('honor_timestamps: exposed timestamps kept (and such series get no staleness marker) or replaced by the scrape time', async () => {
+  const exposedT = Date.now() - 30_000;
+  const honor = makeLoop({ job_name: 'honor_ts' });
+  body = `with_ts 1 ${exposedT}\n`;
+  await honor.scrape();
+  body = 'other 1\n';
+  await new Promise((r) => setTimeout(r, 2));
+  await honor.scrape();
+  // Prometheus tracks staleness only for series without an exposed timestamp.
+  assert.deepEqual(samplesOf('with_ts'), [[exposedT, 1]]);
+
+  const ignore = makeLoop({ job_name: 'ignore_ts', honor_timestamps: false });
+  body = `ignored_ts 2 ${exposedT}\n`;
+  await ignore.scrape();
+  const t1 = ignore.lastScrape!.getTime();
+  body = 'other 1\n';
+  await new Promise((r) => setTimeout(r, 2));
+  await ignore.scrape();
+  assert.deepEqual(samplesOf('ignored_ts'), [[t1, 2], [ignore.lastScrape!.getTime(), 'stale']]);
+});
+
+test('a target that goes away gets staleness markers for its series and report series; a shutdown stop writes none', async () => {
+  const gone = makeLoop({ job_name: 'gone' });
+  body = 'gone_metric 5\n';
+  await gone.scrape();
+  await new Promise((r) => setTimeout(r, 2));
+  await gone.stop(true);
+  assert.deepEqual(samplesOf('gone_metric').map(([, v]) => v), [5, 'stale']);
+  const up = samplesOf('up').filter(([t]) => t >= gone.lastScrape!.getTime());
+  assert.ok(up.some(([, v]) => v === 'stale'));
+
+  const kept = makeLoop({ job_name: 'kept' });
+  body = 'kept_metric 6\n';
+  await kept.scrape();
+  await kept.stop(false);
+  assert.deepEqual(samplesOf('kept_metric').map(([, v]) => v), [6]);
 });
