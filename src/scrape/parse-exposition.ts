@@ -32,15 +32,16 @@ export class ExpositionError extends SyntaxError {
 }
 
 const PROM_TYPES: Record<string, MetricType> = { counter: 'counter', gauge: 'gauge', histogram: 'histogram', summary: 'summary', untyped: 'unknown' };
-// OpenMetrics types MetricStream's metadata has no name for are stored as their closest kind.
+// OpenMetrics types MetricStream's metadata has no name for are kept as unknown, as remote
+// write's metadata does.
 const OM_TYPES: Record<string, MetricType> = {
   counter: 'counter',
   gauge: 'gauge',
   histogram: 'histogram',
-  gaugehistogram: 'histogram',
+  gaugehistogram: 'unknown',
   summary: 'summary',
-  stateset: 'gauge',
-  info: 'gauge',
+  stateset: 'unknown',
+  info: 'unknown',
   unknown: 'unknown',
 };
 
