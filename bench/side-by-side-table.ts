@@ -29,7 +29,12 @@ const rows = read(resultsFile);
 const rss = read(rssFile);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const k = (n: number) => Math.round(n).toLocaleString('en-US');
-const FORMAT: Record<string, string> = { seed: 'seed JSON, POST /metrics', vmjson: 'JSON lines, POST /api/v1/import' };
+const FORMAT: Record<string, string> = {
+  seed: 'seed JSON, POST /metrics',
+  vmjson: 'JSON lines, POST /api/v1/import',
+  promrw: 'remote write 1.0, POST /api/v1/write',
+  influx: 'Influx line protocol, POST /write',
+};
 
 const out: string[][] = [['workload', 'server', 'format', 'throughput', 'vs VictoriaMetrics', 'p50 ms', 'p99 ms', 'server CPU %', 'server RSS MiB', 'refused']];
 const vm1 = rows.find((r) => r.workload === 'W1' && r.target === 'victoriametrics');
@@ -42,10 +47,14 @@ for (const r of rows.filter((x) => x.workload === 'W1')) {
 const groups = new Map<string, Row[]>();
 for (const r of rows.filter((x) => x.workload === 'W2')) groups.set(`${r.target} ${r.format}`, [...(groups.get(`${r.target} ${r.format}`) ?? []), r]);
 const medianRow = (rs: Row[]) => rs.find((r) => r.samples_per_s === median(rs.map((x) => x.samples_per_s!)))!;
-const vm2 = groups.get('victoriametrics vmjson');
-const vm2rate = vm2 ? medianRow(vm2).samples_per_s! : undefined;
+// Each W2 row against VictoriaMetrics in the same format (seed JSON against JSON lines).
+const vmRate = (format: string): number | undefined => {
+  const vm = groups.get(`victoriametrics ${format === 'seed' ? 'vmjson' : format}`);
+  return vm ? medianRow(vm).samples_per_s! : undefined;
+};
 for (const rs of groups.values()) {
   const m = medianRow(rs);
+  const vm2rate = vmRate(m.format);
   out.push([`W2 bulk, 1000/request (${rs.length} run${rs.length === 1 ? '' : 's'}: ${rs.map((r) => k(r.samples_per_s!)).join(' / ')})`, m.target, FORMAT[m.format] ?? m.format,
     `${k(m.samples_per_s!)} samples/s`, vm2rate ? `${(m.samples_per_s! / vm2rate).toFixed(2)}x` : '-', '-', '-', String(m.server_cpu_pct), String(m.server_rss_mib),
     String(rs.reduce((a, r) => a + r.samples_rejected!, 0))]);

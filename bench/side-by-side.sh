@@ -1,28 +1,44 @@
 #!/usr/bin/env bash
-# MetricStream and VictoriaMetrics, one after the other on this machine, same generated data,
+# MetricStream and its peers, one after the other on this machine, same generated data,
 # same harness (../shared/peer-bench), one comparison table at the end:
 #   W1  the seed's 3 samples per request under wrk (2 threads, 64 keep-alive connections, Lua body):
 #       MetricStream POST /metrics (seed JSON) vs VictoriaMetrics POST /api/v1/import (the same 3 samples)
-#   W2  10,000 series, batches of 1,000 samples, 8 connections: MetricStream POST /metrics and
-#       POST /api/v1/import vs VictoriaMetrics POST /api/v1/import (identical JSON lines)
-#   server CPU (% of one core, during the run) and RSS (right after it) for every row.
-# Installs wrk and victoria-metrics from Debian when missing. Never runs two servers at once.
+#   W2  10,000 series, batches of 1,000 samples, 8 connections, in every push format both sides
+#       speak: seed JSON (POST /metrics), JSON lines (/api/v1/import), remote write 1.0
+#       (/api/v1/write) and Influx line protocol (/write) into MetricStream; the same bodies into
+#       VictoriaMetrics (JSON lines, remote write, Influx), Prometheus's remote-write receiver
+#       and InfluxDB 1.x (/write)
+#   server CPU (% of one core, during the run) and RSS (right after it) for every row; each W2
+#   row's ratio is to VictoriaMetrics in the same format (JSON lines for seed JSON).
+# Installs wrk, victoria-metrics, prometheus and influxdb from Debian when missing. Never runs
+# two servers at once.
 # Usage: bash bench/side-by-side.sh
-#   env: W1_RUNS (3) W1_SECONDS (10) W2_RUNS (3) W2_SAMPLES (3e6) PEER_BENCH (dir) PORT (18080, VM on PORT+2)
+#   env: W1_RUNS (3) W1_SECONDS (10, 0 = no W1) W2_RUNS (3) W2_SAMPLES (3e6) PEER_BENCH (dir)
+#        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
+#        PEERS ("victoriametrics prometheus influxdb")
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
 PORT=${PORT:-18080}
 VMPORT=$((PORT + 2))
+PROMPORT=$((PORT + 3))
+INFLUXPORT=$((PORT + 4))
 MS=http://127.0.0.1:$PORT
 VM=http://127.0.0.1:$VMPORT
+PROM=http://127.0.0.1:$PROMPORT
+INFLUX=http://127.0.0.1:$INFLUXPORT
 W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-3e6}
+FORMATS=${FORMATS:-"seed vmjson promrw influx"}
+PEERS=${PEERS:-"victoriametrics prometheus influxdb"}
+has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
 [ -f "$PB/w1-seed.mjs" ] || { echo "peer-bench not found at $PB (set PEER_BENCH)"; exit 1; }
 # shellcheck source=packages.sh
 . "$ROOT/bench/packages.sh"
-ensure_command wrk wrk
+[ "$W1_SECONDS" = 0 ] || ensure_command wrk wrk
 ensure_command victoria-metrics victoria-metrics
-for p in "$PORT" "$VMPORT"; do
+! has "$PEERS" prometheus || ensure_command prometheus prometheus
+! has "$PEERS" influxdb || ensure_command influxd influxdb
+for p in "$PORT" "$VMPORT" "$PROMPORT" "$INFLUXPORT" $((PORT + 5)); do
   if curl -s -o /dev/null "http://127.0.0.1:$p/"; then echo "port $p is taken by another process; set PORT"; exit 1; fi
 done
 
@@ -37,17 +53,34 @@ cp -r "$PB" "$WORK/peer-bench" && rm -rf "$WORK/peer-bench/results"
 (cd "$WORK/peer-bench" && npm install --silent --no-audit --no-fund >/dev/null)
 RESULTS=$WORK/peer-bench/results/results.jsonl
 RSS=$WORK/rss.jsonl
+: >"$RSS"
 
 wait_up() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
 start_ms() { # fresh data dir, no rate limit
   stop; rm -rf "$WORK/data"
-  node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --log-level warn &
+  node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn &
   PID=$!; wait_up "$MS/ready"
 }
 start_vm() { # fresh data dir; -influxSkipSingleField as in peer-bench
   stop; rm -rf "$WORK/data"
   victoria-metrics -httpListenAddr=127.0.0.1:$VMPORT -storageDataPath="$WORK/data" -influxSkipSingleField >"$WORK/vm.log" 2>&1 &
   PID=$!; wait_up "$VM/health"
+}
+start_prom() { # fresh data dir; only the remote-write receiver (no scrape jobs)
+  stop; rm -rf "$WORK/data"; mkdir -p "$WORK/data"
+  printf 'global:\n  scrape_interval: 15s\n' >"$WORK/prometheus.yml"
+  prometheus --config.file="$WORK/prometheus.yml" --web.listen-address=127.0.0.1:$PROMPORT \
+    --storage.tsdb.path="$WORK/data" --web.enable-remote-write-receiver >"$WORK/prom.log" 2>&1 &
+  PID=$!; wait_up "$PROM/-/ready"
+}
+start_influx() { # fresh data dir; Debian's default config on loopback, as peer-bench's peers.sh
+  stop; rm -rf "$WORK/data"; mkdir -p "$WORK/data"
+  sed -e "s#/var/lib/influxdb#$WORK/data#" -e "s|^# bind-address = \"127.0.0.1:8088\"|bind-address = \"127.0.0.1:$((PORT + 5))\"|" \
+      -e "s|^  # bind-address = \":8086\"|  bind-address = \"127.0.0.1:$INFLUXPORT\"|" -e 's|^  # store-enabled = true|  store-enabled = false|' \
+      -e 's|^  # log-enabled = true|  log-enabled = false|' /etc/influxdb/influxdb.conf >"$WORK/influx.conf"
+  influxd -config "$WORK/influx.conf" >"$WORK/influx.log" 2>&1 &
+  PID=$!; wait_up "$INFLUX/ping"
+  curl -sf -XPOST "$INFLUX/query" --data-urlencode 'q=CREATE DATABASE bench' >/dev/null
 }
 rss() { # rss <workload> <target> <format>: RSS of the running server now
   echo "{\"workload\":\"$1\",\"target\":\"$2\",\"format\":\"$3\",\"rss_mib\":$(( $(awk '/VmRSS/ {print $2}' "/proc/$PID/status") / 1024 ))}" >>"$RSS"
@@ -65,16 +98,17 @@ w2() { # w2 <target> <url> <format> <start function>
   done
 }
 
-start_ms; w1 metricstream "$MS" seed
-w2 metricstream "$MS" seed start_ms
-w2 metricstream "$MS" vmjson start_ms
+if [ "$W1_SECONDS" != 0 ]; then start_ms; w1 metricstream "$MS" seed; fi
+for f in $FORMATS; do w2 metricstream "$MS" "$f" start_ms; done
 stop
-start_vm; w1 victoriametrics "$VM" vmjson
-w2 victoriametrics "$VM" vmjson start_vm
+if [ "$W1_SECONDS" != 0 ]; then start_vm; w1 victoriametrics "$VM" vmjson; fi
+for f in $FORMATS; do [ "$f" = seed ] || w2 victoriametrics "$VM" "$f" start_vm; done
 stop
+if has "$PEERS" prometheus && has "$FORMATS" promrw; then w2 prometheus "$PROM" promrw start_prom; stop; fi
+if has "$PEERS" influxdb && has "$FORMATS" influx; then w2 influxdb "$INFLUX" influx start_influx; stop; fi
 
 echo
-echo "== MetricStream vs VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || echo "(version unknown)"), same machine, same run, load average $(cut -d" " -f1-3 /proc/loadavg)"
+echo "== MetricStream vs VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || echo "?"), Prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || echo "-"), InfluxDB $(dpkg-query -W -f '${Version}' influxdb 2>/dev/null || echo "-"), same machine, same run, load average $(cut -d" " -f1-3 /proc/loadavg)"
 node "$ROOT/dist/bench/side-by-side-table.js" "$RESULTS" "$RSS"
 cp "$RESULTS" "$WORK/results.jsonl"
 echo "(raw result lines: $WORK/results.jsonl)"
