@@ -3,8 +3,11 @@
 import type { ServerResponse } from 'node:http';
 import { HttpError } from './http-error.js';
 
-/** How a route words its errors. */
-export type ErrorStyle = 'seed' | 'prom';
+/**
+ * How a route words its errors: the seed's shape, Prometheus's, or a protocol's own writer (e.g.
+ * OTLP's google.rpc.Status in the request's encoding), which must send the answer.
+ */
+export type ErrorStyle = 'seed' | 'prom' | ((res: ServerResponse, err: HttpError) => void);
 
 /** Sends a JSON document. */
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
@@ -21,6 +24,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 export function sendError(res: ServerResponse, err: HttpError, style: ErrorStyle): void {
   if (res.headersSent) {
     res.destroy();
+    return;
+  }
+  if (typeof style === 'function') {
+    style(res, err);
     return;
   }
   const body =

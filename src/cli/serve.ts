@@ -18,6 +18,7 @@ import {
   influxRoutes,
   IngestStats,
   limitsFromConfig,
+  otlpRoute,
   remoteWriteRoute,
   seedJsonRoute,
   StatsdListener,
@@ -102,6 +103,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     importRoute(deps),
     remoteWriteRoute(deps),
     ...influxRoutes(deps),
+    otlpRoute(deps),
     exportRoute(tsdb),
     metadataRoute(tsdb),
     ...queryRoutes(

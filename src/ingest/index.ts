@@ -3,6 +3,7 @@ export { seedJsonRoute } from './seed-json/handler.js';
 export { importRoute } from './import/handler.js';
 export { remoteWriteRoute } from './remote-write/handler.js';
 export { influxRoutes } from './influx/handler.js';
+export { otlpRoute } from './otlp/handler.js';
 export { StatsdListener, type StatsdListenerOptions } from './statsd/listener.js';
 export { IngestStats } from './stats.js';
 export { limitsFromConfig, type IngestDeps } from './deps.js';
