@@ -41,13 +41,13 @@ export class DeltaTotals {
 
   /** @internal Whether one more series fits, after dropping idle ones if needed. */
   room(now: number, adding: number): boolean {
-    if (this.totals.size + adding < this.maxSeries) return true;
+    if (this.totals.size + adding <= this.maxSeries) return true;
     // Map order is update order (set() moves a key to the end): the idle ones are first.
     for (const [key, s] of this.totals) {
       if (s.seen > now - IDLE_MS) break;
       this.totals.delete(key);
     }
-    return this.totals.size + adding < this.maxSeries;
+    return this.totals.size + adding <= this.maxSeries;
   }
 
   /** @internal */

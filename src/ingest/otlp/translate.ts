@@ -30,6 +30,9 @@ export interface TranslateOptions {
 }
 
 export interface Translated extends SampleBatch {
+  readonly ts: Float64Array;
+  /** Float64Array: keeps the staleness marker's NaN payload. */
+  readonly vs: Float64Array;
   /** The data point row each entry came from; -1 for target_info. */
   readonly pointOf: ArrayLike<number>;
   readonly metadata: Map<string, MetricMetadata>;
