@@ -81,7 +81,8 @@ function nextBody(lane: Lane): Template {
     const base = Math.max(Date.now(), lane.lastTs + 1);
     lane.lastTs = base + lane.set.maxOccurrence - 1;
     const occ = lane.set.occurrence;
-    for (let j = 0; j < t.samples; j++) writeTimestamp(t.body, t.tsOffsets[j]!, base + occ[j]!);
+    const write = t.writeTime ?? writeTimestamp;
+    for (let j = 0; j < t.samples; j++) write(t.body, t.tsOffsets[j]!, base + occ[j]!);
   }
   return t;
 }

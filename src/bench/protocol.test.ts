@@ -60,3 +60,33 @@ test('import templates, patched, are JSON lines with the right series, values an
     { numRuns: 60 },
   );
 });
+
+test('otlp templates, patched, are ExportMetricsServiceRequests (read by protobufjs) with the series, values and nanosecond times', async () => {
+  const { ExportMetricsServiceRequest } = await import('../ingest/otlp/otlp-proto-fixtures.js');
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1.7e12, max: 1.9e12 }), (nSeries, batch, base) => {
+      const series = makeSeries(nSeries);
+      const set = buildTemplates(PROTOCOLS.get('otlp')!, series, batch, 4);
+      set.templates.forEach((t, ti) => {
+        for (let j = 0; j < t.samples; j++) t.writeTime!(t.body, t.tsOffsets![j]!, base + set.occurrence[j]!);
+        const msg = ExportMetricsServiceRequest.toObject(ExportMetricsServiceRequest.decode(t.body), { longs: String }) as any;
+        const got: string[] = [];
+        for (const m of msg.resourceMetrics[0].scopeMetrics[0].metrics) {
+          const data = m.gauge ?? m.sum;
+          if (m.sum) assert.deepEqual([m.sum.aggregationTemporality, m.sum.isMonotonic], [2, true]);
+          for (const p of data.dataPoints) {
+            const tags = Object.fromEntries(p.attributes.map((a: any) => [a.key, a.value.stringValue]));
+            got.push(JSON.stringify([m.name, m.sum ? 'counter' : 'gauge', tags, p.asDouble, p.timeUnixNano]));
+          }
+        }
+        const want = Array.from({ length: batch }, (_, j) => {
+          const s = series[(ti * batch + j) % nSeries]!;
+          return JSON.stringify([s.name, s.type, s.tags, s.value, String(BigInt(base + set.occurrence[j]!) * 1_000_000n)]);
+        });
+        assert.deepEqual(got.sort(), want.sort());
+        assert.deepEqual(msg.resourceMetrics[0].resource.attributes, [{ key: 'service.name', value: { stringValue: 'metricstream-bench' } }]);
+      });
+    }),
+    { numRuns: 60 },
+  );
+});

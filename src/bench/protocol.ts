@@ -2,6 +2,7 @@
 // clock starts, into a template whose timestamps (if the format carries them) are patched in
 // place at send time. A new protocol (remote write, Influx, StatsD, OTLP) is one more entry.
 import { encodeMetrics } from '../client/index.js';
+import { encodeOtlpBatch } from './otlp-encode.js';
 
 /** One generated series and the value it is sent with. */
 export interface BenchSeries {
@@ -17,6 +18,8 @@ export interface Template {
   readonly samples: number;
   /** Byte offset of each sample's 13-digit millisecond timestamp, or null when the server stamps them. */
   readonly tsOffsets: Int32Array | null;
+  /** How a time is written at an offset, when not as 13 ASCII digits (writeTimestamp): e.g. OTLP's fixed64 nanoseconds. */
+  readonly writeTime?: (body: Buffer, offset: number, ms: number) => void;
 }
 
 export interface Protocol {
@@ -68,7 +71,16 @@ const vmImport: Protocol = {
   },
 };
 
-export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport].map((p) => [p.name, p]));
+/** OTLP/HTTP protobuf (POST /v1/metrics): gauges and cumulative counters grouped by metric name. */
+const otlp: Protocol = {
+  name: 'otlp',
+  path: '/v1/metrics',
+  contentType: 'application/x-protobuf',
+  timestamped: true,
+  encode: encodeOtlpBatch,
+};
+
+export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport, otlp].map((p) => [p.name, p]));
 export const PROTOCOL_NAMES: readonly string[] = [...PROTOCOLS.keys()];
 
 /** Writes `ts` as TS_WIDTH ASCII digits at `offset` (ts must have exactly that many digits). */

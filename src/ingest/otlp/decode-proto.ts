@@ -146,6 +146,10 @@ function dataPoint(r: Reader, end: number, kind: Kind, p: Points): void {
   // Field numbers differ by kind: attributes are 7 (number, summary) or 9 (histogram); flags 8 or 10.
   const attrField = kind === Kind.Histogram ? 9 : 7;
   const flagsField = kind === Kind.Histogram ? 10 : 8;
+  // The attributes' bytes, while they are one run (as senders write them): the cache key of their labels.
+  let runFrom = -1;
+  let runTo = -1;
+  let oneRun = true;
   while (r.pos < end) {
     const at = r.pos;
     const k = r.varint(end);
@@ -153,7 +157,10 @@ function dataPoint(r: Reader, end: number, kind: Kind, p: Points): void {
     const wt = k & 7;
     if (field === attrField) {
       expectWire(wt, LEN, 'DataPoint.attributes', at);
+      if (runFrom < 0) runFrom = at;
+      else if (runTo !== at) oneRun = false;
       attribute(r, end, attrs);
+      runTo = r.pos;
     } else if (field === 2 || field === 3) {
       expectWire(wt, I64, field === 2 ? 'DataPoint.start_time_unix_nano' : 'DataPoint.time_unix_nano', at);
       r.fixed64(end);
@@ -214,8 +221,8 @@ function dataPoint(r: Reader, end: number, kind: Kind, p: Points): void {
       p.eTo[i] = p.nBounds;
     } else r.skip(wt, end);
   }
-  // Repeated fields of one row must be contiguous in the columns; another row cannot interleave
-  // (rows are decoded one at a time), so only a row's own earlier rows could: none.
+  // A byte key starts with the field's tag (':' or 'J'), a key built by attributeKey with a digit: they never meet.
+  if (oneRun && runFrom >= 0) p.attributeKeys[i] = r.latin1(runFrom, runTo);
 }
 
 /** Gauge / Sum / Histogram / ExponentialHistogram / Summary message of one metric. */

@@ -351,3 +351,22 @@ test('JSON: enums by name, int64 as numbers or strings, snake_case names, hex id
   assert.throws(() => decodeJsonRequest(Buffer.from('{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"sum":{"aggregationTemporality":"SOMETIMES"}}]}]}]}')), /aggregationTemporality must be an AggregationTemporality/);
   assert.throws(() => decodeJsonRequest(Buffer.from('{"resourceMetrics":[')), /not valid JSON/);
 });
+
+test('property: protobuf and JSON encodings of a request translate to the same series (label cache shared)', () => {
+  const now = Date.now();
+  const recent = fc.integer({ min: now - 3_600_000, max: now }).map((ms) => `${ms}000000`);
+  const point = fc.record({ attributes: fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'a.b', 'a_b', '1x'), value: fc.record({ stringValue: fc.constantFrom('', 'x', 'y') }) }), { maxLength: 3 }), timeUnixNano: recent, asDouble: fc.double({ noNaN: true }) });
+  const req = fc.array(fc.record({ name: fc.constantFrom('g.one', 'g.two'), gauge: fc.record({ dataPoints: fc.array(point, { maxLength: 4 }) }) }), { maxLength: 3 }).map((metrics) => ({
+    resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeMetrics: [{ scope: { name: 'x', version: '' }, metrics }] }],
+  }));
+  fc.assert(
+    fc.property(req, (r) => {
+      const o = { now, limits, tenant: 't', deltas: new DeltaTotals(10), promoteScope: false };
+      const a = translate(decodeProtoRequest(encode(r as unknown as Req)), o);
+      const b = translate(decodeJsonRequest(Buffer.from(JSON.stringify(r))), o);
+      assert.deepEqual(a.labels, b.labels);
+      assert.deepEqual(Array.from(a.vs.subarray(0, a.samples)), Array.from(b.vs.subarray(0, b.samples)));
+    }),
+    { numRuns: 300 },
+  );
+});

@@ -63,6 +63,12 @@ export interface OtlpMetric {
 export class Points {
   n = 0;
   attributes: Attribute[][] = [];
+  /**
+   * Per row, a string that is equal for equal attribute lists (the protobuf decoder's raw bytes
+   * of the attributes, when they are one run), for caching their labels; '' = build it from
+   * `attributes` (attributeKey).
+   */
+  attributeKeys: string[] = [];
   start: Float64Array;
   time: Float64Array;
   value: Float64Array;
@@ -100,6 +106,7 @@ export class Points {
     if (this.n === this.start.length) this.grow();
     const i = this.n++;
     this.attributes.push(attributes);
+    this.attributeKeys.push('');
     this.start[i] = 0;
     this.time[i] = 0;
     this.value[i] = 0;
@@ -118,6 +125,7 @@ export class Points {
     this.nBounds = this.eFrom[n]!;
     this.n = n;
     this.attributes.length = n;
+    this.attributeKeys.length = n;
   }
 
   pushCount(v: number): void {
@@ -156,6 +164,16 @@ export interface OtlpRequest {
   readonly scopes: OtlpScope[];
   readonly metrics: OtlpMetric[];
   readonly points: Points;
+}
+
+/** A string equal for equal attribute lists (and different otherwise). */
+export function attributeKey(attrs: readonly Attribute[]): string {
+  let k = '';
+  for (let i = 0; i < attrs.length; i++) {
+    const a = attrs[i]!;
+    k += a.key.length + ':' + a.key + a.value.length + ':' + a.value;
+  }
+  return k;
 }
 
 /** An undecodable body; `offset` is the byte (protobuf) where it was noticed, or -1. */

@@ -116,6 +116,11 @@ export class Reader {
     return s;
   }
 
+  /** Bytes [from, to) as a one-byte string (a cache key, not text). */
+  latin1(from: number, to: number): string {
+    return latin1Slice.call(this.buf, from, to);
+  }
+
   bytesBase64(end: number): string {
     const stop = this.delimited(end);
     const s = this.buf.toString('base64', this.pos, stop);

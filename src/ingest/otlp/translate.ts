@@ -5,12 +5,13 @@
 // `{quantile}`, `_sum`, `_count`; delta sums and histograms added up into running totals.
 // A data point that cannot be stored is refused whole (all its series) and counted, as OTLP's
 // partial success asks; the rest of the request is kept.
-import { sortLabels, type Label, type Labels, type MetricMetadata, type MetricType } from '../../storage/index.js';
+import { labelsKey, type Label, type Labels, type MetricMetadata, type MetricType } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
-import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
+import { checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
 import type { DeltaTotals, DeltaTxn } from './delta.js';
-import { FLAG_NO_RECORDED_VALUE, Kind, Temporality, type Attribute, type OtlpMetric, type OtlpRequest } from './model.js';
-import { formatBound, labelName, metricName, promUnit, type NameKind } from './naming.js';
+import { checkLabels, deltaKey, labelCache, mergeLabels, pointLabels, resourceLabels, series, type PointLabels } from './labels.js';
+import { attributeKey, FLAG_NO_RECORDED_VALUE, Kind, Temporality, type OtlpMetric, type OtlpRequest, type Points } from './model.js';
+import { formatBound, metricName, promUnit, type NameKind } from './naming.js';
 import { SampleColumns } from './sample-columns.js';
 
 /** Prometheus's staleness marker, written for points flagged "no recorded value". */
@@ -43,69 +44,6 @@ export interface Translated extends SampleBatch {
   /** The first few reasons points were refused (and warnings). */
   readonly messages: string[];
   readonly txn: DeltaTxn;
-}
-
-const IDENTIFYING = new Set(['service.name', 'service.namespace', 'service.instance.id']);
-
-/** The job and instance labels of a resource, and its target_info labels (null when none). */
-function resourceLabels(attrs: readonly Attribute[]): { base: Label[]; info: Label[] | null } {
-  let name = '';
-  let ns = '';
-  let instance = '';
-  const rest: Attribute[] = [];
-  for (const a of attrs) {
-    if (a.key === 'service.name') name = a.value;
-    else if (a.key === 'service.namespace') ns = a.value;
-    else if (a.key === 'service.instance.id') instance = a.value;
-    if (!IDENTIFYING.has(a.key)) rest.push(a);
-  }
-  const base: Label[] = [];
-  if (name !== '') base.push({ name: 'job', value: ns !== '' ? `${ns}/${name}` : name });
-  if (instance !== '') base.push({ name: 'instance', value: instance });
-  const info = rest.length === 0 ? null : mergeLabels(attributeLabels(rest), base);
-  return { base, info };
-}
-
-/**
- * Attributes as labels sorted by name: names sanitised, empty values dropped, and values whose
- * names collide joined with ';' in the order of their original keys (spec).
- */
-function attributeLabels(attrs: readonly Attribute[]): Label[] {
-  const named: { name: string; key: string; value: string }[] = [];
-  for (const a of attrs) if (a.value !== '') named.push({ name: labelName(a.key), key: a.key, value: a.value });
-  named.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
-  const out: Label[] = [];
-  for (const n of named) {
-    const last = out[out.length - 1];
-    if (last !== undefined && last.name === n.name) out[out.length - 1] = { name: n.name, value: `${last.value};${n.value}` };
-    else out.push({ name: n.name, value: n.value });
-  }
-  return out;
-}
-
-/** Sorted `a` with `over`'s labels added, replacing any of the same name. */
-function mergeLabels(a: Label[], over: readonly Label[]): Label[] {
-  if (over.length === 0) return a;
-  const out = a.filter((l) => !over.some((o) => o.name === l.name));
-  out.push(...over);
-  return sortLabels(out) as Label[];
-}
-
-function checkLabels(labels: readonly Label[], limits: ValidationLimits): string | null {
-  if (labels.length > limits.maxLabelsPerSeries) return `series has ${labels.length} labels, the limit is ${limits.maxLabelsPerSeries}`;
-  for (const l of labels) {
-    const p = checkLabelName(l.name, limits) ?? checkLabelValue(l.value, limits);
-    if (p !== null) return `label ${JSON.stringify(l.name.slice(0, 60))}: ${p}`;
-  }
-  return null;
-}
-
-/** One series: the point's labels plus a name (and `le` / `quantile`). */
-function series(common: readonly Label[], name: string, extra?: Label): Labels {
-  const out: Label[] = [{ name: '__name__', value: name }];
-  for (const l of common) if (extra === undefined || l.name !== extra.name) out.push(l);
-  if (extra !== undefined) out.push(extra);
-  return sortLabels(out);
 }
 
 interface Family {
@@ -171,6 +109,8 @@ export function translate(req: OtlpRequest, o: TranslateOptions): Translated {
     if (s.version !== '') extra.push({ name: 'otel_scope_version', value: s.version });
     return mergeLabels(base.slice(), extra);
   });
+  // The scope's labels as part of a point's cache key.
+  const scopeKeys = scopeBase.map((b) => labelsKey(b));
 
   const values = new Float64Array(1);
   for (const m of req.metrics) {
@@ -183,6 +123,7 @@ export function translate(req: OtlpRequest, o: TranslateOptions): Translated {
       continue;
     }
     const base = scopeBase[m.scope]!;
+    const cache = labelCache(limits, `${m.kind === Kind.Histogram ? 'h' : 'n'}\u0000${fam.name}\u0000${scopeKeys[m.scope]!}`);
     const resourceIndex = req.scopes[m.scope]!.resource;
     let stored = false;
     for (let i = m.from; i < m.to; i++) {
@@ -191,37 +132,39 @@ export function translate(req: OtlpRequest, o: TranslateOptions): Translated {
         continue;
       }
       const t = p.time[i]!;
-      const common = mergeLabels(attributeLabels(p.attributes[i]!), base);
-      const problem = checkTimestamp(t, now, limits) ?? checkLabels(common, limits);
+      const attrs = p.attributes[i]!;
+      const pl = pointLabels(cache, p.attributeKeys[i] || attributeKey(attrs), attrs, base, limits);
+      const problem = checkTimestamp(t, now, limits) ?? pl.problem;
       if (problem !== null) {
         refuse(m, problem);
         continue;
       }
       const stale = (p.flags[i]! & FLAG_NO_RECORDED_VALUE) !== 0;
-      const mark = out.n;
       if (m.kind === Kind.Gauge || m.kind === Kind.Sum) {
         let v = p.value[i]!;
         if (fam.delta && !stale) {
           values[0] = v;
-          const r = txn.add(`${o.tenant}\u0000${fam.name}\u0000${JSON.stringify(common)}`, p.start[i]!, t, values, '');
+          const r = txn.add(o.tenant + '\u0000' + deltaKey(fam.name, pl), p.start[i]!, t, values, '');
           if (typeof r === 'string') {
             refuse(m, r);
             continue;
           }
           v = r[0]!;
         }
-        out.push(series(common, fam.name), t, stale ? STALE_NAN : v, i);
+        out.push((pl.number ??= series(pl.common, fam.name)), t, stale ? STALE_NAN : v, i);
       } else if (m.kind === Kind.Histogram) {
-        if (!histogram(m, fam, i, common, t, stale, p, txn, o.tenant, out, refuse)) continue;
+        const why = histogram(fam, i, pl, t, stale, p, txn, o.tenant, out);
+        if (why !== null) {
+          refuse(m, why);
+          continue;
+        }
       } else {
-        summary(fam.name, i, common, t, stale, p, out);
+        summary(fam.name, i, pl.common, t, stale, p, out);
       }
-      if (out.n > mark) stored = true;
+      stored = true;
       if (t > newest[resourceIndex]!) newest[resourceIndex] = t;
     }
-    if (stored) {
-      metadata.set(fam.name, { type: fam.type, help: m.description, unit: promUnit(m.unit, fam.type as NameKind) });
-    }
+    if (stored) metadata.set(fam.name, { type: fam.type, help: m.description, unit: promUnit(m.unit, fam.type as NameKind) });
   }
 
   // One target_info sample per resource that had points stored, at its newest point's time.
@@ -239,55 +182,53 @@ export function translate(req: OtlpRequest, o: TranslateOptions): Translated {
   return { labels: out.labels, start: out.start(), ts: out.ts, vs: out.vs, pointOf: out.pointOf, metadata, points, refused, samples: out.n, messages, txn };
 }
 
-function histogram(
-  m: OtlpMetric,
-  fam: Family,
-  i: number,
-  common: Label[],
-  t: number,
-  stale: boolean,
-  p: OtlpRequest['points'],
-  txn: DeltaTxn,
-  tenant: string,
-  out: SampleColumns,
-  refuse: (m: OtlpMetric, why: string) => void,
-): boolean {
+function sameBounds(a: Float64Array, b: Float64Array, from: number, n: number): boolean {
+  if (a.length !== n) return false;
+  for (let j = 0; j < n; j++) if (!Object.is(a[j], b[from + j])) return false;
+  return true;
+}
+
+/** Appends a histogram point's series; returns why it is refused, or null. */
+function histogram(fam: Family, i: number, pl: PointLabels, t: number, stale: boolean, p: Points, txn: DeltaTxn, tenant: string, out: SampleColumns): string | null {
   const nb = p.bTo[i]! - p.bFrom[i]!;
-  const ne = p.eTo[i]! - p.eFrom[i]!;
-  if (nb !== 0 && nb !== ne + 1) {
-    refuse(m, `histogram point has ${nb} bucket counts for ${ne} explicit bounds; it needs ${ne + 1}`);
-    return false;
-  }
+  const e0 = p.eFrom[i]!;
+  const ne = p.eTo[i]! - e0;
+  if (nb !== 0 && nb !== ne + 1) return `histogram point has ${nb} bucket counts for ${ne} explicit bounds; it needs ${ne + 1}`;
   // values: [sum, count, bucket counts...]
   const vals = new Float64Array(2 + nb);
   vals[0] = p.value[i]!;
   vals[1] = p.count[i]!;
   for (let j = 0; j < nb; j++) vals[2 + j] = p.counts[p.bFrom[i]! + j]!;
-  let shape = '';
-  for (let j = 0; j < ne; j++) shape += `${p.bounds[p.eFrom[i]! + j]},`;
   let cum: Float64Array = vals;
   if (fam.delta && !stale) {
-    const r = txn.add(`${tenant}\u0000${fam.name}\u0000${JSON.stringify(common)}`, p.start[i]!, t, vals, shape);
-    if (typeof r === 'string') {
-      refuse(m, r);
-      return false;
-    }
+    let shape = '';
+    for (let j = 0; j < ne; j++) shape += `${p.bounds[e0 + j]},`;
+    const r = txn.add(tenant + '\u0000' + deltaKey(fam.name, pl), p.start[i]!, t, vals, shape);
+    if (typeof r === 'string') return r;
     cum = r;
   }
+  let h = pl.histogram;
+  if (h === undefined || !sameBounds(h.bounds, p.bounds, e0, ne)) {
+    const bucket = `${fam.name}_bucket`;
+    const buckets: Labels[] = [];
+    for (let j = 0; j < ne; j++) buckets.push(series(pl.common, bucket, { name: 'le', value: formatBound(p.bounds[e0 + j]!) }));
+    buckets.push(series(pl.common, bucket, { name: 'le', value: '+Inf' }));
+    h = pl.histogram = { bounds: p.bounds.slice(e0, e0 + ne), buckets, sum: series(pl.common, `${fam.name}_sum`), count: series(pl.common, `${fam.name}_count`) };
+  }
   const v = (x: number) => (stale ? STALE_NAN : x);
-  let acc = 0;
   // Without bucket counts only the +Inf bucket (the count) is known.
+  let acc = 0;
   for (let j = 0; nb > 0 && j < ne; j++) {
     acc += cum[2 + j]!;
-    out.push(series(common, `${fam.name}_bucket`, { name: 'le', value: formatBound(p.bounds[p.eFrom[i]! + j]!) }), t, v(acc), i);
+    out.push(h.buckets[j]!, t, v(acc), i);
   }
-  out.push(series(common, `${fam.name}_bucket`, { name: 'le', value: '+Inf' }), t, v(cum[1]!), i);
-  if (p.hasSum[i] === 1) out.push(series(common, `${fam.name}_sum`), t, v(cum[0]!), i);
-  out.push(series(common, `${fam.name}_count`), t, v(cum[1]!), i);
-  return true;
+  out.push(h.buckets[ne]!, t, v(cum[1]!), i);
+  if (p.hasSum[i] === 1) out.push(h.sum, t, v(cum[0]!), i);
+  out.push(h.count, t, v(cum[1]!), i);
+  return null;
 }
 
-function summary(name: string, i: number, common: Label[], t: number, stale: boolean, p: OtlpRequest['points'], out: SampleColumns): void {
+function summary(name: string, i: number, common: Label[], t: number, stale: boolean, p: Points, out: SampleColumns): void {
   const v = (x: number) => (stale ? STALE_NAN : x);
   for (let j = p.bFrom[i]!; j < p.bTo[i]!; j++) {
     out.push(series(common, name, { name: 'quantile', value: formatBound(p.bounds[j]!) }), t, v(p.counts[j]!), i);
