@@ -105,6 +105,22 @@ test('partial success: refused points are counted and explained, the rest is sto
   assert.match(j.partialSuccess.errorMessage, /in the future/);
 });
 
+test('storage refusals (a sample too far behind its series) refuse that point only; retried without it', async () => {
+  const t = Date.now() - 1000;
+  let r = await post(pb(gaugeRequest('ooo.g', [{ t, v: 1, attrs: { s: 'a' } }])), PB);
+  assert.equal(r.status, 200);
+  // 2 h behind series a's newest sample (the out-of-order window is 1 h); series b is new.
+  r = await post(pb(gaugeRequest('ooo.g', [{ t: t - 7_200_000, v: 2, attrs: { s: 'a' } }, { t, v: 3, attrs: { s: 'b' } }])), PB);
+  assert.equal(r.status, 200);
+  const resp = ExportMetricsServiceResponse.toObject(ExportMetricsServiceResponse.decode(r.body), { longs: Number }) as { partialSuccess: { rejectedDataPoints: number; errorMessage: string } };
+  assert.equal(resp.partialSuccess.rejectedDataPoints, 1);
+  assert.match(resp.partialSuccess.errorMessage, /^1 of 2 data points were refused: /);
+  assert.deepEqual(await q('ooo_g'), {
+    [JSON.stringify({ __name__: 'ooo_g', job: 'http-test', s: 'a' })]: 1,
+    [JSON.stringify({ __name__: 'ooo_g', job: 'http-test', s: 'b' })]: 3,
+  });
+});
+
 test('400 with a google.rpc.Status in the request encoding: undecodable bodies and all points refused; nothing stored', async () => {
   const before = await storedSamples();
   let r = await post(Buffer.from([0x0a, 0x05, 0x01]), PB);

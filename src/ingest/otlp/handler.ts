@@ -6,6 +6,7 @@
 // stored; senders do not retry 400); 415 for another Content-Type; 413 for a body over
 // --max-body-size; 429 and 503 with Retry-After (rate limited, storage unavailable or starting).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Counter } from 'prom-client';
 import { header, HttpError, readBody, type Route } from '../../api/index.js';
 import { StorageClosedError, StorageError, type Appender } from '../../storage/index.js';
 import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
@@ -20,6 +21,11 @@ import { encodingOf, exportResponse, send, sendStatus, type Encoding } from './r
 import { translate, type Translated } from './translate.js';
 
 const PROTOCOL = 'otlp';
+
+const rejectedPoints = new Counter({
+  name: 'metricstream_otlp_rejected_data_points_total',
+  help: 'OTLP data points refused (in a partial success or a 400): exponential histograms, times outside retention, label limits, delta repeats, storage refusals',
+});
 /** Storage refusals retried without the refused points, at most this many times. */
 const MAX_ATTEMPTS = 3;
 
@@ -93,6 +99,7 @@ async function handle(deps: IngestDeps, totals: DeltaTotals, req: IncomingMessag
     throw new HttpError(400, 'bad_data', `storage kept refusing points of this request, nothing was stored; ${storageWhy[0] ?? ''}`);
   }
   const messages = [...t.messages, ...storageWhy];
+  if (t.refused > 0) rejectedPoints.inc(t.refused);
   if (t.samples === 0 || (t.refused > 0 && t.refused === t.points)) {
     app.rollback();
     if (t.points > 0 && t.refused > 0) {
