@@ -19,7 +19,8 @@ async function stats(url: string): Promise<Record<string, number>> {
 }
 
 for (const [client, threads] of [['raw', '1'], ['undici', '1'], ['raw', '2']] as const) test(`closed loop over 3 client ids with a small rate limit (${client} HTTP client, ${threads} thread(s)): 200 and 429 counts equal the node stats`, async () => {
-  const n = await startTestNode({ rate_limit: '20', rate_limit_window: '1s' });
+  // A window longer than the run: each client gets 5 requests in, whatever the machine's speed.
+  const n = await startTestNode({ rate_limit: '5', rate_limit_window: '30s' });
   try {
     const o = parseBenchArgs(['--target', n.url, '--clients', '3', '--connections', '4', '--duration', '1500ms', '--http-client', client, '--threads', threads])!;
     const r = await runBench(o);
@@ -31,8 +32,8 @@ for (const [client, threads] of [['raw', '1'], ['undici', '1'], ['raw', '2']] as
     assert.equal(r.samples_ok, 3 * r.ok_requests);
     assert.equal(r.requests, r.ok_requests + r.status['429']!);
     assert.equal(r.errors, 0);
-    // 3 clients x 20 per second for ~1.5 s: at most 3 x 20 x 3 windows touched.
-    assert.ok(r.ok_requests <= 180, `${r.ok_requests} allowed`);
+    // 3 clients x 5 in one 30 s window.
+    assert.ok(r.ok_requests <= 15, `${r.ok_requests} allowed`);
     assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
   } finally {
     await n.stop();
