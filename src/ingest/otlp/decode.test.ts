@@ -355,7 +355,8 @@ test('JSON: enums by name, int64 as numbers or strings, snake_case names, hex id
 test('property: protobuf and JSON encodings of a request translate to the same series (label cache shared)', () => {
   const now = Date.now();
   const recent = fc.integer({ min: now - 3_600_000, max: now }).map((ms) => `${ms}000000`);
-  const point = fc.record({ attributes: fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'a.b', 'a_b', '1x'), value: fc.record({ stringValue: fc.constantFrom('', 'x', 'y') }) }), { maxLength: 3 }), timeUnixNano: recent, asDouble: fc.double({ noNaN: true, noDefaultInfinity: true }) });
+  const point = fc.record({ attributes: fc.array(fc.record({ key: fc.constantFrom('a', 'b', 'a.b', 'a_b', '1x'), value: fc.record({ stringValue: fc.constantFrom('', 'x', 'y') }) }), { maxLength: 3 }), timeUnixNano: recent, asDouble: fc.double({ noNaN: true, noDefaultInfinity: true }).map((v) => (Object.is(v, -0) ? 0 : v)) });
+  // (-0 is left out: JSON.stringify writes it as 0, so the two encodings would really differ.)
   const req = fc.array(fc.record({ name: fc.constantFrom('g.one', 'g.two'), gauge: fc.record({ dataPoints: fc.array(point, { maxLength: 4 }) }) }), { maxLength: 3 }).map((metrics) => ({
     resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 's' } }] }, scopeMetrics: [{ scope: { name: 'x', version: '' }, metrics }] }],
   }));
