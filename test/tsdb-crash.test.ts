@@ -70,7 +70,11 @@ function assertBlocksClean(dir: string): { minTime: number; maxTime: number }[] 
 
 function exited(c: ChildNode, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`node did not reach the failpoint in ${timeoutMs} ms: ${c.output()}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      // A node left running would keep this test file (and the whole suite) from finishing.
+      c.child.kill('SIGKILL');
+      reject(new Error(`node did not reach the failpoint in ${timeoutMs} ms: ${c.output()}`));
+    }, timeoutMs);
     c.child.once('exit', (code, signal) => {
       clearTimeout(timer);
       resolve(String(signal ?? code));
