@@ -4,12 +4,12 @@
 // accepts and parseImportLine finds valid and already in time order; anything else (a syntax
 // error, an invalid value, unsorted timestamps, Unicode spaces that trim() removes, escaped
 // keys, "Inf" strings written with escapes) goes to the text path, line by line.
-import type { Labels } from '../../storage/index.js';
+import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import { importLabels, parseImportLine } from '../import/parse.js';
 import type { SampleBatch } from '../series-batch.js';
-import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
-import { BytesCache, HASH_SEED, hashBytes } from './bytes-cache.js';
-import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { BytesCache } from './bytes-cache.js';
+import { BAIL, bytesEqual, flatObjectEnd, pairNames, pairValues, scanNumber, scanString, skipValue, skipWs, stringPairs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels } from './seed-scan.js';
 
 /** One line's samples (reused from line to line: only [0, n) is this line's). */
@@ -24,9 +24,15 @@ export class ImportScratch {
 const caches = new WeakMap<ValidationLimits, BytesCache<Labels>>();
 export const IMPORT_CACHE_CAPACITY = 65_536;
 
+let lastLimits: ValidationLimits | null = null;
+let lastCache: BytesCache<Labels> | null = null;
+
 function cacheFor(limits: ValidationLimits): BytesCache<Labels> {
+  if (limits === lastLimits) return lastCache!;
   let c = caches.get(limits);
   if (c === undefined) caches.set(limits, (c = new BytesCache<Labels>(IMPORT_CACHE_CAPACITY)));
+  lastLimits = limits;
+  lastCache = c;
   return c;
 }
 
@@ -103,6 +109,31 @@ function scanTimestamps(b: Buffer, p: number, end: number, out: ImportScratch): 
 }
 
 /**
+ * importLabels for a "metric" object of plain string values (no escapes, no repeated name),
+ * read without JSON.parse; null when it is not that plain or not valid (then JSON.parse +
+ * importLabels decide). Names are distinct and the result sorted, so order does not matter.
+ */
+function pairLabels(b: Buffer, from: number, to: number, limits: ValidationLimits): Labels | null {
+  const n = stringPairs(b, from, to);
+  if (n === BAIL) return null;
+  const out: Label[] = [];
+  let name: string | null = null;
+  for (let i = 0; i < n; i++) {
+    const k = pairNames[i]!;
+    const v = pairValues[i]!;
+    if (k === '__name__') {
+      name = v;
+      continue;
+    }
+    if (checkLabelName(k, limits) !== null || checkLabelValue(v, limits) !== null) return null;
+    if (v !== '') out.push({ name: k, value: v });
+  }
+  if (name === null || checkMetricName(name, limits) !== null || out.length > limits.maxLabelsPerSeries) return null;
+  out.push({ name: '__name__', value: name });
+  return sortLabels(out);
+}
+
+/**
  * Scans the line b[from, to) (no \n in it): the series' labels with its samples in out[0, n),
  * BLANK for a line of JSON whitespace, or null for "not answered here" (use parseImportLine).
  */
@@ -113,6 +144,8 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
   p = skipWs(b, p + 1, to);
   let metricFrom = -1;
   let metricTo = -1;
+  let metricEntry = -1;
+  const cache = cacheFor(limits);
   let nv = -1;
   let nt = -1;
   if (p < to && b[p] === 0x7d) return null;
@@ -133,7 +166,12 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
     if (isMetric) {
       if (c !== 0x7b) return null;
       metricFrom = p;
-      p = flatObjectEnd(b, p, to);
+      // Senders repeat their series in the same order: compare with the predicted series first,
+      // which also finds where the object ends.
+      const e = cache.predicted();
+      p = e >= 0 ? cache.matchSecond(e, b, metricFrom, to) : -1;
+      metricEntry = p >= 0 ? e : -1;
+      if (p < 0) p = flatObjectEnd(b, metricFrom, to);
       if (p === BAIL) p = skipValue(b, metricFrom, to);
       metricTo = p;
     } else if (isValues) {
@@ -164,21 +202,26 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
     if (i > 0 && t < ts[i - 1]!) return null;
   }
   out.n = nt;
-  const cache = cacheFor(limits);
-  const h = hashBytes(HASH_SEED, b, metricFrom, metricTo);
-  const hit = cache.get(h, b, metricFrom, metricTo, 0, 0);
-  if (hit !== undefined) return hit;
-  let metric: unknown;
-  try {
-    metric = JSON.parse(utf8Slice.call(b, metricFrom, metricTo));
-  } catch {
-    return null;
+  if (metricEntry >= 0) {
+    cache.hit(metricEntry);
+    return cache.value(metricEntry);
   }
-  const problems: Problem[] = [];
-  const labels = importLabels(metric as object, limits, problems);
-  if (problems.length > 0) return null;
+  const hit = cache.find(b, 0, 0, metricFrom, metricTo);
+  if (hit >= 0) return cache.value(hit);
+  let labels = pairLabels(b, metricFrom, metricTo, limits);
+  if (labels === null) {
+    let metric: unknown;
+    try {
+      metric = JSON.parse(utf8Slice.call(b, metricFrom, metricTo));
+    } catch {
+      return null;
+    }
+    const problems: Problem[] = [];
+    labels = importLabels(metric as object, limits, problems);
+    if (problems.length > 0) return null;
+  }
   freezeLabels(labels);
-  cache.set(h, b, metricFrom, metricTo, 0, 0, labels);
+  cache.add(b, 0, 0, metricFrom, metricTo, labels);
   return labels;
 }
 

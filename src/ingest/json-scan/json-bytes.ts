@@ -83,6 +83,19 @@ export function bytesEqual(b: Buffer, from: number, to: number, ascii: string): 
   return true;
 }
 
+/** Whether `lit` (ASCII bytes) is at b[p]. */
+export function matchBytes(b: Buffer, p: number, end: number, lit: Uint8Array): boolean {
+  const n = lit.length;
+  if (p + n > end) return false;
+  for (let i = 0; i < n; i++) if (b[p + i] !== lit[i]) return false;
+  return true;
+}
+
+/** The bytes of an ASCII string. */
+export function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
+
 // Exact powers of ten as doubles (10^22 is the largest one a double holds exactly).
 const POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 const TWO53 = 9007199254740992;
@@ -218,4 +231,42 @@ export function flatObjectEnd(b: Buffer, p: number, end: number): number {
     i++;
   }
   return BAIL;
+}
+
+/** Names and values read by stringPairs (reused). */
+export const pairNames: string[] = [];
+export const pairValues: string[] = [];
+
+/**
+ * Reads an object of string values b[from, to) (as flatObjectEnd or skipValue delimited it)
+ * into pairNames/pairValues; returns how many, or BAIL when a name or value is escaped, a value
+ * is not a string, or a name repeats: those objects go to JSON.parse, which decides them exactly.
+ */
+export function stringPairs(b: Buffer, from: number, to: number): number {
+  let n = 0;
+  let p = skipWs(b, from + 1, to);
+  if (p < to && b[p] === 0x7d) return 0;
+  for (;;) {
+    if (p >= to || b[p] !== 0x22) return BAIL;
+    const k = p;
+    p = scanString(b, p, to);
+    if (p === BAIL || tok.escaped) return BAIL;
+    const name = utf8Slice.call(b, k + 1, p - 1);
+    p = skipWs(b, p, to);
+    if (p >= to || b[p] !== 0x3a) return BAIL;
+    p = skipWs(b, p + 1, to);
+    if (p >= to || b[p] !== 0x22) return BAIL;
+    const v = p;
+    p = scanString(b, p, to);
+    if (p === BAIL || tok.escaped) return BAIL;
+    for (let i = 0; i < n; i++) if (pairNames[i] === name) return BAIL;
+    pairNames[n] = name;
+    pairValues[n] = utf8Slice.call(b, v + 1, p - 1);
+    n++;
+    p = skipWs(b, p, to);
+    if (p >= to) return BAIL;
+    if (b[p] === 0x7d) return p + 1 === to ? n : BAIL;
+    if (b[p] !== 0x2c) return BAIL;
+    p = skipWs(b, p + 1, to);
+  }
 }

@@ -4,12 +4,12 @@
 // parseSeedBatch finds valid; for anything else (a syntax error, an invalid metric, a duplicate
 // "metrics" key, an escaped key, deep nesting) it returns null and the caller runs the
 // JSON.parse path, which then produces the same answer and error messages as before.
-import type { Labels, MetricType } from '../../storage/index.js';
+import { sortLabels, type Label, type Labels, type MetricType } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
 import { parseRfc3339, TYPES } from '../seed-json/parse.js';
-import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
-import { BytesCache, HASH_SEED, hashBytes } from './bytes-cache.js';
-import { BAIL, bytesEqual, decodeString, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { buildLabels, checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { BytesCache } from './bytes-cache.js';
+import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, pairNames, pairValues, scanNumber, scanString, skipValue, skipWs, stringPairs, tok, utf8Slice } from './json-bytes.js';
 
 /** A decoded POST /metrics body: one entry (one sample) per metric, in order. */
 export interface SeedBatch extends SampleBatch {
@@ -49,8 +49,8 @@ const WRONG = 2;
 const m = {
   name: ABSENT, nameFrom: 0, nameTo: 0, nameEsc: false,
   value: ABSENT, v: 0,
-  type: ABSENT, typeFrom: 0, typeTo: 0, typeEsc: false,
-  tags: ABSENT, tagsFrom: 0, tagsTo: 0,
+  type: ABSENT, typeName: null as MetricType | null, typeFrom: 0, typeTo: 0, typeEsc: false,
+  tags: ABSENT, tagsFrom: 0, tagsTo: 0, tagsEntry: -1,
   ts: ABSENT, tsIsString: false, t: 0, tsFrom: 0, tsTo: 0, tsEsc: false,
   help: ABSENT, helpFrom: 0, helpTo: 0, helpEsc: false,
   unit: ABSENT, unitFrom: 0, unitTo: 0, unitEsc: false,
@@ -58,6 +58,7 @@ const m = {
 
 function resetMetric(): void {
   m.name = m.value = m.type = m.tags = m.ts = m.help = m.unit = ABSENT;
+  m.tagsEntry = -1;
 }
 
 /** A string field's value at `p`: sets its state and span through `set`; returns the position after it. */
@@ -75,10 +76,20 @@ function scanMetricField(b: Buffer, p: number, end: number, key: number): number
         else m.unit = WRONG;
         return skipValue(b, p, end);
       }
+      if (key === K_TYPE) {
+        // The four valid types, written plainly, are matched in place.
+        for (let i = 0; i < TYPE_TOKENS.length; i++) {
+          if (matchBytes(b, p, end, TYPE_TOKENS[i]!)) {
+            m.type = OK;
+            m.typeName = TYPE_NAMES[i]!;
+            return p + TYPE_TOKENS[i]!.length;
+          }
+        }
+      }
       const q = scanString(b, p, end);
       if (q === BAIL) return BAIL;
       if (key === K_NAME) (m.name = OK), (m.nameFrom = p), (m.nameTo = q), (m.nameEsc = tok.escaped);
-      else if (key === K_TYPE) (m.type = OK), (m.typeFrom = p), (m.typeTo = q), (m.typeEsc = tok.escaped);
+      else if (key === K_TYPE) (m.type = OK), (m.typeName = null), (m.typeFrom = p), (m.typeTo = q), (m.typeEsc = tok.escaped);
       else if (key === K_HELP) (m.help = OK), (m.helpFrom = p), (m.helpTo = q), (m.helpEsc = tok.escaped);
       else (m.unit = OK), (m.unitFrom = p), (m.unitTo = q), (m.unitEsc = tok.escaped);
       return q;
@@ -95,7 +106,12 @@ function scanMetricField(b: Buffer, p: number, end: number, key: number): number
     }
     case K_TAGS: {
       if (c === 0x7b) {
-        let q = flatObjectEnd(b, p, end);
+        // Most series come in the order they came last time: compare the tags with the predicted
+        // series' and skip finding their end.
+        const e = cache.predicted();
+        let q = e >= 0 ? cache.matchSecond(e, b, p, end) : -1;
+        m.tagsEntry = q >= 0 ? e : -1;
+        if (q < 0) q = flatObjectEnd(b, p, end);
         if (q === BAIL) q = skipValue(b, p, end);
         m.tags = OK;
         m.tagsFrom = p;
@@ -141,29 +157,48 @@ const K_TIMESTAMP = 5;
 const K_HELP = 6;
 const K_UNIT = 7;
 
-/** Which field the key token [from, to) (quotes included, no escapes) names. */
-function metricKey(b: Buffer, from: number, to: number): number {
-  const n = to - from - 2;
-  const a = from + 1;
-  const z = to - 1;
-  if (n === 4) {
-    if (bytesEqual(b, a, z, 'name')) return K_NAME;
-    if (bytesEqual(b, a, z, 'type')) return K_TYPE;
-    if (bytesEqual(b, a, z, 'tags')) return K_TAGS;
-    if (bytesEqual(b, a, z, 'help')) return K_HELP;
-    if (bytesEqual(b, a, z, 'unit')) return K_UNIT;
-  } else if (n === 5) {
-    if (bytesEqual(b, a, z, 'value')) return K_VALUE;
-  } else if (n === 9 && bytesEqual(b, a, z, 'timestamp')) return K_TIMESTAMP;
-  return K_OTHER;
+const KEY_TOKENS: readonly (readonly [number, Uint8Array])[] = [
+  [K_NAME, ascii('"name"')],
+  [K_VALUE, ascii('"value"')],
+  [K_TYPE, ascii('"type"')],
+  [K_TAGS, ascii('"tags"')],
+  [K_TIMESTAMP, ascii('"timestamp"')],
+  [K_HELP, ascii('"help"')],
+  [K_UNIT, ascii('"unit"')],
+];
+
+/** Set by matchKey: the field it matched. */
+let matched = K_OTHER;
+
+/** Matches one of the metric's field names, written plainly, at the quote at `p`: the position after it, or -1. */
+function matchKey(b: Buffer, p: number, end: number): number {
+  const c = b[p + 1];
+  // Dispatch on the first letter, so a key costs one or two short compares.
+  let from = 0;
+  let to = 0;
+  if (c === 0x6e) (from = 0), (to = 1);
+  else if (c === 0x76) (from = 1), (to = 2);
+  else if (c === 0x74) (from = 2), (to = 5);
+  else if (c === 0x68) (from = 5), (to = 6);
+  else if (c === 0x75) (from = 6), (to = 7);
+  for (let i = from; i < to; i++) {
+    const [k, lit] = KEY_TOKENS[i]!;
+    if (matchBytes(b, p, end, lit)) {
+      matched = k;
+      return p + lit.length;
+    }
+  }
+  return -1;
 }
 
 const TYPE_NAMES: readonly MetricType[] = ['gauge', 'counter', 'histogram', 'summary'];
+const TYPE_TOKENS: readonly Uint8Array[] = TYPE_NAMES.map((t) => ascii(`"${t}"`));
 
 /** The metric's type, or null when parseSeedBatch would refuse it. */
 function metricType(b: Buffer): MetricType | null {
   if (m.type === ABSENT) return 'gauge';
   if (m.type === WRONG) return null;
+  if (m.typeName !== null) return m.typeName;
   if (!m.typeEsc) {
     for (const t of TYPE_NAMES) if (bytesEqual(b, m.typeFrom + 1, m.typeTo - 1, t)) return t;
     return null;
@@ -181,30 +216,58 @@ function metricTime(b: Buffer, now: number, limits: ValidationLimits): number {
   return t;
 }
 
+/**
+ * buildLabels for tags of plain string values (no escapes, no repeated name), read without
+ * JSON.parse; null when they are not that plain or not valid (the caller then runs buildLabels
+ * on JSON.parse's object, which decides). Iteration order does not matter: names are distinct
+ * and the result is sorted.
+ */
+export function pairLabels(name: string, b: Buffer, from: number, to: number, limits: ValidationLimits): Labels | null {
+  const n = stringPairs(b, from, to);
+  if (n === BAIL) return null;
+  const out: Label[] = [{ name: '__name__', value: name }];
+  for (let i = 0; i < n; i++) {
+    const k = pairNames[i]!;
+    const v = pairValues[i]!;
+    if (k === '__name__' || checkLabelName(k, limits) !== null || checkLabelValue(v, limits) !== null) return null;
+    if (v !== '') out.push({ name: k, value: v });
+  }
+  if (out.length - 1 > limits.maxLabelsPerSeries) return null;
+  return sortLabels(out);
+}
+
 /** The series of the metric just scanned (cached, or checked and cached now), or null if invalid. */
-function metricSeries(b: Buffer, cache: BytesCache<SeriesEntry>, limits: ValidationLimits): SeriesEntry | null {
+function metricSeries(b: Buffer, limits: ValidationLimits): SeriesEntry | null {
   if (m.name !== OK) return null;
+  const e = m.tagsEntry;
+  if (e >= 0 && m.tags === OK && cache.matchFirst(e, b, m.nameFrom, m.nameTo)) {
+    cache.hit(e);
+    return cache.value(e);
+  }
   const tagsFrom = m.tags === OK ? m.tagsFrom : 0;
   const tagsTo = m.tags === OK ? m.tagsTo : 0;
-  const h = hashBytes(hashBytes(HASH_SEED, b, m.nameFrom, m.nameTo), b, tagsFrom, tagsTo);
-  const hit = cache.get(h, b, m.nameFrom, m.nameTo, tagsFrom, tagsTo);
-  if (hit !== undefined) return hit;
+  const hit = cache.find(b, m.nameFrom, m.nameTo, tagsFrom, tagsTo);
+  if (hit >= 0) return cache.value(hit);
   // A new series: decode and check it exactly as parseSeedBatch does, with JSON.parse for the tags.
   const name = decodeString(b, m.nameFrom, m.nameTo, m.nameEsc);
   if (checkMetricName(name, limits) !== null) return null;
-  let tags: unknown;
-  if (m.tags === OK) {
-    try {
-      tags = JSON.parse(utf8Slice.call(b, tagsFrom, tagsTo));
-    } catch {
-      return null;
+  let labels: Labels | null = null;
+  if (m.tags === OK) labels = pairLabels(name, b, tagsFrom, tagsTo, limits);
+  if (labels === null) {
+    let tags: unknown;
+    if (m.tags === OK) {
+      try {
+        tags = JSON.parse(utf8Slice.call(b, tagsFrom, tagsTo));
+      } catch {
+        return null;
+      }
     }
+    const problems: Problem[] = [];
+    labels = buildLabels(name, tags, limits, problems);
+    if (problems.length > 0) return null;
   }
-  const problems: Problem[] = [];
-  const labels = buildLabels(name, tags, limits, problems);
-  if (problems.length > 0) return null;
   const entry: SeriesEntry = Object.freeze({ name, labels: freezeLabels(labels) });
-  cache.set(h, b, m.nameFrom, m.nameTo, tagsFrom, tagsTo, entry);
+  cache.add(b, m.nameFrom, m.nameTo, tagsFrom, tagsTo, entry);
   return entry;
 }
 
@@ -250,8 +313,11 @@ export function scanSeedBody(b: Buffer, now: number, limits: ValidationLimits, m
 /** Where scanMetrics stopped (after the array's closing bracket). */
 let scanEnd = 0;
 
+/** The label cache of the body being scanned. */
+let cache: BytesCache<SeriesEntry> = new BytesCache<SeriesEntry>(1);
+
 function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: ValidationLimits, maxMetrics: number): SeedBatch | null {
-  const cache = cacheFor(limits);
+  cache = cacheFor(limits);
   // A metric takes at least 12 bytes ({"value":1} is refused, but bounds the count); the columns are cut to size below.
   const cap = Math.min(maxMetrics, Math.floor(end / 12) + 1);
   const ts = new Float64Array(cap);
@@ -271,10 +337,16 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
     if (p < end && b[p] === 0x7d) return null; // {} has no name
     for (;;) {
       if (p >= end || b[p] !== 0x22) return null;
-      const k = p;
-      p = scanString(b, p, end);
-      if (p === BAIL || tok.escaped) return null;
-      const key = metricKey(b, k, p);
+      let key = K_OTHER;
+      const q = matchKey(b, p, end);
+      if (q >= 0) {
+        key = matched;
+        p = q;
+      } else {
+        // Another key (skipped), or one of ours written with escapes (left to JSON.parse).
+        p = scanString(b, p, end);
+        if (p === BAIL || tok.escaped) return null;
+      }
       p = skipWs(b, p, end);
       if (p >= end || b[p] !== 0x3a) return null;
       p = scanMetricField(b, skipWs(b, p + 1, end), end, key);
@@ -293,7 +365,7 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
     const t = metricTime(b, now, limits);
     if (Number.isNaN(t)) return null;
     if (m.help === WRONG || m.unit === WRONG || m.tags === WRONG) return null;
-    const series = metricSeries(b, cache, limits);
+    const series = metricSeries(b, limits);
     if (series === null) return null;
     labels.push(series.labels);
     names.push(series.name);
