@@ -4,13 +4,13 @@
 // accepts and parseImportLine finds valid and already in time order; anything else (a syntax
 // error, an invalid value, unsorted timestamps, Unicode spaces that trim() removes, escaped
 // keys, "Inf" strings written with escapes) goes to the text path, line by line.
-import { sortLabels, type Label, type Labels } from '../../storage/index.js';
+import type { Labels } from '../../storage/index.js';
 import { importLabels, parseImportLine } from '../import/parse.js';
 import type { SampleBatch } from '../series-batch.js';
-import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from './bytes-cache.js';
-import { BAIL, bytesEqual, flatObjectEnd, pairNames, pairValues, scanNumber, scanString, skipValue, skipWs, stringPairs, tok, utf8Slice } from './json-bytes.js';
-import { freezeLabels } from './seed-scan.js';
+import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { freezeLabels, plainMetricLabels } from './plain-labels.js';
 
 /** One line's samples (reused from line to line: only [0, n) is this line's). */
 export class ImportScratch {
@@ -109,31 +109,6 @@ function scanTimestamps(b: Buffer, p: number, end: number, out: ImportScratch): 
 }
 
 /**
- * importLabels for a "metric" object of plain string values (no escapes, no repeated name),
- * read without JSON.parse; null when it is not that plain or not valid (then JSON.parse +
- * importLabels decide). Names are distinct and the result sorted, so order does not matter.
- */
-function pairLabels(b: Buffer, from: number, to: number, limits: ValidationLimits): Labels | null {
-  const n = stringPairs(b, from, to);
-  if (n === BAIL) return null;
-  const out: Label[] = [];
-  let name: string | null = null;
-  for (let i = 0; i < n; i++) {
-    const k = pairNames[i]!;
-    const v = pairValues[i]!;
-    if (k === '__name__') {
-      name = v;
-      continue;
-    }
-    if (checkLabelName(k, limits) !== null || checkLabelValue(v, limits) !== null) return null;
-    if (v !== '') out.push({ name: k, value: v });
-  }
-  if (name === null || checkMetricName(name, limits) !== null || out.length > limits.maxLabelsPerSeries) return null;
-  out.push({ name: '__name__', value: name });
-  return sortLabels(out);
-}
-
-/**
  * Scans the line b[from, to) (no \n in it): the series' labels with its samples in out[0, n),
  * BLANK for a line of JSON whitespace, or null for "not answered here" (use parseImportLine).
  */
@@ -208,7 +183,7 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
   }
   const hit = cache.find(b, 0, 0, metricFrom, metricTo);
   if (hit >= 0) return cache.value(hit);
-  let labels = pairLabels(b, metricFrom, metricTo, limits);
+  let labels = plainMetricLabels(b, metricFrom, metricTo, limits);
   if (labels === null) {
     let metric: unknown;
     try {

@@ -4,12 +4,13 @@
 // parseSeedBatch finds valid; for anything else (a syntax error, an invalid metric, a duplicate
 // "metrics" key, an escaped key, deep nesting) it returns null and the caller runs the
 // JSON.parse path, which then produces the same answer and error messages as before.
-import { sortLabels, type Label, type Labels, type MetricType } from '../../storage/index.js';
+import type { Labels, MetricType } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
 import { parseRfc3339, TYPES } from '../seed-json/parse.js';
-import { buildLabels, checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from './bytes-cache.js';
-import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, pairNames, pairValues, scanNumber, scanString, skipValue, skipWs, stringPairs, tok, utf8Slice } from './json-bytes.js';
+import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { freezeLabels, plainTagLabels } from './plain-labels.js';
 
 /** A decoded POST /metrics body: one entry (one sample) per metric, in order. */
 export interface SeedBatch extends SampleBatch {
@@ -34,12 +35,6 @@ function cacheFor(limits: ValidationLimits): BytesCache<SeriesEntry> {
   return c;
 }
 
-/** Freezes a label set handed out many times, so no holder can change it for the others. */
-export function freezeLabels(labels: Labels): Labels {
-  for (const l of labels) Object.freeze(l);
-  return Object.freeze(labels);
-}
-
 /** Field states of the metric being scanned: absent, a value of the wanted JSON type, or another type. */
 const ABSENT = 0;
 const OK = 1;
@@ -61,7 +56,7 @@ function resetMetric(): void {
   m.tagsEntry = -1;
 }
 
-/** A string field's value at `p`: sets its state and span through `set`; returns the position after it. */
+/** The value at `p` of the field `key`: records its state (and span or number) in `m`; returns the position after it. */
 function scanMetricField(b: Buffer, p: number, end: number, key: number): number {
   const c = b[p];
   switch (key) {
@@ -216,26 +211,6 @@ function metricTime(b: Buffer, now: number, limits: ValidationLimits): number {
   return t;
 }
 
-/**
- * buildLabels for tags of plain string values (no escapes, no repeated name), read without
- * JSON.parse; null when they are not that plain or not valid (the caller then runs buildLabels
- * on JSON.parse's object, which decides). Iteration order does not matter: names are distinct
- * and the result is sorted.
- */
-export function pairLabels(name: string, b: Buffer, from: number, to: number, limits: ValidationLimits): Labels | null {
-  const n = stringPairs(b, from, to);
-  if (n === BAIL) return null;
-  const out: Label[] = [{ name: '__name__', value: name }];
-  for (let i = 0; i < n; i++) {
-    const k = pairNames[i]!;
-    const v = pairValues[i]!;
-    if (k === '__name__' || checkLabelName(k, limits) !== null || checkLabelValue(v, limits) !== null) return null;
-    if (v !== '') out.push({ name: k, value: v });
-  }
-  if (out.length - 1 > limits.maxLabelsPerSeries) return null;
-  return sortLabels(out);
-}
-
 /** The series of the metric just scanned (cached, or checked and cached now), or null if invalid. */
 function metricSeries(b: Buffer, limits: ValidationLimits): SeriesEntry | null {
   if (m.name !== OK) return null;
@@ -252,7 +227,7 @@ function metricSeries(b: Buffer, limits: ValidationLimits): SeriesEntry | null {
   const name = decodeString(b, m.nameFrom, m.nameTo, m.nameEsc);
   if (checkMetricName(name, limits) !== null) return null;
   let labels: Labels | null = null;
-  if (m.tags === OK) labels = pairLabels(name, b, tagsFrom, tagsTo, limits);
+  if (m.tags === OK) labels = plainTagLabels(name, b, tagsFrom, tagsTo, limits);
   if (labels === null) {
     let tags: unknown;
     if (m.tags === OK) {
