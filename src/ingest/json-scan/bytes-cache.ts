@@ -133,8 +133,12 @@ export class BytesCache<V> {
     }
     if ((this.n + 1) * 2 > this.slots.length) this.rehash(this.slots.length * 2);
     const e = this.n++;
-    this.arena.set(b.subarray(aFrom, aTo), this.used);
-    this.arena.set(b.subarray(bFrom, bTo), this.used + la);
+    // Byte loops, not set(subarray()): two Buffer views per new series cost more than the copy.
+    const k = this.arena;
+    const o = this.used;
+    for (let i = aFrom; i < aTo; i++) k[o + i - aFrom] = b[i]!;
+    const o2 = o + la - bFrom;
+    for (let i = bFrom; i < bTo; i++) k[o2 + i] = b[i]!;
     this.off[e] = this.used;
     this.len[e] = klen;
     this.alen[e] = la;

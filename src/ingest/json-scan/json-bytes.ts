@@ -70,10 +70,46 @@ export function scanString(b: Buffer, p: number, end: number): number {
   return BAIL;
 }
 
+/** Short ASCII strings are interned in a direct-mapped table of this many slots. */
+const INTERN_SLOTS = 4096;
+const INTERN_MAX = 32;
+const interned: string[] = [];
+for (let i = 0; i < INTERN_SLOTS; i++) interned.push('');
+
+/**
+ * The text of b[from, to) (no escapes in it): label and metric names repeat from series to
+ * series, so short ASCII ones come from a table instead of a new string each time.
+ */
+export function bytesText(b: Buffer, from: number, to: number): string {
+  const n = to - from;
+  if (n > INTERN_MAX || n === 0) return utf8Slice.call(b, from, to);
+  let h = n;
+  for (let i = from; i < to; i++) {
+    const c = b[i]!;
+    if (c >= 0x80) return utf8Slice.call(b, from, to);
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+  const have = interned[slot]!;
+  if (have.length === n) {
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (have.charCodeAt(i) !== b[from + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return have;
+  }
+  const s = latin1Slice.call(b, from, to);
+  interned[slot] = s;
+  return s;
+}
+
 /** The value of the string token [from, to) (quotes included) that scanString read. */
 export function decodeString(b: Buffer, from: number, to: number, escaped: boolean): string {
   // Escapes are rare in metrics: JSON.parse decodes them (surrogate pairs, lone surrogates) as the reference does.
-  return escaped ? (JSON.parse(utf8Slice.call(b, from, to)) as string) : utf8Slice.call(b, from + 1, to - 1);
+  return escaped ? (JSON.parse(utf8Slice.call(b, from, to)) as string) : bytesText(b, from + 1, to - 1);
 }
 
 /** Whether the bytes [from, to) are exactly `ascii` (a key without escapes). */

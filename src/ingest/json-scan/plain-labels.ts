@@ -2,9 +2,9 @@
 // every sender writes): no JSON.parse, no intermediate object. Anything less plain (escapes, a
 // repeated name, a non-string value) or invalid returns null, and the caller decides it with
 // JSON.parse + the validate.ts rules, as before. Also the freezing of cached label sets.
-import { sortLabels, type Label, type Labels } from '../../storage/index.js';
+import type { Label, Labels } from '../../storage/index.js';
 import { checkLabelName, checkLabelValue, checkMetricName, type ValidationLimits } from '../validate.js';
-import { BAIL, scanString, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { BAIL, bytesText, scanString, skipWs, tok, utf8Slice } from './json-bytes.js';
 
 /** Names and values read by stringPairs (reused). */
 const pairNames: string[] = [];
@@ -24,7 +24,7 @@ function stringPairs(b: Buffer, from: number, to: number): number {
     const k = p;
     p = scanString(b, p, to);
     if (p === BAIL || tok.escaped) return BAIL;
-    const name = utf8Slice.call(b, k + 1, p - 1);
+    const name = bytesText(b, k + 1, p - 1);
     p = skipWs(b, p, to);
     if (p >= to || b[p] !== 0x3a) return BAIL;
     p = skipWs(b, p + 1, to);
@@ -42,6 +42,23 @@ function stringPairs(b: Buffer, from: number, to: number): number {
     if (b[p] !== 0x2c) return BAIL;
     p = skipWs(b, p + 1, to);
   }
+}
+
+/**
+ * Sorts labels of distinct names by name in place, as sortLabels does (same order: UTF-16 code
+ * units); insertion sort, since Array#sort's set-up costs more than sorting a handful of labels.
+ */
+function sortDistinct(out: Label[]): Labels {
+  for (let i = 1; i < out.length; i++) {
+    const x = out[i]!;
+    let j = i - 1;
+    while (j >= 0 && out[j]!.name > x.name) {
+      out[j + 1] = out[j]!;
+      j--;
+    }
+    out[j + 1] = x;
+  }
+  return out;
 }
 
 /** Freezes a label set handed out many times, so no holder can change it for the others. */
@@ -67,7 +84,7 @@ export function plainTagLabels(name: string, b: Buffer, from: number, to: number
     if (v !== '') out.push({ name: k, value: v });
   }
   if (out.length - 1 > limits.maxLabelsPerSeries) return null;
-  return sortLabels(out);
+  return sortDistinct(out);
 }
 
 /**
@@ -92,5 +109,5 @@ export function plainMetricLabels(b: Buffer, from: number, to: number, limits: V
   }
   if (name === null || checkMetricName(name, limits) !== null || out.length > limits.maxLabelsPerSeries) return null;
   out.push({ name: '__name__', value: name });
-  return sortLabels(out);
+  return sortDistinct(out);
 }
