@@ -3,10 +3,19 @@
 // Prometheus batches), split into snappy, protobufjs (the reference) against the hand-written
 // decoder, and the whole decodeWriteRequest (with validation) with its label cache warm (senders
 // resend the same series) and cold. Influx: 100 lines x 10 fields (a Telegraf-like batch).
+// JSON (POST /metrics) and JSON lines (/api/v1/import): the bodies `metricstream bench` sends
+// (1000 samples of 10,000 seed-shaped series), JSON.parse alone as the floor of the old path, the
+// old path (JSON.parse + validation), and the byte scanner with its label cache warm and cold.
 // Run `npm run build && node dist/bench/ingest-decode.js [seconds in all]`. Prints figures, asserts nothing.
 import { performance } from 'node:perf_hooks';
 import { compressSync, uncompressSync } from 'snappy';
+import { makeSeries } from '../src/bench/payload.js';
+import { PROTOCOLS, TS_WIDTH, writeTimestamp } from '../src/bench/protocol.js';
+import { parseImportLine } from '../src/ingest/import/parse.js';
 import { parseLineProtocol } from '../src/ingest/influx/parse.js';
+import { decodeImportBody } from '../src/ingest/json-scan/import-scan.js';
+import { scanSeedBody } from '../src/ingest/json-scan/seed-scan.js';
+import { parseSeedBatch } from '../src/ingest/seed-json/parse.js';
 import { decodeWriteRequest } from '../src/ingest/remote-write/parse.js';
 import { WriteRequest } from '../src/ingest/remote-write/write-request-fixtures.js';
 import { decodeLabels, decodeWireWriteRequest } from '../src/ingest/remote-write/write-request.js';
@@ -95,5 +104,44 @@ console.log(`influx batch: ${lpBodies[0]!.length} bytes`);
 measure('influx: parseLineProtocol (all)', 1000, (i) => {
   const r = parseLineProtocol(lpBodies[i % BATCHES]!, { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [{ name: 'db', value: 'telegraf' }] });
   if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
+const series = makeSeries(10_000);
+const jsonBodies: Buffer[] = [];
+const importBodies: Buffer[] = [];
+for (let b = 0; b < BATCHES; b++) {
+  const items = Array.from({ length: 1000 }, (_, i) => series[(b * 1000 + i) % series.length]!);
+  jsonBodies.push(PROTOCOLS.get('json')!.encode(items).body);
+  const imp = PROTOCOLS.get('import')!.encode(items);
+  for (const off of imp.tsOffsets!) writeTimestamp(imp.body, off, NOW - 60_000 + b);
+  importBodies.push(imp.body);
+}
+if (String(NOW).length !== TS_WIDTH) throw new Error('timestamp width');
+console.log(`json batch: ${jsonBodies[0]!.length} bytes; import batch: ${importBodies[0]!.length} bytes`);
+const checkSeed = (ok: boolean | null): void => {
+  if (!ok) throw new Error('seed body refused');
+};
+measure('json: JSON.parse only (floor of the old path)', 1000, (i) => JSON.parse(jsonBodies[i % BATCHES]!.toString('utf8')));
+measure('json: JSON.parse + parseSeedBatch (old path)', 1000, (i) => {
+  checkSeed(parseSeedBatch(JSON.parse(jsonBodies[i % BATCHES]!.toString('utf8')), NOW, LIMITS, 1000).ok);
+});
+measure('json: byte scanner, label cache warm', 1000, (i) => checkSeed(scanSeedBody(jsonBodies[i % BATCHES]!, NOW, LIMITS, 1000) !== null));
+measure('json: byte scanner, label cache cold', 1000, (i) => checkSeed(scanSeedBody(jsonBodies[i % BATCHES]!, NOW, { ...LIMITS }, 1000) !== null));
+/** The old import path: each line decoded to a string, trimmed, JSON.parse + checks. */
+function importOld(b: Buffer, parse: (text: string) => unknown): void {
+  for (let from = 0; from < b.length; ) {
+    let nl = b.indexOf(10, from);
+    if (nl < 0) nl = b.length;
+    const text = b.toString('utf8', from, nl).trim();
+    from = nl + 1;
+    if (text.length > 0 && Array.isArray(parse(text))) throw new Error('import line refused');
+  }
+}
+measure('import: JSON.parse per line only (floor)', 1000, (i) => importOld(importBodies[i % BATCHES]!, (t) => JSON.parse(t)));
+measure('import: JSON.parse + parseImportLine (old path)', 1000, (i) => importOld(importBodies[i % BATCHES]!, (t) => parseImportLine(t, NOW, LIMITS)));
+measure('import: byte scanner, label cache warm', 1000, (i) => {
+  if (!('labels' in decodeImportBody(importBodies[i % BATCHES]!, NOW, LIMITS))) throw new Error('import body refused');
+});
+measure('import: byte scanner, label cache cold', 1000, (i) => {
+  if (!('labels' in decodeImportBody(importBodies[i % BATCHES]!, NOW, { ...LIMITS }))) throw new Error('import body refused');
 });
 runAll();

@@ -12,6 +12,14 @@ export interface ImportLine {
 
 const SPECIAL: Record<string, number> = { NaN: NaN, '+Inf': Infinity, Inf: Infinity, '-Inf': -Infinity };
 
+/** The labels of a line's "metric" object, pushing the problems found. */
+export function importLabels(metric: object, limits: ValidationLimits, problems: Problem[]): Labels {
+  const { __name__: name, ...rest } = metric as Record<string, unknown>;
+  const nameProblem = checkMetricName(name, limits);
+  if (nameProblem) problems.push({ field: 'metric.__name__', message: nameProblem });
+  return buildLabels(typeof name === 'string' ? name : '', rest, limits, problems, 'metric');
+}
+
 /** Parses a line's text; returns the series or the problems found. */
 export function parseImportLine(text: string, now: number, limits: ValidationLimits): ImportLine | Problem[] {
   let doc: unknown;
@@ -28,10 +36,7 @@ export function parseImportLine(text: string, now: number, limits: ValidationLim
   if (typeof metric !== 'object' || metric === null || Array.isArray(metric)) {
     return [{ field: 'metric', message: `"metric" must be an object of labels, got ${describe(metric)}` }];
   }
-  const { __name__: name, ...rest } = metric as Record<string, unknown>;
-  const nameProblem = checkMetricName(name, limits);
-  if (nameProblem) problems.push({ field: 'metric.__name__', message: nameProblem });
-  const labels = buildLabels(typeof name === 'string' ? name : '', rest, limits, problems, 'metric');
+  const labels = importLabels(metric, limits, problems);
   if (!Array.isArray(values)) problems.push({ field: 'values', message: `"values" must be an array, got ${describe(values)}` });
   if (!Array.isArray(timestamps)) problems.push({ field: 'timestamps', message: `"timestamps" must be an array, got ${describe(timestamps)}` });
   if (problems.length > 0) return problems;
@@ -49,7 +54,8 @@ export function parseImportLine(text: string, now: number, limits: ValidationLim
     const v = vsIn[i];
     const t = tsIn[i];
     if (typeof v === 'number') vs[i] = v;
-    else if (typeof v === 'string' && v in SPECIAL) vs[i] = SPECIAL[v]!;
+    // hasOwn, not `in`: "toString" or "constructor" are not values (they used to be taken, stored as NaN).
+    else if (typeof v === 'string' && Object.hasOwn(SPECIAL, v)) vs[i] = SPECIAL[v]!;
     else {
       problems.push({ field: `values[${i}]`, message: `value must be a number or "NaN", "+Inf", "-Inf", got ${describe(v)}` });
       if (problems.length >= 3) break;

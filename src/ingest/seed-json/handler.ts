@@ -5,7 +5,7 @@ import { StorageError, type MetricMetadata } from '../../storage/index.js';
 import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { parseSeedBatch } from './parse.js';
+import { decodeSeedBody } from './decode.js';
 
 const PROTOCOL = 'json';
 
@@ -22,23 +22,18 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   checkJsonContentType(req);
   const body = await readBody(req, deps.config.max_body_size);
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, 'bad_json', `request body is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseSeedBatch(doc, Date.now(), deps.limits, deps.config.max_metrics_per_batch);
-  if (!parsed.ok) throw new HttpError(400, 'validation', parsed.message, parsed.details);
+  const decoded = decodeSeedBody(body, Date.now(), deps.limits, deps.config.max_metrics_per_batch);
+  if (!decoded.ok) throw new HttpError(400, decoded.code, decoded.message, decoded.details);
 
   const tenant = 'default';
   const app = deps.storage.appender(tenant);
   const meta = new Map<string, MetricMetadata>();
-  const samples = parsed.samples;
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
+  const { labels, ts, vs, names, types, help, unit } = decoded.batch;
+  const n = labels.length;
+  let lastName = '';
+  for (let i = 0; i < n; i++) {
     try {
-      app.append(s.labels, s.t, s.v);
+      app.append(labels[i]!, ts[i]!, vs[i]!);
     } catch (e) {
       app.rollback();
       if (e instanceof StorageError) {
@@ -48,14 +43,17 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
       }
       throw storageHttpError(e);
     }
-    if (!meta.has(s.name)) meta.set(s.name, mergeMetadata(deps.storage, tenant, s.name, s.type, s.help, s.unit));
+    // Metadata comes from the first metric of each name (consecutive metrics often share one).
+    const name = names[i]!;
+    if (name !== lastName && !meta.has(name)) meta.set(name, mergeMetadata(deps.storage, tenant, name, types[i]!, help[i], unit[i]));
+    lastName = name;
   }
   for (const [name, m] of meta) app.setMetadata(name, m);
   await commitOrThrow(app);
-  deps.stats.metricsReceived += samples.length;
+  deps.stats.metricsReceived += n;
   deps.stats.batchesProcessed++;
-  deps.stats.accepted(PROTOCOL, 200, samples.length);
-  sendJson(res, 200, { success: true, metrics_processed: samples.length });
+  deps.stats.accepted(PROTOCOL, 200, n);
+  sendJson(res, 200, { success: true, metrics_processed: n });
 }
 
 /** The POST /metrics route. */

@@ -20,10 +20,10 @@ export interface SeedSample {
 
 export type ParseResult = { ok: true; samples: SeedSample[] } | { ok: false; message: string; details: MetricProblem[] };
 
-const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary']);
+export const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'summary']);
 
 /** Parses an RFC 3339 timestamp strictly (Date.parse alone accepts many other shapes). */
-function parseRfc3339(s: string): number {
+export function parseRfc3339(s: string): number {
   if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(s)) return NaN;
   return Date.parse(s);
 }

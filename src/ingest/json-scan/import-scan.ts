@@ -1,0 +1,260 @@
+// The fast path of POST /api/v1/import: scans one JSON line's bytes
+// ({"metric":{...},"values":[...],"timestamps":[...]}) into typed arrays, finding the series'
+// labels in a cache by the bytes of its "metric" object. It answers only for lines JSON.parse
+// accepts and parseImportLine finds valid and already in time order; anything else (a syntax
+// error, an invalid value, unsorted timestamps, Unicode spaces that trim() removes, escaped
+// keys, "Inf" strings written with escapes) goes to the text path, line by line.
+import type { Labels } from '../../storage/index.js';
+import { importLabels, parseImportLine } from '../import/parse.js';
+import type { SampleBatch } from '../series-batch.js';
+import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { BytesCache } from './bytes-cache.js';
+import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { freezeLabels, plainMetricLabels } from './plain-labels.js';
+
+/** One line's samples (reused from line to line: only [0, n) is this line's). */
+export class ImportScratch {
+  ts: Float64Array<ArrayBuffer> = new Float64Array(64);
+  vs: Float64Array<ArrayBuffer> = new Float64Array(64);
+  n = 0;
+  /** The problems of the last line, when importLine returned null for a bad line. */
+  problems: Problem[] | null = null;
+}
+
+const caches = new WeakMap<ValidationLimits, BytesCache<Labels>>();
+export const IMPORT_CACHE_CAPACITY = 65_536;
+
+let lastLimits: ValidationLimits | null = null;
+let lastCache: BytesCache<Labels> | null = null;
+
+function cacheFor(limits: ValidationLimits): BytesCache<Labels> {
+  if (limits === lastLimits) return lastCache!;
+  let c = caches.get(limits);
+  if (c === undefined) caches.set(limits, (c = new BytesCache<Labels>(IMPORT_CACHE_CAPACITY)));
+  lastLimits = limits;
+  lastCache = c;
+  return c;
+}
+
+function grow(a: Float64Array): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/** A line of only JSON whitespace. */
+export const BLANK = 'blank';
+
+/** How many entries the last array scan wrote. */
+let arrCount = 0;
+
+/** Scans a "values" array into out.vs; BAIL on anything but numbers and the exact strings NaN, +Inf, Inf, -Inf. */
+function scanValues(b: Buffer, p: number, end: number, out: ImportScratch): number {
+  let n = 0;
+  p = skipWs(b, p + 1, end);
+  if (p < end && b[p] === 0x5d) {
+    arrCount = 0;
+    return p + 1;
+  }
+  for (;;) {
+    if (p >= end) return BAIL;
+    const c = b[p]!;
+    let v: number;
+    if (c === 0x22) {
+      const q = scanString(b, p, end);
+      if (q === BAIL || tok.escaped) return BAIL;
+      if (bytesEqual(b, p + 1, q - 1, 'NaN')) v = NaN;
+      else if (bytesEqual(b, p + 1, q - 1, '+Inf') || bytesEqual(b, p + 1, q - 1, 'Inf')) v = Infinity;
+      else if (bytesEqual(b, p + 1, q - 1, '-Inf')) v = -Infinity;
+      else return BAIL;
+      p = q;
+    } else {
+      p = scanNumber(b, p, end);
+      if (p === BAIL) return BAIL;
+      v = tok.num;
+    }
+    if (n === out.vs.length) out.vs = grow(out.vs);
+    out.vs[n++] = v;
+    p = skipWs(b, p, end);
+    if (p >= end) return BAIL;
+    if (b[p] === 0x5d) break;
+    if (b[p] !== 0x2c) return BAIL;
+    p = skipWs(b, p + 1, end);
+  }
+  arrCount = n;
+  return p + 1;
+}
+
+/** Scans a "timestamps" array of numbers into out.ts. */
+function scanTimestamps(b: Buffer, p: number, end: number, out: ImportScratch): number {
+  let n = 0;
+  p = skipWs(b, p + 1, end);
+  if (p < end && b[p] === 0x5d) {
+    arrCount = 0;
+    return p + 1;
+  }
+  for (;;) {
+    p = scanNumber(b, p, end);
+    if (p === BAIL) return BAIL;
+    if (n === out.ts.length) out.ts = grow(out.ts);
+    out.ts[n++] = tok.num;
+    p = skipWs(b, p, end);
+    if (p >= end) return BAIL;
+    if (b[p] === 0x5d) break;
+    if (b[p] !== 0x2c) return BAIL;
+    p = skipWs(b, p + 1, end);
+  }
+  arrCount = n;
+  return p + 1;
+}
+
+/**
+ * Scans the line b[from, to) (no \n in it): the series' labels with its samples in out[0, n),
+ * BLANK for a line of JSON whitespace, or null for "not answered here" (use parseImportLine).
+ */
+export function scanImportLine(b: Buffer, from: number, to: number, now: number, limits: ValidationLimits, out: ImportScratch): Labels | typeof BLANK | null {
+  let p = skipWs(b, from, to);
+  if (p === to) return BLANK;
+  if (b[p] !== 0x7b) return null;
+  p = skipWs(b, p + 1, to);
+  let metricFrom = -1;
+  let metricTo = -1;
+  let metricEntry = -1;
+  const cache = cacheFor(limits);
+  let nv = -1;
+  let nt = -1;
+  if (p < to && b[p] === 0x7d) return null;
+  for (;;) {
+    if (p >= to || b[p] !== 0x22) return null;
+    const k = p;
+    const q = scanString(b, p, to);
+    if (q === BAIL || tok.escaped) return null;
+    const isMetric = bytesEqual(b, k + 1, q - 1, 'metric');
+    const isValues = !isMetric && bytesEqual(b, k + 1, q - 1, 'values');
+    const isTimestamps = !isMetric && !isValues && bytesEqual(b, k + 1, q - 1, 'timestamps');
+    p = skipWs(b, q, to);
+    if (p >= to || b[p] !== 0x3a) return null;
+    p = skipWs(b, p + 1, to);
+    if (p >= to) return null;
+    const c = b[p];
+    // Last duplicate key wins, as in JSON.parse; a field of the wrong type is the text path's to refuse.
+    if (isMetric) {
+      if (c !== 0x7b) return null;
+      metricFrom = p;
+      // Senders repeat their series in the same order: compare with the predicted series first,
+      // which also finds where the object ends.
+      const e = cache.predicted();
+      p = e >= 0 ? cache.matchSecond(e, b, metricFrom, to) : -1;
+      metricEntry = p >= 0 ? e : -1;
+      if (p < 0) p = flatObjectEnd(b, metricFrom, to);
+      if (p === BAIL) p = skipValue(b, metricFrom, to);
+      metricTo = p;
+    } else if (isValues) {
+      if (c !== 0x5b) return null;
+      p = scanValues(b, p, to, out);
+      nv = arrCount;
+    } else if (isTimestamps) {
+      if (c !== 0x5b) return null;
+      p = scanTimestamps(b, p, to, out);
+      nt = arrCount;
+    } else {
+      p = skipValue(b, p, to);
+    }
+    if (p === BAIL) return null;
+    p = skipWs(b, p, to);
+    if (p >= to) return null;
+    if (b[p] === 0x7d) break;
+    if (b[p] !== 0x2c) return null;
+    p = skipWs(b, p + 1, to);
+  }
+  if (skipWs(b, p + 1, to) !== to) return null;
+  if (metricFrom < 0 || nv < 0 || nv !== nt) return null;
+  // Every timestamp valid and in order; the text path sorts the others.
+  const ts = out.ts;
+  for (let i = 0; i < nt; i++) {
+    const t = ts[i]!;
+    if (checkTimestamp(t, now, limits) !== null) return null;
+    if (i > 0 && t < ts[i - 1]!) return null;
+  }
+  out.n = nt;
+  if (metricEntry >= 0) {
+    cache.hit(metricEntry);
+    return cache.value(metricEntry);
+  }
+  const hit = cache.find(b, 0, 0, metricFrom, metricTo);
+  if (hit >= 0) return cache.value(hit);
+  let labels = plainMetricLabels(b, metricFrom, metricTo, limits);
+  if (labels === null) {
+    let metric: unknown;
+    try {
+      metric = JSON.parse(utf8Slice.call(b, metricFrom, metricTo));
+    } catch {
+      return null;
+    }
+    const problems: Problem[] = [];
+    labels = importLabels(metric as object, limits, problems);
+    if (problems.length > 0) return null;
+  }
+  freezeLabels(labels);
+  cache.add(b, 0, 0, metricFrom, metricTo, labels);
+  return labels;
+}
+
+/**
+ * One import line, by the fast scan or else the text path: the series' labels with its samples
+ * in out[0, n), or null for a blank line (out.problems null) or a bad one (out.problems set).
+ */
+export function importLine(b: Buffer, from: number, to: number, now: number, limits: ValidationLimits, out: ImportScratch): Labels | null {
+  out.problems = null;
+  const fast = scanImportLine(b, from, to, now, limits, out);
+  if (fast === BLANK) return null;
+  if (fast !== null) return fast;
+  const text = utf8Slice.call(b, from, to).trim();
+  if (text.length === 0) return null;
+  const r = parseImportLine(text, now, limits);
+  if (Array.isArray(r)) {
+    out.problems = r;
+    return null;
+  }
+  const n = r.ts.length;
+  while (out.ts.length < n) out.ts = grow(out.ts);
+  while (out.vs.length < n) out.vs = grow(out.vs);
+  for (let i = 0; i < n; i++) {
+    out.ts[i] = r.ts[i]!;
+    out.vs[i] = r.vs[i]!;
+  }
+  out.n = n;
+  return r.labels;
+}
+
+/** A whole import body as a batch (one entry per non-blank line), or the first bad line's number and problems. For tests and benchmarks; the handler streams. */
+export function decodeImportBody(b: Buffer, now: number, limits: ValidationLimits): SampleBatch | { line: number; problems: Problem[] } {
+  const out = new ImportScratch();
+  const labels: Labels[] = [];
+  const start: number[] = [0];
+  let ts = new Float64Array(1024);
+  let vs = new Float64Array(1024);
+  let total = 0;
+  let lineNo = 0;
+  for (let from = 0; from < b.length; ) {
+    let nl = b.indexOf(10, from);
+    if (nl < 0) nl = b.length;
+    lineNo++;
+    const r = importLine(b, from, nl, now, limits, out);
+    from = nl + 1;
+    if (r === null) {
+      if (out.problems !== null) return { line: lineNo, problems: out.problems };
+      continue;
+    }
+    while (total + out.n > ts.length) {
+      ts = grow(ts);
+      vs = grow(vs);
+    }
+    ts.set(out.ts.subarray(0, out.n), total);
+    vs.set(out.vs.subarray(0, out.n), total);
+    total += out.n;
+    labels.push(r);
+    start.push(total);
+  }
+  return { labels, start, ts: ts.subarray(0, total), vs: vs.subarray(0, total) };
+}

@@ -1,0 +1,363 @@
+// The fast path of POST /metrics: scans the raw body bytes of {"metrics":[{...},...]} straight
+// into columns (no JSON.parse, no object per metric), finding each series' labels in a cache by
+// the bytes of its name and tags. It only ever answers for a body that JSON.parse accepts and
+// parseSeedBatch finds valid; for anything else (a syntax error, an invalid metric, a duplicate
+// "metrics" key, an escaped key, deep nesting) it returns null and the caller runs the
+// JSON.parse path, which then produces the same answer and error messages as before.
+import type { Labels, MetricType } from '../../storage/index.js';
+import type { SampleBatch } from '../series-batch.js';
+import { parseRfc3339, TYPES } from '../seed-json/parse.js';
+import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
+import { BytesCache } from './bytes-cache.js';
+import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { freezeLabels, plainTagLabels } from './plain-labels.js';
+
+/** A decoded POST /metrics body: one entry (one sample) per metric, in order. */
+export interface SeedBatch extends SampleBatch {
+  readonly names: readonly string[];
+  readonly types: readonly MetricType[];
+  readonly help: readonly (string | undefined)[];
+  readonly unit: readonly (string | undefined)[];
+}
+
+interface SeriesEntry {
+  readonly name: string;
+  readonly labels: Labels;
+}
+
+/** Checked, frozen label sets by the bytes of their name and tags, per set of limits. */
+const caches = new WeakMap<ValidationLimits, BytesCache<SeriesEntry>>();
+export const SEED_CACHE_CAPACITY = 65_536;
+
+function cacheFor(limits: ValidationLimits): BytesCache<SeriesEntry> {
+  let c = caches.get(limits);
+  if (c === undefined) caches.set(limits, (c = new BytesCache<SeriesEntry>(SEED_CACHE_CAPACITY)));
+  return c;
+}
+
+/** Field states of the metric being scanned: absent, a value of the wanted JSON type, or another type. */
+const ABSENT = 0;
+const OK = 1;
+const WRONG = 2;
+
+/** The metric object being scanned; reused for every metric (last duplicate key wins, as in JSON.parse). */
+const m = {
+  name: ABSENT, nameFrom: 0, nameTo: 0, nameEsc: false,
+  value: ABSENT, v: 0,
+  type: ABSENT, typeName: null as MetricType | null, typeFrom: 0, typeTo: 0, typeEsc: false,
+  tags: ABSENT, tagsFrom: 0, tagsTo: 0, tagsEntry: -1,
+  ts: ABSENT, tsIsString: false, t: 0, tsFrom: 0, tsTo: 0, tsEsc: false,
+  help: ABSENT, helpFrom: 0, helpTo: 0, helpEsc: false,
+  unit: ABSENT, unitFrom: 0, unitTo: 0, unitEsc: false,
+};
+
+function resetMetric(): void {
+  m.name = m.value = m.type = m.tags = m.ts = m.help = m.unit = ABSENT;
+  m.tagsEntry = -1;
+}
+
+/** The value at `p` of the field `key`: records its state (and span or number) in `m`; returns the position after it. */
+function scanMetricField(b: Buffer, p: number, end: number, key: number): number {
+  const c = b[p];
+  switch (key) {
+    case K_NAME:
+    case K_TYPE:
+    case K_HELP:
+    case K_UNIT: {
+      if (c !== 0x22) {
+        if (key === K_NAME) m.name = WRONG;
+        else if (key === K_TYPE) m.type = WRONG;
+        else if (key === K_HELP) m.help = WRONG;
+        else m.unit = WRONG;
+        return skipValue(b, p, end);
+      }
+      if (key === K_TYPE) {
+        // The four valid types, written plainly, are matched in place.
+        for (let i = 0; i < TYPE_TOKENS.length; i++) {
+          if (matchBytes(b, p, end, TYPE_TOKENS[i]!)) {
+            m.type = OK;
+            m.typeName = TYPE_NAMES[i]!;
+            return p + TYPE_TOKENS[i]!.length;
+          }
+        }
+      }
+      const q = scanString(b, p, end);
+      if (q === BAIL) return BAIL;
+      if (key === K_NAME) (m.name = OK), (m.nameFrom = p), (m.nameTo = q), (m.nameEsc = tok.escaped);
+      else if (key === K_TYPE) (m.type = OK), (m.typeName = null), (m.typeFrom = p), (m.typeTo = q), (m.typeEsc = tok.escaped);
+      else if (key === K_HELP) (m.help = OK), (m.helpFrom = p), (m.helpTo = q), (m.helpEsc = tok.escaped);
+      else (m.unit = OK), (m.unitFrom = p), (m.unitTo = q), (m.unitEsc = tok.escaped);
+      return q;
+    }
+    case K_VALUE: {
+      if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+        const q = scanNumber(b, p, end);
+        m.value = OK;
+        m.v = tok.num;
+        return q;
+      }
+      m.value = WRONG;
+      return skipValue(b, p, end);
+    }
+    case K_TAGS: {
+      if (c === 0x7b) {
+        // Most series come in the order they came last time: compare the tags with the predicted
+        // series' and skip finding their end.
+        const e = cache.predicted();
+        let q = e >= 0 ? cache.matchSecond(e, b, p, end) : -1;
+        m.tagsEntry = q >= 0 ? e : -1;
+        if (q < 0) q = flatObjectEnd(b, p, end);
+        if (q === BAIL) q = skipValue(b, p, end);
+        m.tags = OK;
+        m.tagsFrom = p;
+        m.tagsTo = q;
+        return q;
+      }
+      const q = skipValue(b, p, end);
+      // null means no tags, as in parseSeedBatch; the empty span keys the cache like absent tags.
+      m.tags = c === 0x6e ? ABSENT : WRONG;
+      return q;
+    }
+    case K_TIMESTAMP: {
+      if (c === 0x22) {
+        const q = scanString(b, p, end);
+        m.ts = OK;
+        m.tsIsString = true;
+        m.tsFrom = p;
+        m.tsTo = q;
+        m.tsEsc = tok.escaped;
+        return q;
+      }
+      if (c === 0x2d || (c !== undefined && c >= 0x30 && c <= 0x39)) {
+        const q = scanNumber(b, p, end);
+        m.ts = OK;
+        m.tsIsString = false;
+        m.t = tok.num;
+        return q;
+      }
+      m.ts = WRONG;
+      return skipValue(b, p, end);
+    }
+    default:
+      return skipValue(b, p, end);
+  }
+}
+
+const K_OTHER = 0;
+const K_NAME = 1;
+const K_VALUE = 2;
+const K_TYPE = 3;
+const K_TAGS = 4;
+const K_TIMESTAMP = 5;
+const K_HELP = 6;
+const K_UNIT = 7;
+
+const KEY_TOKENS: readonly (readonly [number, Uint8Array])[] = [
+  [K_NAME, ascii('"name"')],
+  [K_VALUE, ascii('"value"')],
+  [K_TYPE, ascii('"type"')],
+  [K_TAGS, ascii('"tags"')],
+  [K_TIMESTAMP, ascii('"timestamp"')],
+  [K_HELP, ascii('"help"')],
+  [K_UNIT, ascii('"unit"')],
+];
+
+/** Set by matchKey: the field it matched. */
+let matched = K_OTHER;
+
+/** Matches one of the metric's field names, written plainly, at the quote at `p`: the position after it, or -1. */
+function matchKey(b: Buffer, p: number, end: number): number {
+  const c = b[p + 1];
+  // Dispatch on the first letter, so a key costs one or two short compares.
+  let from = 0;
+  let to = 0;
+  if (c === 0x6e) (from = 0), (to = 1);
+  else if (c === 0x76) (from = 1), (to = 2);
+  else if (c === 0x74) (from = 2), (to = 5);
+  else if (c === 0x68) (from = 5), (to = 6);
+  else if (c === 0x75) (from = 6), (to = 7);
+  for (let i = from; i < to; i++) {
+    const [k, lit] = KEY_TOKENS[i]!;
+    if (matchBytes(b, p, end, lit)) {
+      matched = k;
+      return p + lit.length;
+    }
+  }
+  return -1;
+}
+
+const TYPE_NAMES: readonly MetricType[] = ['gauge', 'counter', 'histogram', 'summary'];
+const TYPE_TOKENS: readonly Uint8Array[] = TYPE_NAMES.map((t) => ascii(`"${t}"`));
+
+/** The metric's type, or null when parseSeedBatch would refuse it. */
+function metricType(b: Buffer): MetricType | null {
+  if (m.type === ABSENT) return 'gauge';
+  if (m.type === WRONG) return null;
+  if (m.typeName !== null) return m.typeName;
+  if (!m.typeEsc) {
+    for (const t of TYPE_NAMES) if (bytesEqual(b, m.typeFrom + 1, m.typeTo - 1, t)) return t;
+    return null;
+  }
+  const s = decodeString(b, m.typeFrom, m.typeTo, true);
+  return TYPES.has(s) ? (s as MetricType) : null;
+}
+
+/** The metric's timestamp, or NaN when parseSeedBatch would refuse it. */
+function metricTime(b: Buffer, now: number, limits: ValidationLimits): number {
+  if (m.ts === ABSENT) return now;
+  if (m.ts === WRONG) return NaN;
+  const t = m.tsIsString ? parseRfc3339(decodeString(b, m.tsFrom, m.tsTo, m.tsEsc)) : m.t;
+  if (Number.isNaN(t) || checkTimestamp(t, now, limits) !== null) return NaN;
+  return t;
+}
+
+/** The series of the metric just scanned (cached, or checked and cached now), or null if invalid. */
+function metricSeries(b: Buffer, limits: ValidationLimits): SeriesEntry | null {
+  if (m.name !== OK) return null;
+  const e = m.tagsEntry;
+  if (e >= 0 && m.tags === OK && cache.matchFirst(e, b, m.nameFrom, m.nameTo)) {
+    cache.hit(e);
+    return cache.value(e);
+  }
+  const tagsFrom = m.tags === OK ? m.tagsFrom : 0;
+  const tagsTo = m.tags === OK ? m.tagsTo : 0;
+  const hit = cache.find(b, m.nameFrom, m.nameTo, tagsFrom, tagsTo);
+  if (hit >= 0) return cache.value(hit);
+  // A new series: decode and check it exactly as parseSeedBatch does, with JSON.parse for the tags.
+  const name = decodeString(b, m.nameFrom, m.nameTo, m.nameEsc);
+  if (checkMetricName(name, limits) !== null) return null;
+  let labels: Labels | null = null;
+  if (m.tags === OK) labels = plainTagLabels(name, b, tagsFrom, tagsTo, limits);
+  if (labels === null) {
+    let tags: unknown;
+    if (m.tags === OK) {
+      try {
+        tags = JSON.parse(utf8Slice.call(b, tagsFrom, tagsTo));
+      } catch {
+        return null;
+      }
+    }
+    const problems: Problem[] = [];
+    labels = buildLabels(name, tags, limits, problems);
+    if (problems.length > 0) return null;
+  }
+  const entry: SeriesEntry = Object.freeze({ name, labels: freezeLabels(labels) });
+  cache.add(b, m.nameFrom, m.nameTo, tagsFrom, tagsTo, entry);
+  return entry;
+}
+
+/**
+ * Scans a POST /metrics body; null means "not answered here": run JSON.parse + parseSeedBatch.
+ * @example scanSeedBody(Buffer.from('{"metrics":[{"name":"up","value":1}]}'), Date.now(), limits, 1000)
+ */
+export function scanSeedBody(b: Buffer, now: number, limits: ValidationLimits, maxMetrics: number): SeedBatch | null {
+  const end = b.length;
+  let p = skipWs(b, 0, end);
+  if (p >= end || b[p] !== 0x7b) return null;
+  p = skipWs(b, p + 1, end);
+  let batch: SeedBatch | null = null;
+  for (;;) {
+    if (p >= end || b[p] !== 0x22) return null;
+    const k = p;
+    p = scanString(b, p, end);
+    if (p === BAIL || tok.escaped) return null;
+    const isMetrics = bytesEqual(b, k + 1, p - 1, 'metrics');
+    p = skipWs(b, p, end);
+    if (p >= end || b[p] !== 0x3a) return null;
+    p = skipWs(b, p + 1, end);
+    if (isMetrics) {
+      // A second "metrics" key would replace the first: left to JSON.parse.
+      if (batch !== null || p >= end || b[p] !== 0x5b) return null;
+      batch = scanMetrics(b, p, end, now, limits, maxMetrics);
+      if (batch === null) return null;
+      p = scanEnd;
+    } else {
+      p = skipValue(b, p, end);
+      if (p === BAIL) return null;
+    }
+    p = skipWs(b, p, end);
+    if (p >= end) return null;
+    if (b[p] === 0x7d) break;
+    if (b[p] !== 0x2c) return null;
+    p = skipWs(b, p + 1, end);
+  }
+  if (skipWs(b, p + 1, end) !== end) return null;
+  return batch;
+}
+
+/** Where scanMetrics stopped (after the array's closing bracket). */
+let scanEnd = 0;
+
+/** The label cache of the body being scanned. */
+let cache: BytesCache<SeriesEntry> = new BytesCache<SeriesEntry>(1);
+
+function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: ValidationLimits, maxMetrics: number): SeedBatch | null {
+  cache = cacheFor(limits);
+  // A metric takes at least 12 bytes ({"value":1} is refused, but bounds the count); the columns are cut to size below.
+  const cap = Math.min(maxMetrics, Math.floor(end / 12) + 1);
+  const ts = new Float64Array(cap);
+  const vs = new Float64Array(cap);
+  const labels: Labels[] = [];
+  const names: string[] = [];
+  const types: MetricType[] = [];
+  const help: (string | undefined)[] = [];
+  const unit: (string | undefined)[] = [];
+  let n = 0;
+  p = skipWs(b, p + 1, end);
+  if (p >= end || b[p] === 0x5d) return null; // an empty array is refused
+  for (;;) {
+    if (p >= end || b[p] !== 0x7b || n >= cap) return null;
+    resetMetric();
+    p = skipWs(b, p + 1, end);
+    if (p < end && b[p] === 0x7d) return null; // {} has no name
+    for (;;) {
+      if (p >= end || b[p] !== 0x22) return null;
+      let key = K_OTHER;
+      const q = matchKey(b, p, end);
+      if (q >= 0) {
+        key = matched;
+        p = q;
+      } else {
+        // Another key (skipped), or one of ours written with escapes (left to JSON.parse).
+        p = scanString(b, p, end);
+        if (p === BAIL || tok.escaped) return null;
+      }
+      p = skipWs(b, p, end);
+      if (p >= end || b[p] !== 0x3a) return null;
+      p = scanMetricField(b, skipWs(b, p + 1, end), end, key);
+      if (p === BAIL) return null;
+      p = skipWs(b, p, end);
+      if (p >= end) return null;
+      if (b[p] === 0x7d) break;
+      if (b[p] !== 0x2c) return null;
+      p = skipWs(b, p + 1, end);
+    }
+    p++;
+    // The metric is complete: check it as parseSeedBatch would; any problem leaves the body to it.
+    if (m.value !== OK || !Number.isFinite(m.v)) return null;
+    const type = metricType(b);
+    if (type === null) return null;
+    const t = metricTime(b, now, limits);
+    if (Number.isNaN(t)) return null;
+    if (m.help === WRONG || m.unit === WRONG || m.tags === WRONG) return null;
+    const series = metricSeries(b, limits);
+    if (series === null) return null;
+    labels.push(series.labels);
+    names.push(series.name);
+    types.push(type);
+    help.push(m.help === OK ? decodeString(b, m.helpFrom, m.helpTo, m.helpEsc) : undefined);
+    unit.push(m.unit === OK ? decodeString(b, m.unitFrom, m.unitTo, m.unitEsc) : undefined);
+    ts[n] = t;
+    vs[n] = m.v;
+    n++;
+    p = skipWs(b, p, end);
+    if (p >= end) return null;
+    if (b[p] === 0x5d) break;
+    if (b[p] !== 0x2c) return null;
+    p = skipWs(b, p + 1, end);
+  }
+  scanEnd = p + 1;
+  const start = new Uint32Array(n + 1);
+  for (let i = 0; i <= n; i++) start[i] = i;
+  return { labels, start, ts: ts.subarray(0, n), vs: vs.subarray(0, n), names, types, help, unit };
+}
