@@ -1,31 +1,41 @@
-// POST /api/v1/import: JSON lines streamed in (gzip too), validated line by line; all or nothing:
-// 204 when every line is good, else 400 naming the bad lines and nothing stored.
+// POST /api/v1/import: JSON lines streamed in (gzip too), cut into pieces of whole lines that the
+// decode stage decodes in parallel and this handler appends in order; all or nothing: 204 when
+// every line is good, else 400 naming the bad lines and nothing stored.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, streamBody, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
-import { commitOrThrow, storageHttpError } from '../commit.js';
+import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
+import type { Decoded } from '../decode/decoder.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { parseImportLine } from './parse.js';
+import { appendEntry } from '../series-batch.js';
+import { MAX_LISTED } from './decode.js';
 
 const PROTOCOL = 'import';
-/** Bad lines listed in an answer; the count says how many there were in all. */
-const MAX_LISTED = 100;
+/** Whole lines handed to the decode stage at a time, and pieces of one request in flight. */
+const PIECE_BYTES = 1 << 20;
+const PIECES_IN_FLIGHT = 4;
 
-/** Splits a byte stream into lines (split on the byte \n, so no UTF-8 sequence is cut). */
-export async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<string> {
-  let rest: Buffer | null = null;
+/** Splits a byte stream into pieces of whole lines of about PIECE_BYTES (the last may lack its newline). */
+async function* pieces(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let size = 0;
   for await (const chunk of chunks) {
-    let buf: Buffer = rest === null ? chunk : Buffer.concat([rest, chunk]);
-    let from = 0;
-    for (let nl = buf.indexOf(10, from); nl >= 0; nl = buf.indexOf(10, from)) {
-      yield buf.toString('utf8', from, nl);
-      from = nl + 1;
+    held.push(chunk);
+    size += chunk.length;
+    if (size < PIECE_BYTES) continue;
+    const buf = held.length === 1 ? held[0]! : Buffer.concat(held, size);
+    const nl = buf.lastIndexOf(10);
+    if (nl < 0) {
+      held = [buf];
+      continue;
     }
-    buf = buf.subarray(from);
-    rest = buf.length > 0 ? Buffer.from(buf) : null;
+    yield buf.subarray(0, nl + 1);
+    const rest = buf.subarray(nl + 1);
+    held = rest.length > 0 ? [rest] : [];
+    size = rest.length;
   }
-  if (rest !== null) yield rest.toString('utf8');
+  if (size > 0) yield held.length === 1 ? held[0]! : Buffer.concat(held, size);
 }
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -33,29 +43,49 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   const app = deps.storage.appender('default', { backfill: true });
   const bad: { line: number; message: string }[] = [];
   let badCount = 0;
+  /** Lines of the pieces consumed so far: the offset of the next piece's line numbers. */
   let lineNo = 0;
   let good = 0;
-  try {
-    for await (const raw of lines(streamBody(req, deps.config.max_import_body_size))) {
-      lineNo++;
-      const text = raw.trim();
-      if (text.length === 0) continue;
-      const parsed = parseImportLine(text, now, deps.limits);
-      if (Array.isArray(parsed)) {
-        badCount++;
-        if (bad.length < MAX_LISTED) bad.push({ line: lineNo, message: parsed.map((p) => `${p.field}: ${p.message}`).join('; ') });
-        continue;
+  // Pieces are decoded in parallel (by the decode stage) and appended in order.
+  const inflight: Promise<Decoded>[] = [];
+  const consume = (r: Decoded): void => {
+    const offset = lineNo;
+    if (!r.ok) {
+      const info = r.refusal.info as { bad: number; lines: number } | undefined;
+      if (info === undefined) throw refusalError(r.refusal);
+      lineNo += info.lines;
+      badCount += info.bad;
+      for (const d of (r.refusal.details ?? []) as { line: number; message: string }[]) {
+        if (bad.length < MAX_LISTED) bad.push({ line: d.line + offset, message: d.message });
       }
-      // Once a line is bad nothing will be stored: keep checking the rest but stop buffering.
-      if (badCount > 0) continue;
+      return;
+    }
+    lineNo += (r.extra.info as { lines: number }).lines;
+    // Once a line is bad nothing will be stored: keep checking the rest but stop appending.
+    if (badCount > 0) return;
+    const { batch } = r;
+    const lineOf = r.extra.lineOf!;
+    for (let k = 0; k < batch.labels.length; k++) {
       try {
-        for (let i = 0; i < parsed.ts.length; i++) app.append(parsed.labels, parsed.ts[i]!, parsed.vs[i]!);
-        good += parsed.ts.length;
+        appendEntry(app, batch, k);
+        good += batch.start[k + 1]! - batch.start[k]!;
       } catch (e) {
         if (!(e instanceof StorageError)) throw storageHttpError(e);
         badCount++;
-        if (bad.length < MAX_LISTED) bad.push({ line: lineNo, message: e.message });
+        if (bad.length < MAX_LISTED) bad.push({ line: lineOf[k]! + offset, message: e.message });
       }
+    }
+  };
+  try {
+    try {
+      for await (const piece of pieces(streamBody(req, deps.config.max_import_body_size))) {
+        inflight.push(deps.decoder.decode(PROTOCOL, piece, { now, params: {} }));
+        while (inflight.length >= PIECES_IN_FLIGHT) consume(await inflight.shift()!);
+      }
+      while (inflight.length > 0) consume(await inflight.shift()!);
+    } finally {
+      // Pieces still decoding after a failure: their answers are not wanted.
+      for (const p of inflight) p.catch(() => {});
     }
   } catch (e) {
     app.rollback();
@@ -71,7 +101,8 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
       bad,
     );
   }
-  if (good > 0) await commitOrThrow(app);
+  if (good > 0) await commitOrThrow(app, deps.gate);
+  else app.rollback();
   deps.stats.importRequests++;
   deps.stats.samplesImported += good;
   deps.stats.accepted(PROTOCOL, 204, good);
@@ -81,5 +112,5 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
 /** The POST /api/v1/import route. */
 export function importRoute(deps: IngestDeps): Route {
-  return ingestRoute(deps, { path: '/api/v1/import', protocol: PROTOCOL, errorStyle: 'prom' }, handle);
+  return ingestRoute(deps, { path: '/api/v1/import', protocol: PROTOCOL, errorStyle: 'prom', maxCharge: PIECE_BYTES * (PIECES_IN_FLIGHT + 1) }, handle);
 }

@@ -1,11 +1,12 @@
-// POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors).
+// POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors); the
+// body is decoded by the decode stage (decode.ts), the samples appended here on the main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
-import { StorageError, type MetricMetadata } from '../../storage/index.js';
-import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
+import { StorageError } from '../../storage/index.js';
+import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { parseSeedBatch } from './parse.js';
+import { appendEntry } from '../series-batch.js';
 
 const PROTOCOL = 'json';
 
@@ -22,40 +23,33 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   checkJsonContentType(req);
   const body = await readBody(req, deps.config.max_body_size);
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
-  let doc: unknown;
-  try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch (e) {
-    throw new HttpError(400, 'bad_json', `request body is not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = parseSeedBatch(doc, Date.now(), deps.limits, deps.config.max_metrics_per_batch);
-  if (!parsed.ok) throw new HttpError(400, 'validation', parsed.message, parsed.details);
+  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
+  if (!r.ok) throw refusalError(r.refusal);
+  const batch = r.batch;
+  const n = batch.labels.length;
 
   const tenant = 'default';
   const app = deps.storage.appender(tenant);
-  const meta = new Map<string, MetricMetadata>();
-  const samples = parsed.samples;
-  for (let i = 0; i < samples.length; i++) {
-    const s = samples[i]!;
+  // One entry per metric, so entry k is the k-th metric of the request.
+  for (let k = 0; k < n; k++) {
     try {
-      app.append(s.labels, s.t, s.v);
+      appendEntry(app, batch, k);
     } catch (e) {
       app.rollback();
       if (e instanceof StorageError) {
-        throw new HttpError(400, 'validation', `metric ${i} was refused by storage; nothing was stored`, [
-          { index: i, field: 'timestamp', message: e.message },
+        throw new HttpError(400, 'validation', `metric ${k} was refused by storage; nothing was stored`, [
+          { index: k, field: 'timestamp', message: e.message },
         ]);
       }
       throw storageHttpError(e);
     }
-    if (!meta.has(s.name)) meta.set(s.name, mergeMetadata(deps.storage, tenant, s.name, s.type, s.help, s.unit));
   }
-  for (const [name, m] of meta) app.setMetadata(name, m);
-  await commitOrThrow(app);
-  deps.stats.metricsReceived += samples.length;
+  setDecodedMetadata(app, deps.storage, tenant, r.extra);
+  await commitOrThrow(app, deps.gate);
+  deps.stats.metricsReceived += n;
   deps.stats.batchesProcessed++;
-  deps.stats.accepted(PROTOCOL, 200, samples.length);
-  sendJson(res, 200, { success: true, metrics_processed: samples.length });
+  deps.stats.accepted(PROTOCOL, 200, n);
+  sendJson(res, 200, { success: true, metrics_processed: n });
 }
 
 /** The POST /metrics route. */
