@@ -24,9 +24,24 @@ run() { # protocol workers
     console.log([process.argv[2].padEnd(13), ("workers=" + process.argv[3]).padEnd(10), String(Math.round(r.samples_per_s)).padStart(9) + " samples/s",
       "p99 " + String(r.latency_ms.p99) + " ms", "status " + JSON.stringify(r.status), "load1 " + l].join("  "))' "$out" "$1" "$2"
 }
+LOG=$(mktemp)
 echo "# $(date -u +%FT%TZ) rounds=$ROUNDS duration=$DURATION workers=$WORKERS min_bytes=$MIN_BYTES load: $(cut -d' ' -f1-3 /proc/loadavg)"
 for p in $PROTOCOLS; do
   for r in $(seq "$ROUNDS"); do
     if (( r % 2 == 1 )); then run "$p" 0; run "$p" "$WORKERS"; else run "$p" "$WORKERS"; run "$p" 0; fi
   done
-done
+done | tee "$LOG"
+# Each round's two runs form a pair; the geometric mean of workers/main over the pairs.
+node -e 'const rows = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split(/\s+/));
+  const by = {};
+  for (let i = 0; i + 1 < rows.length; i += 2) {
+    const [a, b] = [rows[i], rows[i + 1]];
+    const w = (r) => (r[1] === "workers=0" ? "main" : "pool");
+    const v = { [w(a)]: Number(a[2]), [w(b)]: Number(b[2]) };
+    (by[a[0]] ??= []).push(v.pool / v.main);
+  }
+  for (const [p, rs] of Object.entries(by)) {
+    const g = Math.exp(rs.reduce((s, r) => s + Math.log(r), 0) / rs.length);
+    console.log(`${p.padEnd(13)} workers/main per round ${rs.map((r) => r.toFixed(2)).join(" ")}  geometric mean ${g.toFixed(2)}`);
+  }' "$LOG"
+rm -f "$LOG"

@@ -9,13 +9,12 @@ import { queryRoutes } from '../api/query.js';
 import { Engine } from '../promql/engine/index.js';
 import { labelRoutes } from '../api/labels.js';
 import { buildInfoRoutes } from '../api/build-info.js';
-import { formatDuration, parseBytes, resolveScrapeConfigs } from '../config/index.js';
+import { formatDuration, resolveScrapeConfigs } from '../config/index.js';
 import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
 import { availableParallelism } from 'node:os';
 import {
-  AUTO_MIN_BYTES,
   DecodePool,
   importRoute,
   influxRoutes,
@@ -96,7 +95,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const limits = limitsFromConfig(config);
   const decoder = new DecodePool({
     workers: config.ingest_workers === 'auto' ? availableParallelism() : Number(config.ingest_workers),
-    minBytes: config.ingest_decode_min_bytes === 'auto' ? AUTO_MIN_BYTES : parseBytes(config.ingest_decode_min_bytes),
+    minBytes: config.ingest_decode_min_bytes,
     settings: { limits, maxBytes: config.max_body_size, maxMetrics: config.max_metrics_per_batch },
   });
   const gate = new IngestGate(

@@ -102,16 +102,8 @@ export const OPTIONS = {
   max_label_value_length: opt('integer', int(1, 1 << 20), 2048, 'longest label value, in UTF-8 bytes'),
   ingest_workers: opt('string', z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().regex(/^(auto|\d{1,4})$/, 'must be auto or a whole number of threads')), 'auto',
     'decode worker threads for ingest request bodies: auto = one per core, 0 = decode on the main thread; appends stay on the main thread'),
-  ingest_decode_min_bytes: opt('string', z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().refine((v) => {
-      if (v === 'auto') return true;
-      try {
-        parseBytes(v);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be auto or a size such as 64KiB')), 'auto',
-    'bodies smaller than this (after decompression) are decoded on the main thread even with decode workers; auto = a size per protocol measured on 2 cores (import 64KiB, json and influx 1MiB, remote write 2MiB; see docs/ingest-pipeline.md)'),
+  ingest_decode_min_bytes: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), 512 * 1024,
+    'bodies smaller than this (after decompression) are decoded on the main thread even with decode workers; on 2 shared cores workers did not pay for batches of 1000 samples (docs/ingest-pipeline.md), so by default only large bodies and import pieces (1 MiB) go to them'),
   ingest_max_inflight_bytes: opt('size', size(), 64 * MiB,
     'body bytes of ingest requests being read, decoded and appended at once; beyond it ingest answers 503 with Retry-After (one request is always let through)'),
   ingest_max_decode_queue: opt('integer', int(1, 1e6), 256, 'bodies waiting for or in a decode worker; beyond it ingest answers 503 with Retry-After'),

@@ -10,6 +10,6 @@ export { limitsFromConfig, type IngestDeps } from './deps.js';
 export type { ValidationLimits } from './validate.js';
 export { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp } from './validate.js';
 export { DecodePool, type DecodePoolOptions } from './decode/decode-pool.js';
-export { AUTO_MIN_BYTES, DECODERS } from './decode/decoders.js';
+export { DECODERS } from './decode/decoders.js';
 export type { Decoder, Decoded, DecodeContext, DecodeSettings } from './decode/decoder.js';
 export { IngestGate, type GateLimits } from './backpressure.js';

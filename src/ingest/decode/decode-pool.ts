@@ -12,11 +12,8 @@ import { SeriesTable } from './series-codec.js';
 export interface DecodePoolOptions {
   /** Worker threads; 0 decodes everything on the main thread. */
   readonly workers: number;
-  /**
-   * Bodies smaller than this are decoded on the main thread (posting them costs more than it
-   * saves): one size for every protocol, or a size per protocol (others: always a worker).
-   */
-  readonly minBytes: number | ReadonlyMap<string, number>;
+  /** Bodies smaller than this are decoded on the main thread (posting them costs more than it saves). */
+  readonly minBytes: number;
   readonly settings: DecodeSettings;
   /** Series numbers a worker keeps before starting over (default 1M). */
   readonly maxSeries?: number;
@@ -98,8 +95,7 @@ export class DecodePool {
 
   /** Decodes `bytes` with the protocol's decoder, in a worker when the body is large enough. */
   decode(protocol: string, bytes: Uint8Array, ctx: DecodeContext): Promise<Decoded> {
-    const min = this.opts.minBytes;
-    if (this.slots.length === 0 || bytes.length < (typeof min === 'number' ? min : (min.get(protocol) ?? 0)) || this.closed) {
+    if (this.slots.length === 0 || bytes.length < this.opts.minBytes || this.closed) {
       this.perThread.set('main', this.perThread.get('main')! + 1);
       try {
         return Promise.resolve(decoderOf(protocol)(bytes, ctx, this.opts.settings));

@@ -13,21 +13,6 @@ export const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
   ['remote_write', decodeRemoteWrite],
 ]);
 
-/**
- * Smallest body each protocol hands to a decode worker with `--ingest-decode-min-bytes auto`,
- * from bench/ingest-workers.sh and bench/decode-offload.ts on the 2-core machine (see
- * docs/ingest-pipeline.md): import lines cost the most per byte and gain from workers at 1000
- * samples (~120 KB); seed JSON and Influx were even and remote write (cheap per byte, label
- * cache) lost at that size, so they go to workers only when a body would hold the main thread
- * for several milliseconds.
- */
-export const AUTO_MIN_BYTES: ReadonlyMap<string, number> = new Map([
-  ['import', 64 * 1024],
-  ['json', 1024 * 1024],
-  ['influx', 1024 * 1024],
-  ['remote_write', 2 * 1024 * 1024],
-]);
-
 /** The decoder of a protocol; throws for an unknown name (a programming error). */
 export function decoderOf(protocol: string): Decoder {
   const d = DECODERS.get(protocol);
