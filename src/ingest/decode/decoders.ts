@@ -1,9 +1,9 @@
 // Every protocol's decoder by protocol name: the one table the main thread and the decode workers
 // both load, so a job names its decoder by protocol. A new protocol adds one line here.
-import { decodeImportLines } from '../import/decode.js';
-import { decodeInflux } from '../influx/decode.js';
-import { decodeRemoteWrite } from '../remote-write/decode.js';
-import { decodeSeedJson } from '../seed-json/decode.js';
+import { decodeImportLines } from '../import/decode-import-lines.js';
+import { decodeInflux } from '../influx/decode-influx.js';
+import { decodeRemoteWrite } from '../remote-write/decode-remote-write.js';
+import { decodeSeedJson } from '../seed-json/decode-seed-json.js';
 import type { Decoder } from './decoder.js';
 
 export const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([

@@ -9,7 +9,7 @@ import type { Decoded } from '../decode/decoder.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
 import { appendEntry } from '../series-batch.js';
-import { MAX_LISTED } from './decode.js';
+import { MAX_LISTED } from './decode-import-lines.js';
 
 const PROTOCOL = 'import';
 /** Whole lines handed to the decode stage at a time, and pieces of one request in flight. */

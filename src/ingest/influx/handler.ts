@@ -34,7 +34,7 @@ function precisionOf(q: URLSearchParams, version: ApiVersion): Precision {
 
 /**
  * The database (v1 `db`, v2 `bucket`) becomes the label `db` on every series, as VictoriaMetrics
- * does, so writes to two databases stay apart; a tag named `db` in a line wins (see decode.ts).
+ * does, so writes to two databases stay apart; a tag named `db` in a line wins (see decode-influx.ts).
  */
 function defaultDb(q: URLSearchParams, version: ApiVersion): string {
   return q.get(version === 'v1' ? 'db' : 'bucket') ?? '';

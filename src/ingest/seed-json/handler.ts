@@ -1,5 +1,5 @@
 // POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors); the
-// body is decoded by the decode stage (decode.ts), the samples appended here on the main thread.
+// body is decoded by the decode stage (decode-seed-json.ts), the samples appended here on the main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
