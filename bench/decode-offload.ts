@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { gunzip, gunzipSync, gzipSync } from 'node:zlib';
 import { makeSeries } from '../src/bench/payload.js';
-import { PROTOCOLS, writeTimestamp, writeTimestampVarint } from '../src/bench/protocol.js';
+import { PROTOCOLS, writeTimestamp } from '../src/bench/protocol.js';
 import { DecodePool } from '../src/ingest/decode/decode-pool.js';
 import type { DecodeSettings } from '../src/ingest/decode/decoder.js';
 import { decoderOf } from '../src/ingest/decode/decoders.js';
@@ -35,7 +35,7 @@ for (const name of ['json', 'import', 'influx', 'remote-write']) {
   for (const batch of [3, 30, 100, 300, 1000]) {
     const t = PROTOCOLS.get(name)!.encode(makeSeries(batch));
     const now = Date.now();
-    if (t.tsOffsets !== null) for (let j = 0; j < t.samples; j++) (t.tsVarint === true ? writeTimestampVarint : writeTimestamp)(t.body, t.tsOffsets[j]!, now - 1000);
+    if (t.tsOffsets !== null) for (let j = 0; j < t.samples; j++) (t.writeTime ?? writeTimestamp)(t.body, t.tsOffsets[j]!, now - 1000);
     const ctx = { now, params: name === 'influx' ? { precision: 'ms' } : {} };
     const decoder = decoderOf(REGISTERED[name]!);
     const n = Math.max(100, Math.round(200_000 / batch));
