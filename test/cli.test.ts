@@ -112,7 +112,7 @@ test('decode workers take auto or a number (also from YAML); the decode threshol
   try {
     const d = loadConfig({ flags: {}, env: {} });
     assert.equal(d.ingest_workers, 'auto');
-    assert.equal(d.ingest_decode_min_bytes, 512 * 1024);
+    assert.equal(d.ingest_decode_min_bytes, 64 * 1024);
     const file = join(dir, 'm.yaml');
     writeFileSync(file, 'ingest_workers: 3\ningest_decode_min_bytes: 65536\ningest_max_inflight_bytes: 32MiB\n');
     const c = loadConfig({ flags: {}, configFile: file, env: {} });
