@@ -76,7 +76,7 @@ test('the CLI prints a JSON report, and refuses a bad flag with exit 2', async (
     assert.equal(run.stderr, '', 'no progress line when stderr is not a terminal');
     const bad = await cli(['bench', '--protocol', 'xml']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--protocol must be one of json, import, otlp, got "xml"/);
+    assert.match(bad.stderr, /--protocol must be one of json, import, influx, remote-write, otlp, got "xml"/);
     const help = await cli(['bench', '--help']);
     assert.match(help.stdout, /--rate <req\/s>/);
   } finally {

@@ -106,3 +106,22 @@ test('StatsD lists: flags, environment and YAML sequences; bad lists refused wit
     removeDir(dir);
   }
 });
+
+test('decode workers take auto or a number (also from YAML); the decode threshold a size; bad values are named', () => {
+  const dir = tempDir();
+  try {
+    const d = loadConfig({ flags: {}, env: {} });
+    assert.equal(d.ingest_workers, 'auto');
+    assert.equal(d.ingest_decode_min_bytes, 64 * 1024);
+    const file = join(dir, 'm.yaml');
+    writeFileSync(file, 'ingest_workers: 3\ningest_decode_min_bytes: 65536\ningest_max_inflight_bytes: 32MiB\n');
+    const c = loadConfig({ flags: {}, configFile: file, env: {} });
+    assert.equal(c.ingest_workers, '3');
+    assert.equal(c.ingest_decode_min_bytes, 65536);
+    assert.equal(c.ingest_max_inflight_bytes, 32 * 1024 * 1024);
+    assert.equal(loadConfig({ flags: { ingest_decode_min_bytes: '16KiB', ingest_workers: '0' }, env: {} }).ingest_decode_min_bytes, 16384);
+    assert.throws(() => loadConfig({ flags: { ingest_workers: 'many' }, env: {} }), /ingest-workers.*auto or a whole number/);
+  } finally {
+    removeDir(dir);
+  }
+});

@@ -23,7 +23,7 @@ test('--interval is a per-client period: the rate is clients / interval', () => 
 test('bad values are refused with what is allowed', () => {
   const cases: [string[], RegExp][] = [
     [['--rate', '10', '--interval', '1s'], /give --rate or --interval, not both/],
-    [['--protocol', 'carrier-pigeon'], /--protocol must be one of json, import, otlp, got "carrier-pigeon"/],
+    [['--protocol', 'carrier-pigeon'], /--protocol must be one of json, import, influx, remote-write, otlp, got "carrier-pigeon"/],
     [['--connections', '0'], /--connections must be a whole number >= 1, got "0"/],
     [['--batch', '2.5'], /--batch must be a whole number >= 1/],
     [['--rate=-3'], /--rate must be a number of requests per second > 0/],

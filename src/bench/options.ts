@@ -31,7 +31,7 @@ export interface FlagSpec {
 
 export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'target', arg: 'url', default: 'http://127.0.0.1:8080', help: 'node to load (env METRICSTREAM_URL)' },
-  { name: 'protocol', arg: 'name', default: 'json', help: `wire format: ${PROTOCOL_NAMES.join(', ')} (json = the seed's POST /metrics body, import = POST /api/v1/import JSON lines, otlp = POST /v1/metrics OTLP protobuf)` },
+  { name: 'protocol', arg: 'name', default: 'json', help: `wire format: ${PROTOCOL_NAMES.join(', ')} (json = the seed's POST /metrics body, import = POST /api/v1/import JSON lines, influx = POST /write line protocol, remote-write = POST /api/v1/write, otlp = POST /v1/metrics OTLP protobuf; all but json send timestamps, so --series must be at least --connections)` },
   { name: 'clients', arg: 'n', default: '1', help: 'distinct client ids sent as Authorization (bench-0 ... bench-N-1), requests spread over them in turn; the node rate-limits per id' },
   { name: 'connections', arg: 'n', default: '64', help: 'keep-alive connections; each sends one request at a time' },
   { name: 'threads', arg: 'n', default: '1', help: 'threads that share the connections (as wrk -t); each runs its own event loop' },

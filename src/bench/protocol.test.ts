@@ -90,3 +90,38 @@ test('otlp templates, patched, are ExportMetricsServiceRequests (read by protobu
     { numRuns: 60 },
   );
 });
+
+test('influx and remote-write templates, patched, decode to the series, values and timestamps sent', async () => {
+  const { parseLineProtocol } = await import('../ingest/influx/parse.js');
+  const { decodeWriteRequest } = await import('../ingest/remote-write/parse.js');
+  const { batchEntries } = await import('../ingest/series-batch.js');
+  const limits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1.7e12, max: 2.1e12 }), (nSeries, base) => {
+      const series = makeSeries(nSeries);
+      const now = base + nSeries;
+      for (const name of ['influx', 'remote-write']) {
+        const t = PROTOCOLS.get(name)!.encode(series);
+        for (let j = 0; j < t.samples; j++) {
+          (t.writeTime ?? writeTimestamp)(t.body, t.tsOffsets![j]!, base + j);
+        }
+        let entries;
+        if (name === 'influx') {
+          const b = parseLineProtocol(t.body, { precision: 'ms', now, limits, defaultLabels: [] });
+          assert.deepEqual(b.errors, []);
+          entries = batchEntries(b);
+        } else {
+          const r = decodeWriteRequest(t.body, { now, limits, maxBytes: 1 << 20 });
+          assert.ok(r.ok, JSON.stringify(r));
+          entries = batchEntries(r.batch);
+        }
+        assert.deepEqual(
+          entries.map((e) => ({ labels: Object.fromEntries(e.labels.map((l) => [l.name, l.value])), ts: e.ts, vs: e.vs })),
+          series.map((s, j) => ({ labels: { __name__: s.name, ...s.tags }, ts: [base + j], vs: [s.value] })),
+          name,
+        );
+      }
+    }),
+    { numRuns: 40 },
+  );
+});

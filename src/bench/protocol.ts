@@ -80,8 +80,102 @@ const otlp: Protocol = {
   encode: encodeOtlpBatch,
 };
 
-export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport, otlp].map((p) => [p.name, p]));
+/** Influx line protocol (POST /write, millisecond precision), one sample per line. */
+const influx: Protocol = {
+  name: 'influx',
+  path: '/write?precision=ms',
+  contentType: 'text/plain; charset=utf-8',
+  timestamped: true,
+  encode(batch) {
+    const parts: string[] = [];
+    const offsets = new Int32Array(batch.length);
+    let bytes = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const s = batch[i]!;
+      let head = s.name;
+      for (const k of Object.keys(s.tags).sort()) head += `,${k}=${s.tags[k]!.replace(/[ ,=\\]/g, '\\$&')}`;
+      head += ` value=${s.value} `;
+      offsets[i] = bytes + Buffer.byteLength(head);
+      const line = `${head}${TS_PLACEHOLDER}\n`;
+      bytes += Buffer.byteLength(line);
+      parts.push(line);
+    }
+    return { body: Buffer.from(parts.join('')), samples: batch.length, tsOffsets: offsets };
+  },
+};
+
+/** Bytes of a protobuf varint holding a millisecond time from 2^35 (1971) to 2^42 (2109). */
+const TS_VARINT_WIDTH = 6;
+
+function varint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v % 0x80) | 0x80);
+    v = Math.floor(v / 0x80);
+  }
+  out.push(v);
+}
+
+function lengthDelimited(out: number[], field: number, body: number[]): void {
+  out.push((field << 3) | 2);
+  varint(out, body.length);
+  for (const b of body) out.push(b);
+}
+
+/**
+ * Prometheus remote write 1.0: a protobuf WriteRequest, one TimeSeries per sample, in a snappy
+ * block made of one literal (valid snappy that any decoder takes, but not compressed), so that the
+ * timestamps can be patched in place; the server's snappy step is then a copy.
+ */
+const remoteWrite: Protocol = {
+  name: 'remote-write',
+  path: '/api/v1/write',
+  contentType: 'application/x-protobuf',
+  timestamped: true,
+  encode(batch) {
+    const raw: number[] = [];
+    const rawOffsets: number[] = [];
+    const utf8 = (x: string) => [...Buffer.from(x)];
+    for (const s of batch) {
+      const ts: number[] = [];
+      const labels = [['__name__', s.name], ...Object.entries(s.tags)].sort((a, b) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
+      for (const [n, v] of labels) {
+        const l: number[] = [];
+        lengthDelimited(l, 1, utf8(n!));
+        lengthDelimited(l, 2, utf8(v!));
+        lengthDelimited(ts, 1, l);
+      }
+      const sample: number[] = [(1 << 3) | 1, ...new Uint8Array(new Float64Array([s.value]).buffer), (2 << 3) | 0];
+      const tsAt = sample.length;
+      for (let i = 0; i < TS_VARINT_WIDTH; i++) sample.push(0);
+      lengthDelimited(ts, 2, sample);
+      // The timestamp's place inside this TimeSeries: after its tag and length, then the sample's bytes up to it.
+      const sampleStart = ts.length - sample.length;
+      const tsHeader: number[] = [];
+      varint(tsHeader, ts.length);
+      rawOffsets.push(raw.length + 1 + tsHeader.length + sampleStart + tsAt);
+      lengthDelimited(raw, 1, ts);
+    }
+    // Snappy block: the uncompressed length, then one literal (tag 0xfc: a 4-byte length - 1 follows).
+    const head: number[] = [];
+    varint(head, raw.length);
+    head.push(0xfc, (raw.length - 1) & 0xff, ((raw.length - 1) >>> 8) & 0xff, ((raw.length - 1) >>> 16) & 0xff, ((raw.length - 1) >>> 24) & 0xff);
+    const body = Buffer.from([...head, ...raw]);
+    return { body, samples: batch.length, tsOffsets: Int32Array.from(rawOffsets, (o) => o + head.length), writeTime: writeTimestampVarint };
+  },
+};
+
+export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport, influx, remoteWrite, otlp].map((p) => [p.name, p]));
 export const PROTOCOL_NAMES: readonly string[] = [...PROTOCOLS.keys()];
+
+/** Writes `ts` as a 6-byte protobuf varint at `offset` (2^35 <= ts < 2^42). */
+export function writeTimestampVarint(body: Buffer, offset: number, ts: number): void {
+  let v = ts;
+  for (let i = 0; i < TS_VARINT_WIDTH - 1; i++) {
+    body[offset + i] = (v % 0x80) | 0x80;
+    v = Math.floor(v / 0x80);
+  }
+  body[offset + TS_VARINT_WIDTH - 1] = v;
+}
 
 /** Writes `ts` as TS_WIDTH ASCII digits at `offset` (ts must have exactly that many digits). */
 export function writeTimestamp(body: Buffer, offset: number, ts: number): void {

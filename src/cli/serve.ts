@@ -13,9 +13,12 @@ import { formatDuration, resolveScrapeConfigs } from '../config/index.js';
 import { adminRoutes } from '../api/admin.js';
 import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } from '../api/status.js';
 import type { Config } from '../config/index.js';
+import { availableParallelism } from 'node:os';
 import {
+  DecodePool,
   importRoute,
   influxRoutes,
+  IngestGate,
   IngestStats,
   limitsFromConfig,
   otlpRoute,
@@ -89,7 +92,22 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   });
   const decisions = new ClientDecisionLog({ maxClients: config.client_stats_max });
   const stats = new IngestStats();
-  const deps: IngestDeps = { config, storage: tsdb, stats, limits: limitsFromConfig(config) };
+  const limits = limitsFromConfig(config);
+  const decoder = new DecodePool({
+    workers: config.ingest_workers === 'auto' ? availableParallelism() : Number(config.ingest_workers),
+    minBytes: config.ingest_decode_min_bytes,
+    settings: { limits, maxBytes: config.max_body_size, maxMetrics: config.max_metrics_per_batch },
+  });
+  const gate = new IngestGate(
+    {
+      maxInflightBytes: config.ingest_max_inflight_bytes,
+      maxDecodeQueue: config.ingest_max_decode_queue,
+      maxPendingCommits: config.ingest_max_pending_commits,
+      maxWalPendingBytes: config.ingest_max_wal_pending_bytes,
+    },
+    { decodeQueue: () => decoder.queued, walPendingBytes: () => tsdb.walPendingBytes },
+  );
+  const deps: IngestDeps = { config, storage: tsdb, stats, limits, decoder, gate };
   const isReady = () => tsdb.ready;
   const scraper = new ScrapeManager({ storage: tsdb, logger, limits: deps.limits, userAgent: `MetricStream/${VERSION}` });
   const reload = async (): Promise<void> => {
@@ -148,10 +166,15 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     }
   } catch (e) {
     await api.close(0);
+    gate.close();
+    await decoder.close();
     await tsdb.close();
     throw e;
   }
-  logger.info({ address: address.address, port: address.port, data_dir: config.data_dir, version: VERSION }, 'MetricStream listening');
+  logger.info(
+    { address: address.address, port: address.port, data_dir: config.data_dir, version: VERSION, decode_workers: decoder.workers },
+    'MetricStream listening',
+  );
   // Limiter state of clients whose windows emptied is dropped on this timer too, not only on traffic.
   const sweep = setInterval(() => limiter.sweep(), 1000);
   sweep.unref();
@@ -167,6 +190,8 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       // Scrapes in flight are stored before storage closes; no staleness markers (as Prometheus).
       await scraper.stop();
       await api.close(config.shutdown_timeout);
+      gate.close();
+      await decoder.close();
       await tsdb.close();
       logger.info({}, 'shutdown complete: WAL flushed and closed');
     })();

@@ -1,14 +1,29 @@
 // The last step every protocol shares: commit an appender and turn storage errors into answers.
 import { HttpError } from '../api/index.js';
+import type { IngestGate } from './backpressure.js';
+import type { DecodeExtra, DecodeRefusal } from './decode/decoder.js';
 import { StorageClosedError, StorageError, type Appender, type MetricMetadata, type Storage } from '../storage/index.js';
 
-/** Commits; maps storage refusals to 400 and an unavailable engine to 503. */
-export async function commitOrThrow(app: Appender): Promise<void> {
+/** Commits (counted as pending by the gate while it runs); maps storage refusals to 400 and an unavailable engine to 503. */
+export async function commitOrThrow(app: Appender, gate?: IngestGate): Promise<void> {
   try {
-    await app.commit();
+    if (gate === undefined) await app.commit();
+    else await gate.committing(() => app.commit());
   } catch (e) {
     throw storageHttpError(e);
   }
+}
+
+/** A decoder's refusal as the HTTP error to answer. */
+export function refusalError(r: DecodeRefusal): HttpError {
+  return new HttpError(r.status, r.code, r.message, r.details);
+}
+
+/** Metadata a decoder found, merged with what is stored, set on the appender. */
+export function setDecodedMetadata(app: Appender, storage: Storage, tenant: string, extra: DecodeExtra): void {
+  const meta = extra.metadata;
+  if (meta === undefined) return;
+  for (const [name, type, help, unit] of meta) app.setMetadata(name, mergeMetadata(storage, tenant, name, type, help, unit));
 }
 
 /** The HTTP answer for an error thrown by an appender. */

@@ -1,6 +1,8 @@
 // What every ingest handler needs from the node it runs in.
 import type { Config } from '../config/index.js';
 import type { Storage } from '../storage/index.js';
+import type { IngestGate } from './backpressure.js';
+import type { DecodePool } from './decode/decode-pool.js';
 import type { IngestStats } from './stats.js';
 import type { ValidationLimits } from './validate.js';
 
@@ -9,6 +11,10 @@ export interface IngestDeps {
   readonly storage: Storage;
   readonly stats: IngestStats;
   readonly limits: ValidationLimits;
+  /** The decode stage (worker threads or the main thread). */
+  readonly decoder: DecodePool;
+  /** Bounds between the stages; a request past one is answered 503. */
+  readonly gate: IngestGate;
 }
 
 /** The validation limits a config sets. */

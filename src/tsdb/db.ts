@@ -428,6 +428,11 @@ export class Tsdb implements Storage, EngineStatsSource {
     return { series: this.head.seriesCount, chunks: c.chunks, chunkBytes: c.bytes, samples: c.samples };
   }
 
+  /** WAL bytes logged and not yet written: how far the disk is behind. */
+  get walPendingBytes(): number {
+    return this.wal?.pendingBytes ?? 0;
+  }
+
   walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number } | null {
     return this.wal?.stats ?? null;
   }

@@ -1,72 +1,95 @@
-// POST /api/v1/import: JSON lines streamed in (gzip too), validated line by line; all or nothing:
-// 204 when every line is good, else 400 naming the bad lines and nothing stored.
+// POST /api/v1/import: JSON lines streamed in (gzip too), cut into pieces of whole lines that the
+// decode stage decodes in parallel and this handler appends in order; all or nothing: 204 when
+// every line is good, else 400 naming the bad lines and nothing stored.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, streamBody, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
-import { commitOrThrow, storageHttpError } from '../commit.js';
+import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
+import type { Decoded } from '../decode/decoder.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { ImportScratch, importLine } from '../json-scan/import-scan.js';
+import { appendEntry } from '../series-batch.js';
+import { MAX_LISTED } from './decode-import-lines.js';
 
 const PROTOCOL = 'import';
-/** Bad lines listed in an answer; the count says how many there were in all. */
-const MAX_LISTED = 100;
+/** Whole lines handed to the decode stage at a time, and pieces of one request in flight. */
+const PIECE_BYTES = 1 << 20;
+const PIECES_IN_FLIGHT = 4;
 
 /**
- * Regroups a byte stream into buffers of whole lines: each buffer but the last ends with \n;
- * the last one is the text after the final \n (omitted when empty). Lines are cut on the byte
- * \n, so no UTF-8 sequence is cut, and a line of the stream is never split between buffers.
+ * Splits a byte stream into pieces of whole lines of at least `pieceBytes` (but the last, which
+ * may also lack its newline). Lines are cut on the byte \n, so no UTF-8 sequence is cut, and a
+ * line is never split between pieces.
  */
-export async function* lineBlocks(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let rest: Buffer[] = [];
+export async function* pieces(chunks: AsyncIterable<Buffer>, pieceBytes = PIECE_BYTES): AsyncGenerator<Buffer> {
+  let held: Buffer[] = [];
+  let size = 0;
   for await (const chunk of chunks) {
-    const nl = chunk.lastIndexOf(10);
+    held.push(chunk);
+    size += chunk.length;
+    if (size < pieceBytes) continue;
+    const buf = held.length === 1 ? held[0]! : Buffer.concat(held, size);
+    const nl = buf.lastIndexOf(10);
     if (nl < 0) {
-      rest.push(chunk);
+      held = [buf];
       continue;
     }
-    const head = chunk.subarray(0, nl + 1);
-    yield rest.length === 0 ? head : Buffer.concat([...rest, head]);
-    rest = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+    yield buf.subarray(0, nl + 1);
+    const rest = buf.subarray(nl + 1);
+    held = rest.length > 0 ? [rest] : [];
+    size = rest.length;
   }
-  if (rest.length > 0) yield rest.length === 1 ? rest[0]! : Buffer.concat(rest);
+  if (size > 0) yield held.length === 1 ? held[0]! : Buffer.concat(held, size);
 }
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const now = Date.now();
   const app = deps.storage.appender('default', { backfill: true });
   const bad: { line: number; message: string }[] = [];
-  const out = new ImportScratch();
   let badCount = 0;
+  /** Lines of the pieces consumed so far: the offset of the next piece's line numbers. */
   let lineNo = 0;
   let good = 0;
-  try {
-    for await (const block of lineBlocks(streamBody(req, deps.config.max_import_body_size))) {
-      for (let from = 0; from < block.length; ) {
-        let nl = block.indexOf(10, from);
-        if (nl < 0) nl = block.length;
-        lineNo++;
-        const labels = importLine(block, from, nl, now, deps.limits, out);
-        from = nl + 1;
-        if (labels === null) {
-          const problems = out.problems;
-          if (problems === null) continue; // a blank line
-          badCount++;
-          if (bad.length < MAX_LISTED) bad.push({ line: lineNo, message: problems.map((p) => `${p.field}: ${p.message}`).join('; ') });
-          continue;
-        }
-        // Once a line is bad nothing will be stored: keep checking the rest but stop buffering.
-        if (badCount > 0) continue;
-        try {
-          const { ts, vs, n } = out;
-          for (let i = 0; i < n; i++) app.append(labels, ts[i]!, vs[i]!);
-          good += n;
-        } catch (e) {
-          if (!(e instanceof StorageError)) throw storageHttpError(e);
-          badCount++;
-          if (bad.length < MAX_LISTED) bad.push({ line: lineNo, message: e.message });
-        }
+  // Pieces are decoded in parallel (by the decode stage) and appended in order.
+  const inflight: Promise<Decoded>[] = [];
+  const consume = (r: Decoded): void => {
+    const offset = lineNo;
+    if (!r.ok) {
+      const info = r.refusal.info as { bad: number; lines: number } | undefined;
+      if (info === undefined) throw refusalError(r.refusal);
+      lineNo += info.lines;
+      badCount += info.bad;
+      for (const d of (r.refusal.details ?? []) as { line: number; message: string }[]) {
+        if (bad.length < MAX_LISTED) bad.push({ line: d.line + offset, message: d.message });
       }
+      return;
+    }
+    lineNo += (r.extra.info as { lines: number }).lines;
+    // Once a line is bad nothing will be stored: keep checking the rest but stop appending.
+    if (badCount > 0) return;
+    const { batch } = r;
+    const lineOf = r.extra.lineOf!;
+    for (let k = 0; k < batch.labels.length; k++) {
+      try {
+        appendEntry(app, batch, k);
+        good += batch.start[k + 1]! - batch.start[k]!;
+      } catch (e) {
+        if (!(e instanceof StorageError)) throw storageHttpError(e);
+        badCount++;
+        if (bad.length < MAX_LISTED) bad.push({ line: lineOf[k]! + offset, message: e.message });
+      }
+    }
+  };
+  try {
+    try {
+      for await (const piece of pieces(streamBody(req, deps.config.max_import_body_size))) {
+        inflight.push(deps.decoder.decode(PROTOCOL, piece, { now, params: {} }));
+        while (inflight.length >= PIECES_IN_FLIGHT) consume(await inflight.shift()!);
+      }
+      while (inflight.length > 0) consume(await inflight.shift()!);
+    } finally {
+      // Pieces still decoding after a failure: their answers are not wanted.
+      for (const p of inflight) p.catch(() => {});
     }
   } catch (e) {
     app.rollback();
@@ -82,7 +105,8 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
       bad,
     );
   }
-  if (good > 0) await commitOrThrow(app);
+  if (good > 0) await commitOrThrow(app, deps.gate);
+  else app.rollback();
   deps.stats.importRequests++;
   deps.stats.samplesImported += good;
   deps.stats.accepted(PROTOCOL, 204, good);
@@ -92,5 +116,5 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
 /** The POST /api/v1/import route. */
 export function importRoute(deps: IngestDeps): Route {
-  return ingestRoute(deps, { path: '/api/v1/import', protocol: PROTOCOL, errorStyle: 'prom' }, handle);
+  return ingestRoute(deps, { path: '/api/v1/import', protocol: PROTOCOL, errorStyle: 'prom', maxCharge: PIECE_BYTES * (PIECES_IN_FLIGHT + 1) }, handle);
 }

@@ -4,12 +4,12 @@
 // ({"error":"partial write of line protocol occurred","data":[{line_number,...}]}); 204 otherwise.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readBody, sendJson, type Route } from '../../api/index.js';
-import { StorageError, type Appender, type Label } from '../../storage/index.js';
-import { commitOrThrow, storageHttpError } from '../commit.js';
+import { StorageError, type Appender } from '../../storage/index.js';
+import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { appendEntry } from '../series-batch.js';
-import { parseLineProtocol, type InfluxBatch, type LineError, type Precision } from './parse.js';
+import { appendEntry, type SampleBatch } from '../series-batch.js';
+import type { LineError, Precision } from './parse.js';
 
 const PROTOCOL = 'influx';
 /** Refused lines listed in one answer. */
@@ -34,17 +34,15 @@ function precisionOf(q: URLSearchParams, version: ApiVersion): Precision {
 
 /**
  * The database (v1 `db`, v2 `bucket`) becomes the label `db` on every series, as VictoriaMetrics
- * does, so writes to two databases stay apart; a tag named `db` in a line wins.
+ * does, so writes to two databases stay apart; a tag named `db` in a line wins (see decode-influx.ts).
  */
-function defaultLabels(q: URLSearchParams, version: ApiVersion): Label[] {
-  const db = q.get(version === 'v1' ? 'db' : 'bucket');
-  return db === null || db === '' ? [] : [{ name: 'db', value: db }];
+function defaultDb(q: URLSearchParams, version: ApiVersion): string {
+  return q.get(version === 'v1' ? 'db' : 'bucket') ?? '';
 }
 
 /** Appends the good lines' samples; returns the entries storage refused (by index) or throws. */
-function appendAll(app: Appender, batch: InfluxBatch, skipLines: ReadonlySet<number> | null, refused: Map<number, string>): number {
+function appendAll(app: Appender, batch: SampleBatch, lineOf: Uint32Array, skipLines: ReadonlySet<number> | null, refused: Map<number, string>): number {
   let n = 0;
-  const { lineOf } = batch;
   for (let k = 0; k < batch.labels.length; k++) {
     const line = lineOf[k]!;
     if (skipLines !== null && skipLines.has(line)) continue;
@@ -63,26 +61,30 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
   const url = req.url ?? '/';
   const q = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const precision = precisionOf(q, version);
-  const labels = defaultLabels(q, version);
+  const db = defaultDb(q, version);
   const body = await readBody(req, deps.config.max_body_size);
-  const batch = parseLineProtocol(body, { precision, now: Date.now(), limits: deps.limits, defaultLabels: labels });
+  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: { precision, db } });
+  if (!r.ok) throw refusalError(r.refusal);
+  const batch = r.batch;
+  const lineOf = r.extra.lineOf!;
+  const parsedErrors = (r.extra.info as { errors: LineError[] }).errors;
 
   // A storage refusal (e.g. a sample older than its series' newest) refuses its whole line: the
   // appender cannot forget part of what it holds, so the good lines are appended again without it.
   const refused = new Map<number, string>();
   let app = deps.storage.appender('default');
-  let stored = appendAll(app, batch, null, refused);
+  let stored = appendAll(app, batch, lineOf, null, refused);
   if (refused.size > 0) {
     app.rollback();
     app = deps.storage.appender('default');
-    stored = appendAll(app, batch, new Set(refused.keys()), refused);
+    stored = appendAll(app, batch, lineOf, new Set(refused.keys()), refused);
   }
-  if (stored > 0) await commitOrThrow(app);
+  if (stored > 0) await commitOrThrow(app, deps.gate);
   else app.rollback();
 
-  let errors: LineError[] = batch.errors;
+  let errors: LineError[] = parsedErrors;
   if (refused.size > 0) {
-    const byLine = new Map(batch.errors.map((e) => [e.line_number, e]));
+    const byLine = new Map(parsedErrors.map((e) => [e.line_number, e]));
     const text = body.toString('utf8').split('\n');
     for (const [line, message] of refused) {
       byLine.set(line, { line_number: line, original_line: (text[line - 1] ?? '').trim().slice(0, 256), error_message: message });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { lineBlocks } from '../import/handler.js';
+import { pieces } from '../import/handler.js';
 import { parseImportLine } from '../import/parse.js';
 import type { ValidationLimits } from '../validate.js';
 import { anyString, arr, bits, fromValue, mutation, numberToken, obj, raw, rng, str, timestampToken, write, type Node } from './json-fixtures.js';
@@ -180,9 +180,9 @@ test('edge cases by hand', () => {
   assert.ok(Array.isArray(parseImportLine(`{"metric":{"__name__":"a"},"values":["toString"],"timestamps":[${T}]}`, NOW, LIMITS)));
 });
 
-test('lineBlocks cuts any chunking into the same lines as one buffer', async () => {
+test('import pieces cut any chunking into the same lines as one buffer', async () => {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.constantFrom('a', 'bc', '\n', 'é', '\n\n', 'xyz'), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }), async (parts, cuts) => {
+    fc.asyncProperty(fc.array(fc.constantFrom('a', 'bc', '\n', 'é', '\n\n', 'xyz'), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }), fc.integer({ min: 1, max: 9 }), async (parts, cuts, pieceBytes) => {
       const body = Buffer.from(parts.join(''));
       const chunks: Buffer[] = [];
       for (let i = 0, c = 0; i < body.length; c++) {
@@ -191,7 +191,7 @@ test('lineBlocks cuts any chunking into the same lines as one buffer', async () 
         i += n;
       }
       const got: string[] = [];
-      for await (const block of lineBlocks((async function* () { yield* chunks; })())) {
+      for await (const block of pieces((async function* () { yield* chunks; })(), pieceBytes)) {
         assert.ok(block.length > 0);
         const s = block.toString();
         const ls = s.split('\n');

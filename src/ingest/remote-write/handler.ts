@@ -5,11 +5,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
 import { header, HttpError, readRawBody, type Route } from '../../api/index.js';
 import { StorageClosedError, StorageError } from '../../storage/index.js';
-import { commitOrThrow, storageHttpError } from '../commit.js';
+import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
 import { appendEntry } from '../series-batch.js';
-import { decodeWriteRequest } from './parse.js';
 
 const PROTOCOL = 'remote_write';
 
@@ -41,12 +40,13 @@ function checkHeaders(req: IncomingMessage): void {
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkHeaders(req);
   const body = await readRawBody(req, deps.config.max_body_size);
-  const r = decodeWriteRequest(body, { now: Date.now(), limits: deps.limits, maxBytes: deps.config.max_body_size });
-  if (!r.ok) throw new HttpError(r.status, r.status === 413 ? 'body_too_large' : 'bad_data', r.message, r.details);
+  // Snappy is undone by the decoder, so in a decode worker for bodies the pool takes.
+  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
+  if (!r.ok) throw refusalError(r.refusal);
   const batch = r.batch;
-  const { metadata, samples, droppedExemplars, droppedHistograms } = batch;
-  if (droppedExemplars > 0) dropped.inc({ kind: 'exemplar' }, droppedExemplars);
-  if (droppedHistograms > 0) dropped.inc({ kind: 'histogram' }, droppedHistograms);
+  const info = r.extra.info as { samples: number; droppedExemplars: number; droppedHistograms: number };
+  if (info.droppedExemplars > 0) dropped.inc({ kind: 'exemplar' }, info.droppedExemplars);
+  if (info.droppedHistograms > 0) dropped.inc({ kind: 'histogram' }, info.droppedHistograms);
 
   const app = deps.storage.appender('default');
   try {
@@ -60,9 +60,9 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     }
     throw storageHttpError(e);
   }
-  for (const [name, m] of metadata) app.setMetadata(name, m);
-  await commitOrThrow(app);
-  deps.stats.accepted(PROTOCOL, 204, samples);
+  setDecodedMetadata(app, deps.storage, 'default', r.extra);
+  await commitOrThrow(app, deps.gate);
+  deps.stats.accepted(PROTOCOL, 204, info.samples);
   res.writeHead(204);
   res.end();
 }

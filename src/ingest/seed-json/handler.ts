@@ -1,11 +1,12 @@
-// POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors).
+// POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors); the
+// body is decoded by the decode stage (decode-seed-json.ts), the samples appended here on the main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
-import { StorageError, type MetricMetadata } from '../../storage/index.js';
-import { commitOrThrow, mergeMetadata, storageHttpError } from '../commit.js';
+import { StorageError } from '../../storage/index.js';
+import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { decodeSeedBody } from './decode.js';
+import { appendEntry } from '../series-batch.js';
 
 const PROTOCOL = 'json';
 
@@ -22,34 +23,29 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   checkJsonContentType(req);
   const body = await readBody(req, deps.config.max_body_size);
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
-  const decoded = decodeSeedBody(body, Date.now(), deps.limits, deps.config.max_metrics_per_batch);
-  if (!decoded.ok) throw new HttpError(400, decoded.code, decoded.message, decoded.details);
+  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
+  if (!r.ok) throw refusalError(r.refusal);
+  const batch = r.batch;
+  const n = batch.labels.length;
 
   const tenant = 'default';
   const app = deps.storage.appender(tenant);
-  const meta = new Map<string, MetricMetadata>();
-  const { labels, ts, vs, names, types, help, unit } = decoded.batch;
-  const n = labels.length;
-  let lastName = '';
-  for (let i = 0; i < n; i++) {
+  // One entry per metric, so entry k is the k-th metric of the request.
+  for (let k = 0; k < n; k++) {
     try {
-      app.append(labels[i]!, ts[i]!, vs[i]!);
+      appendEntry(app, batch, k);
     } catch (e) {
       app.rollback();
       if (e instanceof StorageError) {
-        throw new HttpError(400, 'validation', `metric ${i} was refused by storage; nothing was stored`, [
-          { index: i, field: 'timestamp', message: e.message },
+        throw new HttpError(400, 'validation', `metric ${k} was refused by storage; nothing was stored`, [
+          { index: k, field: 'timestamp', message: e.message },
         ]);
       }
       throw storageHttpError(e);
     }
-    // Metadata comes from the first metric of each name (consecutive metrics often share one).
-    const name = names[i]!;
-    if (name !== lastName && !meta.has(name)) meta.set(name, mergeMetadata(deps.storage, tenant, name, types[i]!, help[i], unit[i]));
-    lastName = name;
   }
-  for (const [name, m] of meta) app.setMetadata(name, m);
-  await commitOrThrow(app);
+  setDecodedMetadata(app, deps.storage, tenant, r.extra);
+  await commitOrThrow(app, deps.gate);
   deps.stats.metricsReceived += n;
   deps.stats.batchesProcessed++;
   deps.stats.accepted(PROTOCOL, 200, n);

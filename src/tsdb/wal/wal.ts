@@ -9,6 +9,7 @@ import { MAX_RECORD_PAYLOAD, RECORD_HEADER_BYTES } from './record.js';
 import { replaySegments, type ReplayProgress, type ReplayResult } from './replay.js';
 import { listSegments, SEGMENT_HEADER_BYTES, SegmentFile, segmentName, syncDir, type SegmentRef } from './segment.js';
 import { WalWriteError } from './wal-error.js';
+import { walWriteDelayMs } from '../failpoint.js';
 
 export type FsyncPolicy = 'interval' | 'always' | 'never';
 
@@ -304,6 +305,8 @@ export class Wal {
         // Off the event loop on purpose: a write(2) usually takes microseconds, but during page-cache
         // writeback it can block for hundreds of ms; measured on W1, writeSync here raised p99
         // from ~10-14 ms to 110-170 ms.
+        const delay = walWriteDelayMs(b.bytes);
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
         await this.cur!.write(b.chunks, b.bytes);
         this.st.bytesWritten += b.bytes;
         this.st.records += b.records;

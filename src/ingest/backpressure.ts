@@ -1,0 +1,107 @@
+// Admission control in front of every ingest route: bounds on what is held between the stages
+// (bodies being read and decoded, the decode queue, appends waiting for their commit, WAL bytes
+// not yet written). A request arriving while any bound is reached is answered 503 with
+// Retry-After at once, before its body is read, instead of queueing without limit; remote-write
+// senders and the SDK retry 503.
+import { Counter, Gauge } from 'prom-client';
+
+export interface GateLimits {
+  /** Body bytes of admitted requests not yet answered. */
+  readonly maxInflightBytes: number;
+  /** Bodies waiting for or in a decode worker. */
+  readonly maxDecodeQueue: number;
+  /** Requests whose samples are appended and wait for their commit (WAL write). */
+  readonly maxPendingCommits: number;
+  /** WAL bytes logged and not yet written (the disk falling behind). */
+  readonly maxWalPendingBytes: number;
+}
+
+export interface GateSources {
+  readonly decodeQueue: () => number;
+  readonly walPendingBytes: () => number;
+}
+
+/** Why a request was refused, as the metric label says it. */
+export type OverloadReason = 'inflight_bytes' | 'decode_queue' | 'pending_commits' | 'wal_backlog';
+
+const gates = new Set<IngestGate>();
+const refusedBy = new Map<OverloadReason, { n: number; reported: number }>();
+
+new Counter({
+  name: 'metricstream_ingest_overloaded_total',
+  help: 'Ingest requests answered 503 because a bound between stages was reached, by the bound (inflight_bytes, decode_queue, pending_commits, wal_backlog)',
+  labelNames: ['bound'] as const,
+  collect() {
+    for (const [bound, e] of refusedBy) {
+      this.inc({ bound }, e.n - e.reported);
+      e.reported = e.n;
+    }
+  },
+});
+const sum = (f: (g: IngestGate) => number) =>
+  function (this: Gauge) {
+    let n = 0;
+    for (const g of gates) n += f(g);
+    this.set(n);
+  };
+new Gauge({ name: 'metricstream_ingest_inflight_bytes', help: 'Body bytes of admitted ingest requests not yet answered', collect: sum((g) => g.inflightBytes) });
+new Gauge({ name: 'metricstream_ingest_inflight_requests', help: 'Admitted ingest requests not yet answered', collect: sum((g) => g.inflightRequests) });
+new Gauge({ name: 'metricstream_ingest_pending_commits', help: 'Ingest requests whose samples wait for their commit (WAL write)', collect: sum((g) => g.pendingCommits) });
+new Gauge({ name: 'metricstream_wal_pending_bytes', help: 'WAL bytes logged and not yet written to the segment file', collect: sum((g) => g.sources.walPendingBytes()) });
+
+/** A body whose size is not declared (chunked) is charged this much until it is answered. */
+export const UNDECLARED_BODY_CHARGE = 1 << 20;
+
+export class IngestGate {
+  inflightBytes = 0;
+  inflightRequests = 0;
+  pendingCommits = 0;
+
+  constructor(
+    readonly limits: GateLimits,
+    readonly sources: GateSources,
+  ) {
+    gates.add(this);
+  }
+
+  /**
+   * The bound a new request of `bytes` would cross, or null to admit it. A request is always
+   * admitted when nothing is in flight, so a body larger than the byte bound still gets through alone.
+   */
+  refuse(bytes: number): OverloadReason | null {
+    let why: OverloadReason | null = null;
+    const l = this.limits;
+    if (this.inflightRequests > 0 && this.inflightBytes + bytes > l.maxInflightBytes) why = 'inflight_bytes';
+    else if (this.pendingCommits >= l.maxPendingCommits) why = 'pending_commits';
+    else if (this.sources.decodeQueue() >= l.maxDecodeQueue) why = 'decode_queue';
+    else if (this.sources.walPendingBytes() > l.maxWalPendingBytes) why = 'wal_backlog';
+    if (why !== null) {
+      const e = refusedBy.get(why);
+      if (e === undefined) refusedBy.set(why, { n: 1, reported: 0 });
+      else e.n++;
+    }
+    return why;
+  }
+
+  /** Runs `commit`, counted as a pending commit while it runs. */
+  async committing<T>(commit: () => Promise<T>): Promise<T> {
+    this.pendingCommits++;
+    try {
+      return await commit();
+    } finally {
+      this.pendingCommits--;
+    }
+  }
+
+  close(): void {
+    gates.delete(this);
+  }
+}
+
+/** Messages of the 503 answers, by bound. */
+export const OVERLOAD_MESSAGES: Record<OverloadReason, string> = {
+  inflight_bytes: 'MetricStream is overloaded: too many request bytes are being processed; retry later',
+  decode_queue: 'MetricStream is overloaded: the decode queue is full; retry later',
+  pending_commits: 'MetricStream is overloaded: storage is behind with commits; retry later',
+  wal_backlog: 'MetricStream is overloaded: the write-ahead log is behind the disk; retry later',
+};
