@@ -4,10 +4,10 @@
 // at sample timestamps. Also the metric metadata Prometheus sends.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureDebianPackage } from './debian-package.js';
+import { PeerProcesses, query, waitFor } from './peer-processes.js';
 import { freePort, removeDir, startTestNode, tempDir, type TestNode } from './node-harness.js';
 
 const missing = ensureDebianPackage('prometheus', 'prometheus') ?? ensureDebianPackage('prometheus-node-exporter', 'prometheus-node-exporter');
@@ -16,40 +16,8 @@ const SCRAPES = 12;
 let ms: TestNode;
 let work: string;
 let promUrl: string;
-const children: ChildProcess[] = [];
+const peers = new PeerProcesses();
 
-function run(cmd: string, args: string[]): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-  child.once('exit', (code, sig) => {
-    if (code !== 0 && sig === null) console.error(`${cmd} exited with ${code}: ${err}`);
-  });
-  children.push(child);
-  return child;
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
-async function query(base: string, q: string, time: number): Promise<any[]> {
-  const r = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}&time=${time}`);
-  const body = (await r.json()) as any;
-  if (r.status !== 200) throw new Error(`${base} answered ${r.status}: ${JSON.stringify(body)}`);
-  return body.data.result;
-}
 
 /** A query result as comparable text: series sorted, values as numbers (NaN kept). */
 function canon(result: any[]): string {
@@ -69,7 +37,7 @@ before(async () => {
   const exporterPort = await freePort();
   const promPort = await freePort();
   promUrl = `http://127.0.0.1:${promPort}`;
-  run('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`, '--log.level=warn']);
+  peers.run('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${exporterPort}`, '--log.level=warn']);
   writeFileSync(
     join(work, 'prometheus.yml'),
     [
@@ -83,7 +51,7 @@ before(async () => {
       '',
     ].join('\n'),
   );
-  run('prometheus', [
+  peers.run('prometheus', [
     `--config.file=${join(work, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(work, 'data')}`,
     `--web.listen-address=127.0.0.1:${promPort}`,
@@ -92,8 +60,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+  await peers.stopAll();
   if (ms) {
     await ms.stop();
     removeDir(ms.dir);
