@@ -2,7 +2,7 @@
 // straight into the columns of model.ts. Written by hand (protobufjs, which builds an object per
 // field and a Long per 64-bit number, is only the tests' reference encoder).
 import { DecodeError, Kind, nanosToMillis, Points, type Attribute, type OtlpMetric, type OtlpRequest, type OtlpResource, type OtlpScope } from './model.js';
-import { expectWire, Reader } from './proto-reader.js';
+import { expectWire, WireReader as Reader } from '../protobuf/wire-reader.js';
 
 const LEN = 2;
 const I64 = 1;

@@ -177,15 +177,8 @@ export function attributeKey(attrs: readonly Attribute[]): string {
 }
 
 /** An undecodable body; `offset` is the byte (protobuf) where it was noticed, or -1. */
-export class DecodeError extends Error {
-  constructor(
-    message: string,
-    readonly offset = -1,
-  ) {
-    super(message);
-    this.name = 'DecodeError';
-  }
-}
+/** Malformed input (the shared protobuf reader's error, so one `instanceof` covers both decoders). */
+export { WireError as DecodeError } from '../protobuf/wire-reader.js';
 
 /** Nanoseconds since the epoch given as two uint32 halves → whole milliseconds, exactly. */
 export function nanosToMillis(lo: number, hi: number): number {

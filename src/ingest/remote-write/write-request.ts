@@ -8,17 +8,9 @@
 // one interleaved run), and it leaves each series' label bytes undecoded so the caller can find
 // them in a cache: senders resend the same series every interval.
 import type { Label } from '../../storage/index.js';
+import { expectWire as expect, WireError, WireReader as Reader } from '../protobuf/wire-reader.js';
 
-/** Malformed protobuf; `offset` is where in the message it was noticed. */
-export class WireError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = 'WireError';
-  }
-}
+export { WireError };
 
 /**
  * One TimeSeries and where its samples are in the batch's arrays. When its labels are one run of
@@ -53,151 +45,6 @@ export interface WireWriteRequest {
   readonly metadata: WireMetadata[];
 }
 
-/** Strings of up to this many bytes are interned in a table of INTERN_SIZE slots (shared by all requests). */
-const MAX_INTERNED = 64;
-const INTERN_SIZE = 4096;
-const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SIZE).fill(undefined);
-
-type Slice = (this: Buffer, start: number, end: number) => string;
-// Buffer's own decoders, without toString's argument handling (which cost as much as the
-// decoding for label-sized strings); toString where a runtime lacks them.
-const proto = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: Slice };
-const utf8Slice: Slice = proto.utf8Slice ?? function (this: Buffer, a: number, b: number) { return this.toString('utf8', a, b); };
-const latin1Slice: Slice = proto.latin1Slice ?? function (this: Buffer, a: number, b: number) { return this.toString('latin1', a, b); };
-
-const f64 = new Float64Array(1);
-const f64Bytes = new Uint8Array(f64.buffer);
-
-/** Decoding state over one message buffer. */
-class Reader {
-  pos = 0;
-  constructor(
-    readonly buf: Buffer,
-    readonly end: number,
-  ) {}
-
-  varint(): number {
-    // Up to 2^53 exactly; larger values (only in fields we treat as lengths or enums) fail below.
-    const b = this.buf;
-    let result = 0;
-    let mul = 1;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new WireError('truncated varint', this.pos);
-      const c = b[this.pos++]!;
-      result += (c & 0x7f) * mul;
-      if (c < 0x80) return result;
-      mul *= 128;
-    }
-    throw new WireError('varint longer than 10 bytes', this.pos);
-  }
-
-  /** A varint read as a two's complement int64 (negative timestamps take 10 bytes). */
-  int64(): number {
-    const b = this.buf;
-    let lo = 0;
-    let hi = 0;
-    let shift = 0;
-    for (let i = 0; i < 10; i++) {
-      if (this.pos >= this.end) throw new WireError('truncated varint', this.pos);
-      const c = b[this.pos++]!;
-      if (shift < 28) lo |= (c & 0x7f) << shift;
-      else if (shift === 28) {
-        lo |= (c & 0x0f) << 28;
-        hi |= (c & 0x7f) >>> 4;
-      } else hi |= (c & 0x7f) << (shift - 32);
-      if (c < 0x80) return (hi | 0) * 4294967296 + (lo >>> 0);
-      shift += 7;
-    }
-    throw new WireError('varint longer than 10 bytes', this.pos);
-  }
-
-  length(): number {
-    const n = this.varint();
-    if (n > this.end - this.pos) throw new WireError(`length ${n} runs past the end of its message`, this.pos);
-    return n;
-  }
-
-  string(): string {
-    const n = this.length();
-    const a = this.pos;
-    const b = a + n;
-    this.pos = b;
-    const buf = this.buf;
-    if (n <= MAX_INTERNED) {
-      // Label names and most values repeat from series to series: find the string already made
-      // for these bytes (ASCII only, compared byte by byte) instead of decoding it again.
-      let h = n;
-      let ascii = true;
-      for (let i = a; i < b; i++) {
-        const c = buf[i]!;
-        if (c >= 0x80) {
-          ascii = false;
-          break;
-        }
-        h = Math.imul(h ^ c, 0x01000193);
-      }
-      if (ascii) {
-        const slot = (h ^ (h >>> 15)) & (INTERN_SIZE - 1);
-        const have = interned[slot];
-        if (have !== undefined && have.length === n) {
-          let same = true;
-          for (let i = 0; i < n; i++) {
-            if (have.charCodeAt(i) !== buf[a + i]) {
-              same = false;
-              break;
-            }
-          }
-          if (same) return have;
-        }
-        const s = latin1Slice.call(buf, a, b);
-        interned[slot] = s;
-        return s;
-      }
-    }
-    return utf8Slice.call(buf, a, b);
-  }
-
-  double(): number {
-    if (this.end - this.pos < 8) throw new WireError('truncated double', this.pos);
-    for (let i = 0; i < 8; i++) f64Bytes[i] = this.buf[this.pos + i]!;
-    this.pos += 8;
-    return f64[0]!;
-  }
-
-  skip(wireType: number): void {
-    switch (wireType) {
-      case 0:
-        this.varint();
-        return;
-      case 1:
-        if (this.end - this.pos < 8) throw new WireError('truncated fixed64', this.pos);
-        this.pos += 8;
-        return;
-      case 2: {
-        // Not `this.pos += this.length()`: that reads pos before length() moves it.
-        const n = this.length();
-        this.pos += n;
-        return;
-      }
-      case 5:
-        if (this.end - this.pos < 4) throw new WireError('truncated fixed32', this.pos);
-        this.pos += 4;
-        return;
-      default:
-        throw new WireError(`unsupported wire type ${wireType}`, this.pos);
-    }
-  }
-
-  /** A key: field number * 8 + wire type. */
-  key(): number {
-    return this.varint();
-  }
-}
-
-function expect(wireType: number, want: number, field: string, pos: number): void {
-  if (wireType !== want) throw new WireError(`field ${field} has wire type ${wireType}, expected ${want}`, pos);
-}
-
 /** Growable sample columns. */
 class Columns {
   ts: Float64Array;
@@ -226,15 +73,15 @@ function readLabel(r: Reader, end: number): Label {
   let value = '';
   while (r.pos < end) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(end);
     const field = key >>> 3;
     if (field === 1) {
       expect(key & 7, 2, 'Label.name', at);
-      name = r.string();
+      name = r.string(end);
     } else if (field === 2) {
       expect(key & 7, 2, 'Label.value', at);
-      value = r.string();
-    } else r.skip(key & 7);
+      value = r.string(end);
+    } else r.skip(key & 7, end);
   }
   return { name, value };
 }
@@ -244,15 +91,15 @@ function readSample(r: Reader, end: number, cols: Columns): void {
   let v = 0;
   while (r.pos < end) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(end);
     const field = key >>> 3;
     if (field === 1) {
       expect(key & 7, 1, 'Sample.value', at);
-      v = r.double();
+      v = r.double(end);
     } else if (field === 2) {
       expect(key & 7, 0, 'Sample.timestamp', at);
-      t = r.int64();
-    } else r.skip(key & 7);
+      t = r.int64(end);
+    } else r.skip(key & 7, end);
   }
   cols.push(t, v);
 }
@@ -266,12 +113,11 @@ function readSeries(r: Reader, end: number, cols: Columns): WireSeries {
   let histograms = 0;
   while (r.pos < end) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(end);
     const field = key >>> 3;
     if (field === 1 || field === 2) {
       expect(key & 7, 2, field === 1 ? 'TimeSeries.labels' : 'TimeSeries.samples', at);
-      const n = r.length();
-      const stop = r.pos + n;
+      const stop = r.delimited(end);
       if (field === 1) {
         if (labelsFrom < 0) labelsFrom = at;
         else if (labelsTo !== at && labels === null) labels = decodeLabels(r.buf, labelsFrom, labelsTo);
@@ -283,7 +129,7 @@ function readSeries(r: Reader, end: number, cols: Columns): WireSeries {
     } else {
       if (field === 3) exemplars++;
       else if (field === 4) histograms++;
-      r.skip(key & 7);
+      r.skip(key & 7, end);
     }
   }
   // Labels split by other fields were decoded as they came; a single run is left to the caller.
@@ -293,16 +139,15 @@ function readSeries(r: Reader, end: number, cols: Columns): WireSeries {
 
 /** Decodes a run of TimeSeries.labels fields (bytes [from, to) of a message); throws WireError. */
 export function decodeLabels(buf: Buffer, from: number, to: number): Label[] {
-  const r = new Reader(buf, to);
+  const r = new Reader(buf);
   r.pos = from;
   const out: Label[] = [];
   while (r.pos < to) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(to);
     if (key >>> 3 !== 1) throw new WireError('expected a TimeSeries.labels field', at);
     expect(key & 7, 2, 'TimeSeries.labels', at);
-    const n = r.length();
-    const stop = r.pos + n;
+    const stop = r.delimited(to);
     out.push(readLabel(r, stop));
     if (r.pos !== stop) throw new WireError('embedded message overruns its length', r.pos);
   }
@@ -316,19 +161,19 @@ function readMetadata(r: Reader, end: number): WireMetadata {
   let unit = '';
   while (r.pos < end) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(end);
     const field = key >>> 3;
     const wt = key & 7;
     if (field === 1) {
       expect(wt, 0, 'MetricMetadata.type', at);
-      type = r.varint();
+      type = r.varint(end);
     } else if (field === 2 || field === 4 || field === 5) {
       expect(wt, 2, 'MetricMetadata string', at);
-      const s = r.string();
+      const s = r.string(end);
       if (field === 2) metricFamilyName = s;
       else if (field === 4) help = s;
       else unit = s;
-    } else r.skip(wt);
+    } else r.skip(wt, end);
   }
   return { type, metricFamilyName, help, unit };
 }
@@ -336,23 +181,23 @@ function readMetadata(r: Reader, end: number): WireMetadata {
 /** Decodes a serialized WriteRequest; throws WireError on malformed input. */
 export function decodeWireWriteRequest(bytes: Uint8Array): WireWriteRequest {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const r = new Reader(buf, buf.length);
+  const r = new Reader(buf);
+  const end = buf.length;
   // A sample takes at least 11 bytes on the wire in practice; start near that and grow.
   const cols = new Columns(Math.max(16, Math.min(1 << 20, buf.length >>> 5)));
   const series: WireSeries[] = [];
   const metadata: WireMetadata[] = [];
-  while (r.pos < r.end) {
+  while (r.pos < end) {
     const at = r.pos;
-    const key = r.key();
+    const key = r.varint(end);
     const field = key >>> 3;
     if (field === 1 || field === 3) {
       expect(key & 7, 2, field === 1 ? 'WriteRequest.timeseries' : 'WriteRequest.metadata', at);
-      const n = r.length();
-      const stop = r.pos + n;
+      const stop = r.delimited(end);
       if (field === 1) series.push(readSeries(r, stop, cols));
       else metadata.push(readMetadata(r, stop));
       if (r.pos !== stop) throw new WireError('embedded message overruns its length', r.pos);
-    } else r.skip(key & 7);
+    } else r.skip(key & 7, end);
   }
   return { bytes: buf, series, ts: cols.ts, vs: cols.vs, samples: cols.n, metadata };
 }

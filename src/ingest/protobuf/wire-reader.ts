@@ -1,6 +1,19 @@
 // A protobuf wire reader over one Buffer: varints, fixed64 halves, doubles and interned strings,
-// throwing DecodeError (with the byte offset) on anything malformed. No object per field.
-import { DecodeError } from './model.js';
+// throwing WireError (with the byte offset) on anything malformed. No object per field. Shared by
+// the hand-written decoders (remote write's WriteRequest, OTLP's ExportMetricsServiceRequest):
+// protobufjs, which the tests use as the reference, builds an object per field and a Long per
+// 64-bit number.
+
+/** Malformed input; `offset` is where in the message it was noticed (-1: not positional). */
+export class WireError extends Error {
+  constructor(
+    message: string,
+    readonly offset = -1,
+  ) {
+    super(message);
+    this.name = 'WireError';
+  }
+}
 
 /** Strings of up to this many bytes are interned in a table of INTERN_SIZE slots (shared by all requests). */
 const MAX_INTERNED = 64;
@@ -12,7 +25,7 @@ const proto = Buffer.prototype as unknown as { utf8Slice?: Slice; latin1Slice?: 
 const utf8Slice: Slice = proto.utf8Slice ?? function (this: Buffer, a: number, b: number) { return this.toString('utf8', a, b); };
 const latin1Slice: Slice = proto.latin1Slice ?? function (this: Buffer, a: number, b: number) { return this.toString('latin1', a, b); };
 
-export class Reader {
+export class WireReader {
   pos = 0;
   /** Low and high 32 bits of the last fixed64 read. */
   lo = 0;
@@ -25,13 +38,13 @@ export class Reader {
     let result = 0;
     let mul = 1;
     for (let i = 0; i < 10; i++) {
-      if (this.pos >= end) throw new DecodeError('truncated varint', this.pos);
+      if (this.pos >= end) throw new WireError('truncated varint', this.pos);
       const c = b[this.pos++]!;
       result += (c & 0x7f) * mul;
       if (c < 0x80) return result;
       mul *= 128;
     }
-    throw new DecodeError('varint longer than 10 bytes', this.pos);
+    throw new WireError('varint longer than 10 bytes', this.pos);
   }
 
   /** A varint as two's complement int64 halves into lo/hi. */
@@ -40,7 +53,7 @@ export class Reader {
     let lo = 0;
     let hi = 0;
     for (let i = 0, shift = 0; i < 10; i++, shift += 7) {
-      if (this.pos >= end) throw new DecodeError('truncated varint', this.pos);
+      if (this.pos >= end) throw new WireError('truncated varint', this.pos);
       const c = b[this.pos++]!;
       if (shift < 28) lo |= (c & 0x7f) << shift;
       else if (shift === 28) {
@@ -53,12 +66,18 @@ export class Reader {
         return;
       }
     }
-    throw new DecodeError('varint longer than 10 bytes', this.pos);
+    throw new WireError('varint longer than 10 bytes', this.pos);
+  }
+
+  /** A varint read as a two's complement int64 number (negative timestamps take 10 bytes). */
+  int64(end: number): number {
+    this.varint64(end);
+    return (this.hi | 0) * 4294967296 + this.lo;
   }
 
   /** A fixed64 into lo/hi. */
   fixed64(end: number): void {
-    if (end - this.pos < 8) throw new DecodeError('truncated fixed64', this.pos);
+    if (end - this.pos < 8) throw new WireError('truncated fixed64', this.pos);
     this.lo = this.buf.readUInt32LE(this.pos);
     this.hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
@@ -71,7 +90,7 @@ export class Reader {
   }
 
   double(end: number): number {
-    if (end - this.pos < 8) throw new DecodeError('truncated double', this.pos);
+    if (end - this.pos < 8) throw new WireError('truncated double', this.pos);
     const v = this.buf.readDoubleLE(this.pos);
     this.pos += 8;
     return v;
@@ -80,7 +99,7 @@ export class Reader {
   /** A length prefix; returns where the delimited bytes end. */
   delimited(end: number): number {
     const n = this.varint(end);
-    if (n > end - this.pos) throw new DecodeError(`length ${n} runs past the end of its message`, this.pos);
+    if (n > end - this.pos) throw new WireError(`length ${n} runs past the end of its message`, this.pos);
     return this.pos + n;
   }
 
@@ -134,23 +153,23 @@ export class Reader {
         this.varint(end);
         return;
       case 1:
-        if (end - this.pos < 8) throw new DecodeError('truncated fixed64', this.pos);
+        if (end - this.pos < 8) throw new WireError('truncated fixed64', this.pos);
         this.pos += 8;
         return;
       case 2:
         this.pos = this.delimited(end);
         return;
       case 5:
-        if (end - this.pos < 4) throw new DecodeError('truncated fixed32', this.pos);
+        if (end - this.pos < 4) throw new WireError('truncated fixed32', this.pos);
         this.pos += 4;
         return;
       default:
-        throw new DecodeError(`unsupported wire type ${wireType}`, this.pos);
+        throw new WireError(`unsupported wire type ${wireType}`, this.pos);
     }
   }
 }
 
 /** Throws unless a field has the wire type its definition gives it. */
 export function expectWire(wireType: number, want: number, field: string, pos: number): void {
-  if (wireType !== want) throw new DecodeError(`field ${field} has wire type ${wireType}, expected ${want}`, pos);
+  if (wireType !== want) throw new WireError(`field ${field} has wire type ${wireType}, expected ${want}`, pos);
 }
