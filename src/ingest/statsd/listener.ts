@@ -29,30 +29,21 @@ new Counter({
     }
   },
 });
-new Counter({
-  name: 'metricstream_statsd_malformed_lines_total',
-  help: 'StatsD lines dropped: unparsable, over a limit, or a name sent as two different types',
-  collect() {
-    this.inc(totals.malformed - reported.malformed);
-    reported.malformed = totals.malformed;
-  },
-});
-new Counter({
-  name: 'metricstream_statsd_tag_errors_total',
-  help: 'DogStatsD tags dropped from otherwise good lines (no value, empty value, reserved name)',
-  collect() {
-    this.inc(totals.tagErrors - reported.tagErrors);
-    reported.tagErrors = totals.tagErrors;
-  },
-});
-new Counter({
-  name: 'metricstream_statsd_flushes_total',
-  help: 'Aggregation intervals written to storage',
-  collect() {
-    this.inc(totals.flushes - reported.flushes);
-    reported.flushes = totals.flushes;
-  },
-});
+// Counters that follow one of the totals: each scrape adds what it gained since the last.
+for (const [key, name, help] of [
+  ['malformed', 'metricstream_statsd_malformed_lines_total', 'StatsD lines dropped: unparsable, over a limit, or a name sent as two different types'],
+  ['tagErrors', 'metricstream_statsd_tag_errors_total', 'DogStatsD tags dropped from otherwise good lines (no value, empty value, reserved name)'],
+  ['flushes', 'metricstream_statsd_flushes_total', 'Aggregation intervals written to storage'],
+] as const) {
+  new Counter({
+    name,
+    help,
+    collect() {
+      this.inc(totals[key] - reported[key]);
+      reported[key] = totals[key];
+    },
+  });
+}
 new Gauge({
   name: 'metricstream_statsd_series',
   help: 'StatsD series (name and tags) being aggregated',
