@@ -2,7 +2,8 @@
 // environment variables, the YAML file, `--help` and docs/configuration.md all come from here.
 import { z } from 'zod';
 import { globalSchema, scrapeConfigsSchema } from './scrape-schema.js';
-import { formatBytes, formatDuration, parseBytes, parseDuration } from './units.js';
+import { formatBytes, formatDuration, parseBytes } from './units.js';
+import { duration, parsed } from './zod-units.js';
 
 /** How a value was written, for help and docs. */
 type Kind = 'integer' | 'string' | 'duration' | 'size' | 'enum' | 'boolean' | 'map' | 'object' | 'list';
@@ -24,18 +25,6 @@ function opt<S extends z.ZodType>(kind: Kind, schema: S, def: z.output<S>, help:
 // checks them; YAML values arrive already typed.
 const int = (min: number, max: number) =>
   z.preprocess((v) => (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : v), z.number().int().min(min).max(max));
-// Durations and sizes: numbers as they are, strings through their unit parser.
-const parsed = (parse: (text: string) => number) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    try {
-      return parse(v);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
-      return z.NEVER;
-    }
-  });
-const duration = () => parsed(parseDuration).pipe(z.number().min(0));
 // A flag given without a value arrives as 'true'.
 const bool = () => z.preprocess((v) => (v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v), z.boolean());
 // Lists of numbers: `0.5,0.9,0.99` from flags and environment, a YAML sequence or that string in the file.

@@ -3,7 +3,8 @@
 // docs/configuration.md shows for each nested key.
 import { z } from 'zod';
 import { compileRe2, RegexError } from '../promql/index.js';
-import { parseBytes, parseDuration } from './units.js';
+import { parseBytes } from './units.js';
+import { duration, parsed } from './zod-units.js';
 
 /** One documented nested key (for docs/configuration.md). */
 export interface NestedKeyDoc {
@@ -13,17 +14,6 @@ export interface NestedKeyDoc {
   readonly help: string;
 }
 
-const unit = (parse: (text: string) => number) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    if (typeof v === 'number') return v;
-    try {
-      return parse(v);
-    } catch (e) {
-      ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
-      return z.NEVER;
-    }
-  });
-const duration = () => unit(parseDuration).pipe(z.number().min(0));
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const labelName = () => z.string().regex(LABEL_NAME, { message: 'label names must match [a-zA-Z_][a-zA-Z0-9_]*' });
@@ -95,7 +85,7 @@ const scrapeConfig = z.strictObject({
   params: z.record(z.string(), z.array(z.string())).default({}),
   honor_labels: z.boolean().default(false),
   honor_timestamps: z.boolean().default(true),
-  body_size_limit: unit(parseBytes).pipe(z.number().int().min(0)).default(0),
+  body_size_limit: parsed(parseBytes).pipe(z.number().int().min(0)).default(0),
   static_configs: z.array(staticConfig).default([]),
   file_sd_configs: z.array(fileSdConfig).default([]),
   relabel_configs: z.array(relabelConfig).default([]),
