@@ -1,7 +1,7 @@
 // The embedded engine alone (no HTTP), on the peers' W2/W3 data set (../shared/peer-bench:
 // 100 hosts x 100 metric names, half random-walk gauges with two decimals, half counters, 10 s
 // apart). Prints, asserts nothing:
-//   append   samples/s through Appender.commit on one thread (WAL fsync off)
+//   append   samples/s through Appender.append/appendRef + commit on one thread (WAL fsync off)
 //   disk     bytes per sample of the whole data dir after the head moved on and compaction ran
 //            (blocks + WAL checkpoint + WAL), and of the blocks alone
 //   decode   samples/s reading every sample back through the Querier, and through the block
@@ -57,19 +57,37 @@ async function main(): Promise<void> {
     const dir = join(root, 'w3');
     const db = openDb(dir);
     await db.start();
-    // Values are generated before timing: the figure is the engine's, not the generator's.
+    // Values are generated before timing: the figure is the engine's, not the generator's. The
+    // first half of the steps append by labels (Appender.append), the second half by the series
+    // references the first appends returned (Appender.appendRef, as a scrape cache or a
+    // decoder's label cache does).
     const values = new Float64Array(series.length);
-    let appendMs = 0;
+    const refs = new Float64Array(series.length);
+    const half = Math.floor(STEPS / 2);
+    let byLabelsMs = 0;
+    let byRefMs = 0;
     for (let t = 0; t < STEPS; t++) {
       for (let i = 0; i < series.length; i++) values[i] = lib.step(series[i]!);
       const ts = START + t * INTERVAL;
       const t0 = performance.now();
       const app = db.appender('default');
-      for (let i = 0; i < series.length; i++) app.append(labels[i]!, ts, values[i]!);
+      if (t < half) {
+        for (let i = 0; i < series.length; i++) refs[i] = app.appendRef(0, labels[i]!, ts, values[i]!);
+      } else {
+        for (let i = 0; i < series.length; i++) refs[i] = app.appendRef(refs[i]!, labels[i]!, ts, values[i]!);
+      }
       await app.commit();
-      appendMs += performance.now() - t0;
+      if (t < half) byLabelsMs += performance.now() - t0;
+      else byRefMs += performance.now() - t0;
     }
-    if (PHASES.has('append')) console.log(`append: ${fmt(total / (appendMs / 1000))} samples/s (${fmt(appendMs)} ms for ${fmt(total)}, one thread, commits of ${fmt(series.length)})`);
+    if (PHASES.has('append')) {
+      const nl = half * series.length;
+      const nr = total - nl;
+      console.log(
+        `append: ${fmt(nl / (byLabelsMs / 1000))} samples/s by labels, ${fmt(nr / (byRefMs / 1000))} samples/s by series ref ` +
+          `(${fmt(byLabelsMs + byRefMs)} ms for ${fmt(total)}, one thread, commits of ${fmt(series.length)} incl. WAL records)`,
+      );
+    }
 
     if (PHASES.has('disk') || PHASES.has('decode')) {
       // One sample far ahead moves the head on, so every loaded range is cut into blocks.

@@ -21,7 +21,9 @@ export function appendEntry(app: Appender, b: SampleBatch, k: number): void {
   const labels = b.labels[k]!;
   const { ts, vs } = b;
   const end = b.start[k + 1]!;
-  for (let i = b.start[k]!; i < end; i++) app.append(labels, ts[i]!, vs[i]!);
+  // The first sample finds the series by its labels; the rest go by reference.
+  let ref = 0;
+  for (let i = b.start[k]!; i < end; i++) ref = app.appendRef(ref, labels, ts[i]!, vs[i]!);
 }
 
 /** The batch as one object per entry (for tests and debugging, not for hot paths). */

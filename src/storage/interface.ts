@@ -28,6 +28,13 @@ export interface MetricMetadata {
 export interface Appender {
   /** Adds one sample; throws a StorageError if the engine can never accept it. */
   append(labels: Labels, t: number, v: number): void;
+  /**
+   * Adds one sample like `append`, given the series' reference from an earlier call (0 when
+   * unknown), and returns the reference to pass next time, as Prometheus's Append(ref, ...)
+   * does. A stale or foreign reference is harmless: the labels decide then. An engine without
+   * references returns 0.
+   */
+  appendRef(ref: number, labels: Labels, t: number, v: number): number;
   /** Records metadata for a metric name; stored on commit. */
   setMetadata(metricName: string, meta: MetricMetadata): void;
   /** Number of samples appended so far. */

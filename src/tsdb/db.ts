@@ -8,6 +8,7 @@ import {
   StorageClosedError,
   type Appender,
   type AppenderOptions,
+  type Labels,
   type Matcher,
   type SelectHints,
   type MetricMetadata,
@@ -26,7 +27,8 @@ import { tsdbStatus, type TsdbStatus } from './tsdb-status.js';
 import { deleteSeries, snapshot } from './admin.js';
 import { BlockReader, type BlockMeta } from './block/index.js';
 import { writeBackfillBlock } from './backfill.js';
-import { formatSeries, formatTime, HeadAppender, liveSamples, outOfOrder, type PendingBatch } from './head-appender.js';
+import { formatSeries, formatTime, HeadAppender, liveSamples, newStamp, outOfOrder, type PendingBatch } from './head-appender.js';
+import type { MemSeries } from './mem-series.js';
 import { HeadQuerier } from './head-querier.js';
 import { LockFile } from './lock-file.js';
 import {
@@ -214,20 +216,37 @@ export class Tsdb implements Storage, EngineStatsSource {
     return new HeadAppender(this.head, tenant, (batch) => this.commit(batch), {
       oooWindowMs: this.oooWindow,
       backfill: opts?.backfill ?? false,
+      ready: () => this.ready,
     });
   }
 
   private commit(batch: PendingBatch): Promise<void> {
+    // Series this batch created but stored nothing in (refused, or only backfilled samples) are
+    // removed again once it is settled.
+    const cleanUp = () => this.head.removeIfEmpty(batch.tenant, batch.created);
+    if (this.wal === null || this.closed || !this.replayed) {
+      return Promise.reject(new StorageClosedError(this.closed ? 'storage is shutting down' : 'storage is still replaying its WAL'));
+    }
+    const th = this.head.tenant(batch.tenant);
+    if (batch.backfill) {
+      for (let i = 0; i < batch.n; i++) {
+        if (batch.ts[i]! < th.minValidT) return this.commitWithBackfill(batch, th.minValidT).finally(cleanUp);
+      }
+    }
+    try {
+      return this.commitLive(batch, th);
+    } finally {
+      cleanUp();
+    }
+  }
+
+  private commitLive(batch: PendingBatch, th: TenantHead): Promise<void> {
     const wal = this.wal;
     if (wal === null || this.closed || !this.replayed) {
       return Promise.reject(new StorageClosedError(this.closed ? 'storage is shutting down' : 'storage is still replaying its WAL'));
     }
     const head = this.head;
     const tenant = batch.tenant;
-    const th = head.tenant(tenant);
-    if (batch.backfill) {
-      for (let i = 0; i < batch.n; i++) if (batch.ts[i]! < th.minValidT) return this.commitWithBackfill(batch, th.minValidT);
-    }
     // Every sample is checked before anything is applied: a batch is stored whole or not at all.
     let late: Uint8Array | null;
     try {
@@ -235,18 +254,26 @@ export class Tsdb implements Storage, EngineStatsSource {
     } catch (err) {
       return Promise.reject(err);
     }
-    const created: { ref: number; tenant: string; labels: PendingBatch['series'][number]['labels'] }[] = [];
-    for (const p of batch.series) {
-      if (p.minT < th.minT) th.minT = p.minT;
-      if (p.lastT > th.maxT) th.maxT = p.lastT;
-      if (p.series === undefined) {
-        p.series = head.create(tenant, p.labels, undefined, p.hash);
-        created.push({ ref: p.series.ref, tenant, labels: p.series.labels });
+    const n = batch.n;
+    const series = batch.series;
+    const created: { ref: number; tenant: string; labels: Labels }[] = [];
+    let minT = th.minT;
+    let maxT = th.maxT;
+    for (let i = 0; i < n; i++) {
+      const s = series[i]!;
+      const t = batch.ts[i]!;
+      if (t < minT) minT = t;
+      if (t > maxT) maxT = t;
+      if (!s.logged) {
+        s.logged = true;
+        created.push({ ref: s.ref, tenant, labels: s.labels });
       }
     }
+    th.minT = minT;
+    th.maxT = maxT;
     const writes: Promise<void>[] = [];
     if (created.length > 0) writes.push(wal.log(RECORD_SERIES, encodeSeries(created)));
-    const tm = head.tenant(tenant).metadata;
+    const tm = th.metadata;
     const changed: { tenant: string; metricName: string; type: string; help: string; unit: string }[] = [];
     for (const [name, m] of batch.metadata) {
       const have = tm.get(name);
@@ -256,20 +283,19 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
     if (changed.length > 0) writes.push(wal.log(RECORD_METADATA, encodeMetadata(changed)));
 
-    const n = batch.n;
     const refs = new Float64Array(Math.min(n, SAMPLES_PER_RECORD));
     for (let from = 0; from < n; from += SAMPLES_PER_RECORD) {
       const to = Math.min(n, from + SAMPLES_PER_RECORD);
-      for (let i = from; i < to; i++) refs[i - from] = batch.series[batch.seriesIdx[i]!]!.series!.ref;
+      for (let i = from; i < to; i++) refs[i - from] = series[i]!.ref;
       writes.push(wal.log(RECORD_SAMPLES, encodeSamples(refs, batch.ts.subarray(from, to), batch.vs.subarray(from, to), to - from)));
     }
     // The records are queued in order; the head sees the samples now, the client's answer
     // waits for the WAL write.
     if (late === null) {
-      for (let i = 0; i < n; i++) batch.series[batch.seriesIdx[i]!]!.series!.append(batch.ts[i]!, batch.vs[i]!);
+      for (let i = 0; i < n; i++) series[i]!.append(batch.ts[i]!, batch.vs[i]!);
     } else {
       for (let i = 0; i < n; i++) {
-        const s = batch.series[batch.seriesIdx[i]!]!.series!;
+        const s = series[i]!;
         if (late[i] === 1) s.insertOoo(batch.ts[i]!, batch.vs[i]!);
         else s.append(batch.ts[i]!, batch.vs[i]!);
       }
@@ -281,37 +307,48 @@ export class Tsdb implements Storage, EngineStatsSource {
   }
 
   /**
-   * Resolves the batch's series against the head (another request may have created or advanced
-   * them since append(), a block cut may have dropped them) and checks every sample; returns
-   * which samples are late (null: none) or throws the batch's first problem.
+   * Resolves the batch's series against the head (a block cut may have dropped them since
+   * append(); then the live series of those labels is used, or made) and checks every sample;
+   * returns which samples are late (null: none) or throws the batch's first problem.
    */
   private checkLive(batch: PendingBatch, th: TenantHead): Uint8Array | null {
-    const head = this.head;
-    for (const p of batch.series) {
-      const s = p.series !== undefined && !p.series.dropped ? p.series : head.get(batch.tenant, p.labels, p.hash);
-      p.series = s;
-      p.runT = s?.lastT ?? -Infinity;
-    }
+    const series = batch.series;
+    const stamp = newStamp();
     // Imports take samples of any age: the window is for live pushes only.
     const window = batch.backfill ? Infinity : this.oooWindow;
+    const minValidT = th.minValidT;
     let late: Uint8Array | null = null;
     for (let i = 0; i < batch.n; i++) {
-      const p = batch.series[batch.seriesIdx[i]!]!;
+      let s = series[i]!;
+      if (s.dropped) s = series[i] = this.live(batch, s);
       const t = batch.ts[i]!;
-      if (t < th.minValidT) {
+      if (t < minValidT) {
         throw new OutOfBoundsError(
-          `sample of ${formatSeries(p.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(th.minValidT)}; ` +
+          `sample of ${formatSeries(s.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValidT)}; ` +
             'that time range is already written to blocks and takes no live appends',
         );
       }
-      if (t >= p.runT) {
-        p.runT = t;
+      if (s.stamp !== stamp) {
+        s.stamp = stamp;
+        s.scratchT = s.lastT;
+      }
+      if (t >= s.scratchT) {
+        s.scratchT = t;
         continue;
       }
-      if (t < p.runT - window) throw outOfOrder(p.labels, t, p.runT, window);
+      if (t < s.scratchT - window) throw outOfOrder(s.labels, t, s.scratchT, window);
       (late ??= new Uint8Array(batch.n))[i] = 1;
     }
     return late;
+  }
+
+  /** The live head series standing for `dropped` (same labels), created when there is none. */
+  private live(batch: PendingBatch, dropped: MemSeries): MemSeries {
+    const found = this.head.get(batch.tenant, dropped.labels);
+    if (found !== undefined) return found;
+    const s = this.head.create(batch.tenant, dropped.labels, undefined, undefined, false);
+    (batch.created as MemSeries[]).push(s);
+    return s;
   }
 
   /**

@@ -1,5 +1,6 @@
 // Collects one request's samples for the head: checked as they arrive (order within each series),
-// handed to the engine's commit as parallel arrays, never as an object per sample.
+// handed to the engine's commit as parallel arrays (the series, timestamps and values per sample),
+// never as an object per sample.
 import {
   OutOfBoundsError,
   OutOfOrderSampleError,
@@ -7,41 +8,25 @@ import {
   type Labels,
   type MetricMetadata,
 } from '../storage/index.js';
-import type { Head } from './head.js';
-import { LabelsMap, labelsHash } from './labels-map.js';
-import type { MemSeries } from './mem-series.js';
+import type { Head, TenantHead } from './head.js';
+import { labelsHash } from './labels-map.js';
+import { MemSeries } from './mem-series.js';
 
-/** One distinct series of a pending batch. */
-export interface PendingSeries {
-  readonly hash: number;
-  readonly labels: Labels;
-  /** Position in the batch's series list. */
-  readonly idx: number;
-  /** The head series, once known (resolved again at commit). */
-  series: MemSeries | undefined;
-  /** Smallest and largest timestamp of this batch for the series. */
-  minT: number;
-  lastT: number;
-  /** Newest sample of the head series when first seen (-Infinity for a new series). */
-  readonly headLastT: number;
-  /** Scratch for commit: the newest timestamp so far while walking the batch. */
-  runT: number;
-}
-
-/** What an appender hands to the engine on commit. */
+/** What an appender hands to the engine on commit: parallel arrays, one entry per sample. */
 export interface PendingBatch {
   readonly tenant: string;
-  readonly series: readonly PendingSeries[];
   /** Number of samples. */
   readonly n: number;
-  /** Per sample: index into `series`. */
-  readonly seriesIdx: Uint32Array;
+  /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile). */
+  readonly series: MemSeries[];
   readonly ts: Float64Array;
   /** Values in a Float64Array: a plain number[] would turn NaN payloads (staleness markers) into the canonical NaN. */
   readonly vs: Float64Array;
   readonly metadata: ReadonlyMap<string, MetricMetadata>;
   /** Samples older than the head go into blocks instead of being refused (imports). */
   readonly backfill: boolean;
+  /** Series this appender created in the head: removed again if the batch leaves them empty. */
+  readonly created: readonly MemSeries[];
 }
 
 /** How an appender checks samples as they arrive. */
@@ -49,6 +34,8 @@ export interface HeadAppenderOptions {
   /** How far behind a series' newest sample a late sample may be, ms (0: none). */
   readonly oooWindowMs: number;
   readonly backfill: boolean;
+  /** Whether the head takes new series (false while the WAL replays, which assigns refs itself). */
+  readonly ready: () => boolean;
 }
 
 export function formatSeries(labels: Labels): string {
@@ -75,26 +62,37 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
 }
 
 // Decoders that cache validated label sets (remote write's label-bytes cache) hand the same Labels
-// object for a series again and again: its hash and head series are remembered per object, so
-// such appends skip hashing and the head lookup. Weak, so label sets no one holds are collected.
-const hashOf = new WeakMap<Labels, number>();
+// object for a series again and again: its head series is remembered per object, so such appends
+// skip hashing and the head lookup. Weak, so label sets no one holds are collected.
 const seriesOf = new WeakMap<Labels, MemSeries>();
 
+/** Appender ids, also used as commit stamps (see MemSeries.stamp). */
+let nextStamp = 1;
+export function newStamp(): number {
+  nextStamp = nextStamp >= 0x3fffffff ? 1 : nextStamp + 1;
+  return nextStamp;
+}
+
+/**
+ * The head's appender, shaped like Prometheus's: a series is found (or created, empty and not
+ * yet in the WAL) in the head at its first append, and `appendRef` hands back its ref so callers
+ * skip the lookup for the next samples. A series created here that the batch leaves empty
+ * (rollback, refused batch, only backfilled samples) is removed again at the end.
+ */
 export class HeadAppender implements Appender {
   private readonly head: Head;
   private readonly tenant: string;
   private readonly commitFn: (batch: PendingBatch) => Promise<void>;
-  private readonly byLabels = new LabelsMap<PendingSeries>();
-  private readonly series: PendingSeries[] = [];
+  private readonly stamp = newStamp();
   private n = 0;
+  private series: MemSeries[] = [];
   // 8 entries keep each array at 64 bytes, which V8 allocates on its heap (cheap); larger typed
   // arrays get an off-heap backing store, which costs a microsecond or more per request.
-  private seriesIdx = new Uint32Array(8);
   private ts = new Float64Array(8);
   private vs = new Float64Array(8);
   private readonly meta = new Map<string, MetricMetadata>();
-  /** The series of the previous append: consecutive samples of one series skip the map. */
-  private last: PendingSeries | null = null;
+  private readonly created: MemSeries[] = [];
+  private th: TenantHead | undefined;
   private done = false;
 
   private readonly opts: HeadAppenderOptions;
@@ -112,54 +110,71 @@ export class HeadAppender implements Appender {
 
   private grow(): void {
     const cap = this.ts.length * 2;
-    const idx = new Uint32Array(cap);
-    idx.set(this.seriesIdx);
     const ts = new Float64Array(cap);
     ts.set(this.ts);
     const vs = new Float64Array(cap);
     vs.set(this.vs);
-    this.seriesIdx = idx;
     this.ts = ts;
     this.vs = vs;
   }
 
-  append(labels: Labels, t: number, v: number): void {
-    let hash = hashOf.get(labels);
-    if (hash === undefined) {
-      hash = labelsHash(labels);
-      hashOf.set(labels, hash);
-    }
-    let p = this.last !== null && this.last.labels === labels ? this.last : this.byLabels.get(labels, hash);
-    if (p === undefined) {
-      let series = seriesOf.get(labels);
-      if (series === undefined || series.dropped || series.tenant !== this.tenant) {
-        series = this.head.get(this.tenant, labels, hash);
-        if (series !== undefined) seriesOf.set(labels, series);
+  /** The live head series for these labels, created (unlogged) when there is none. */
+  private resolve(labels: Labels): MemSeries {
+    let s = seriesOf.get(labels);
+    if (s === undefined || s.dropped || s.tenant !== this.tenant) {
+      const hash = labelsHash(labels);
+      s = this.head.get(this.tenant, labels, hash);
+      if (s === undefined && !this.opts.ready()) {
+        // Not in the head: stands in until commit, which refuses the batch or (if the engine
+        // became ready meanwhile) resolves it like a series a head cut dropped.
+        s = new MemSeries(0, this.tenant, labels, false);
+        s.dropped = true;
+        return s;
       }
-      const headLastT = series?.lastT ?? -Infinity;
-      p = { hash, labels, idx: this.series.length, series, minT: t, lastT: -Infinity, headLastT, runT: -Infinity };
-      this.series.push(p);
-      this.byLabels.add(p, hash);
+      if (s === undefined) {
+        s = this.head.create(this.tenant, labels, undefined, hash, false);
+        this.created.push(s);
+      }
+      seriesOf.set(labels, s);
     }
-    this.last = p;
-    const idx = p.idx;
+    return s;
+  }
+
+  append(labels: Labels, t: number, v: number): void {
+    this.add(this.resolve(labels), t, v);
+  }
+
+  appendRef(ref: number, labels: Labels, t: number, v: number): number {
+    let s = ref > 0 ? this.head.byRefOf(ref) : undefined;
+    if (s === undefined || s.dropped || s.tenant !== this.tenant) s = this.resolve(labels);
+    this.add(s, t, v);
+    return s.ref;
+  }
+
+  private add(s: MemSeries, t: number, v: number): void {
     // The engine checks again at commit (other requests may commit first); checking here names
     // the offending sample before anything is stored.
-    const minValid = this.head.existingTenant(this.tenant)?.minValidT ?? -Infinity;
+    const th = (this.th ??= this.head.existingTenant(this.tenant));
+    const minValid = th === undefined ? -Infinity : th.minValidT;
     const old = t < minValid;
     if (old && !this.opts.backfill) {
       throw new OutOfBoundsError(
-        `sample of ${formatSeries(labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValid)}; ` +
+        `sample of ${formatSeries(s.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValid)}; ` +
           'that time range is already written to blocks and takes no live appends (import it through /api/v1/import)',
       );
     }
-    const newest = Math.max(p.lastT, p.headLastT);
-    if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(labels, t, newest, this.opts.oooWindowMs);
-    if (t < p.minT) p.minT = t;
-    if (t > p.lastT) p.lastT = t;
+    // The series' scratch holds this batch's newest sample while the stamp is ours; another
+    // appender or commit taking it over only weakens this early check, never the one at commit.
+    if (s.stamp !== this.stamp) {
+      s.stamp = this.stamp;
+      s.scratchT = -Infinity;
+    }
+    const newest = s.scratchT > s.lastT ? s.scratchT : s.lastT;
+    if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(s.labels, t, newest, this.opts.oooWindowMs);
+    if (t > s.scratchT) s.scratchT = t;
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
-    this.seriesIdx[i] = idx;
+    this.series.push(s);
     this.ts[i] = t;
     this.vs[i] = v;
   }
@@ -173,49 +188,39 @@ export class HeadAppender implements Appender {
     this.done = true;
     return this.commitFn({
       tenant: this.tenant,
-      series: this.series,
       n: this.n,
-      seriesIdx: this.seriesIdx,
+      series: this.series,
       ts: this.ts,
       vs: this.vs,
       metadata: this.meta,
       backfill: this.opts.backfill,
+      created: this.created,
     });
   }
 
   rollback(): void {
+    if (this.done) return;
     this.done = true;
     this.n = 0;
+    this.head.removeIfEmpty(this.tenant, this.created);
   }
 }
 
 /**
- * The samples of a batch at or after `before`, as a batch of its own (series without such
- * samples left out); per series, `minT` is recomputed.
+ * The samples of a batch at or after `before`, as a batch of its own.
  */
 export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
-  const remap = new Int32Array(batch.series.length).fill(-1);
-  const series: PendingSeries[] = [];
-  const seriesIdx = new Uint32Array(batch.n);
+  const series: MemSeries[] = [];
   const ts = new Float64Array(batch.n);
   const vs = new Float64Array(batch.n);
   let n = 0;
   for (let i = 0; i < batch.n; i++) {
     const t = batch.ts[i]!;
     if (t < before) continue;
-    const si = batch.seriesIdx[i]!;
-    let r = remap[si]!;
-    if (r < 0) {
-      r = remap[si] = series.length;
-      series.push({ ...batch.series[si]!, idx: r, minT: t, lastT: t });
-    }
-    const p = series[r]!;
-    if (t < p.minT) p.minT = t;
-    if (t > p.lastT) p.lastT = t;
-    seriesIdx[n] = r;
+    series.push(batch.series[i]!);
     ts[n] = t;
     vs[n] = batch.vs[i]!;
     n++;
   }
-  return { ...batch, series, n, seriesIdx, ts, vs };
+  return { ...batch, series, n, ts, vs };
 }

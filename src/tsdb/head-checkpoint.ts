@@ -36,7 +36,8 @@ export function headCheckpointRecords(head: Head): CheckpointRecord[] {
       const lateVs: Float64Array[] = [];
       for (let i = from; i < Math.min(refs.length, from + BATCH); i++) {
         const s = head.byRefOf(refs[i]!);
-        if (s === undefined) continue;
+        // A series an appender made but no commit stored yet is not in the WAL either.
+        if (s === undefined || !s.logged) continue;
         series.push({ ref: s.ref, tenant, labels: s.labels });
         const cs: RefChunk[] = [];
         for (let c = 0; c < s.chunks.length; c++) {

@@ -56,11 +56,14 @@ export class Head {
     return this.byRef[ref];
   }
 
-  /** Creates a series; `ref` is given on WAL replay and chosen here otherwise. */
-  create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels)): MemSeries {
+  /**
+   * Creates a series; `ref` is given on WAL replay and chosen here otherwise. `logged`: whether
+   * the WAL holds its series record already (appenders create series unlogged; commit logs them).
+   */
+  create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels), logged = true): MemSeries {
     const t = this.tenant(tenant);
     const interned = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
-    const s = new MemSeries(ref, this.intern(tenant), interned);
+    const s = new MemSeries(ref, this.intern(tenant), interned, logged);
     t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
     this.byRef[ref] = s;
@@ -70,8 +73,8 @@ export class Head {
   }
 
   /**
-   * Drops series of a tenant from the head (their samples live in blocks now) and rebuilds the
-   * tenant's postings without them.
+   * Drops series of a tenant from the head (their samples live in blocks now, or they never
+   * held any) and takes them out of the tenant's postings.
    */
   remove(tenant: string, gone: readonly MemSeries[]): void {
     if (gone.length === 0) return;
@@ -83,12 +86,25 @@ export class Head {
       this.byRef[s.ref] = undefined;
       this.seriesCount--;
     }
+    // A few series (a refused batch's new ones) leave the index one by one; many, as after a
+    // head cut, rebuild it.
+    if (gone.length <= 64) {
+      for (const s of gone) t.postings.delete(s.ref, s.labels);
+      return;
+    }
     const postings = new PostingsIndex();
     for (const ref of t.postings.all) {
       const s = this.byRef[ref];
       if (s !== undefined) postings.add(ref, s.labels);
     }
     t.postings = postings;
+  }
+
+  /** Removes those of `series` that hold no sample and are not in the WAL (left by a batch that stored nothing for them). */
+  removeIfEmpty(tenant: string, series: readonly MemSeries[]): void {
+    let gone: MemSeries[] | undefined;
+    for (const s of series) if (!s.dropped && !s.logged && s.empty) (gone ??= []).push(s);
+    if (gone !== undefined) this.remove(tenant, gone);
   }
 
   private intern(s: string): string {

@@ -56,6 +56,14 @@ export class LabelsMap<T extends { readonly labels: Labels }> {
     this.count++;
   }
 
+  /** Every value, in no particular order. */
+  *values(): IterableIterator<T> {
+    for (const e of this.m.values()) {
+      if (Array.isArray(e)) yield* e;
+      else yield e;
+    }
+  }
+
   /** Removes this exact value (by identity); returns whether it was there. */
   delete(value: T, hash: number = labelsHash(value.labels)): boolean {
     const e = this.m.get(hash);

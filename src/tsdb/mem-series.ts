@@ -30,11 +30,25 @@ export class MemSeries {
   lastT = -Infinity;
   /** Oldest timestamp held; Infinity when empty. */
   firstT = Infinity;
+  /** Whether the WAL has the series record (series created by an appender are logged at commit). */
+  logged: boolean;
+  /**
+   * Scratch for whoever holds `stamp` (an appender while collecting, a commit while checking):
+   * the newest timestamp seen so far. Saves a map per batch on the hot path.
+   */
+  stamp = 0;
+  scratchT = -Infinity;
 
-  constructor(ref: number, tenant: string, labels: Labels) {
+  constructor(ref: number, tenant: string, labels: Labels, logged = true) {
     this.ref = ref;
     this.tenant = tenant;
     this.labels = labels;
+    this.logged = logged;
+  }
+
+  /** Whether the series holds no sample at all. */
+  get empty(): boolean {
+    return this.lastT === -Infinity && this.ooo === null;
   }
 
   /** Appends one sample; the caller has checked that t >= lastT. */

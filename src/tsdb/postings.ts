@@ -48,6 +48,23 @@ export class PostingsIndex {
     }
   }
 
+  /**
+   * Removes one series. Searches each list from its end: meant for few, recently added series
+   * (a batch that stored nothing); many removals rebuild the index instead.
+   */
+  delete(ref: number, labels: Labels): void {
+    dropFromEnd(this.all, ref);
+    for (const l of labels) {
+      const values = this.byName.get(l.name);
+      const refs = values?.get(l.value);
+      if (values === undefined || refs === undefined) continue;
+      dropFromEnd(refs, ref);
+      if (refs.length > 0) continue;
+      values.delete(l.value);
+      if (values.size === 0) this.byName.delete(l.name);
+    }
+  }
+
   /** Every label name with its values and their refs, unsorted. */
   entries(): IterableIterator<[string, Map<string, number[]>]> {
     return this.byName.entries();
@@ -85,4 +102,9 @@ export class PostingsIndex {
     }
     return out ?? this.all;
   }
+}
+
+function dropFromEnd(list: number[], ref: number): void {
+  const i = list.lastIndexOf(ref);
+  if (i >= 0) list.splice(i, 1);
 }

@@ -22,6 +22,10 @@ class RecordingAppender implements Appender {
     this.samples.set(key, v);
     this.ts.add(t);
   }
+  appendRef(_ref: number, labels: Labels, t: number, v: number): number {
+    this.append(labels, t, v);
+    return 0;
+  }
   setMetadata(name: string, meta: MetricMetadata): void {
     this.meta.set(name, meta);
   }
