@@ -41,6 +41,23 @@ const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/**
+ * RSS at rest: V8's memory reducer gives freed heap pages back some seconds after an allocation
+ * burst, so RSS is read once it stops falling (at most 15 s).
+ */
+async function settledRssMiB(): Promise<number> {
+  gc();
+  let settled = rssMiB();
+  for (let i = 0, flat = 0; i < 15 && flat < 4; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    gc();
+    const now = rssMiB();
+    flat = now > settled - 0.5 ? flat + 1 : 0;
+    settled = Math.min(settled, now);
+  }
+  return settled;
+}
+
 function openDb(dir: string): Tsdb {
   return Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 128 << 20, logger: silent, maintenanceIntervalMs: 0 });
 }
@@ -158,8 +175,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < N; i++) {
         mlabels.push(labelsFromRecord({ __name__: `mem_metric_${i % 100}`, host: `host${Math.floor(i / 100)}`, region: `r${i % 7}`, job: 'bench' }));
       }
-      gc();
-      const before = rssMiB();
+      const before = await settledRssMiB();
       for (let t = 0; t < 120; t++) {
         for (let from = 0; from < N; from += 10_000) {
           const app = mdb.appender('default');
@@ -171,10 +187,13 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
       gc();
       const after = rssMiB();
+      const settled = await settledRssMiB();
       const hs = mdb.headStats();
+      const mu = process.memoryUsage();
       console.log(
-        `memory: ${fmt(((after - before) * 2 ** 20) / N)} bytes RSS per head series with 120 samples (${fmt(N)} series: ${before.toFixed(0)} -> ${after.toFixed(0)} MiB; ` +
-          `chunk bytes ${(hs.chunkBytes / N).toFixed(0)} per series)`,
+        `memory: ${fmt(((settled - before) * 2 ** 20) / N)} bytes RSS per head series with 120 samples at rest, ${fmt(((after - before) * 2 ** 20) / N)} right after appending ` +
+          `(${fmt(N)} series: ${before.toFixed(0)} -> ${after.toFixed(0)} -> ${settled.toFixed(0)} MiB; chunk bytes ${(hs.chunkBytes / N).toFixed(0)} per series; ` +
+          `JS heap ${(mu.heapUsed / 2 ** 20).toFixed(0)} MiB, array buffers ${(mu.arrayBuffers / 2 ** 20).toFixed(0)} MiB)`,
       );
       await mdb.close();
     }

@@ -1,6 +1,6 @@
 // The head: every series of every tenant in memory, found by label set or through the
 // per-tenant inverted index, with interned label strings.
-import type { Labels, MetricMetadata } from '../storage/index.js';
+import type { Label, Labels, MetricMetadata } from '../storage/index.js';
 import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
@@ -30,6 +30,7 @@ export class Head {
   // Label strings are interned: thousands of series share each name and most values, and a
   // request's freshly parsed strings should not each stay alive in the head.
   private readonly symbols = new Map<string, string>();
+  private readonly pairs = new Map<string, Map<string, Label>>();
   samples = 0;
   seriesCount = 0;
 
@@ -62,7 +63,7 @@ export class Head {
    */
   create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels), logged = true): MemSeries {
     const t = this.tenant(tenant);
-    const interned = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
+    const interned = labels.map((l) => this.internLabel(l));
     const s = new MemSeries(ref, this.intern(tenant), interned, logged);
     t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
@@ -82,6 +83,7 @@ export class Head {
     if (t === undefined) return;
     for (const s of gone) {
       s.dropped = true;
+      s.closeHead();
       t.byLabels.delete(s);
       this.byRef[s.ref] = undefined;
       this.seriesCount--;
@@ -105,6 +107,17 @@ export class Head {
     let gone: MemSeries[] | undefined;
     for (const s of series) if (!s.dropped && !s.logged && s.empty) (gone ??= []).push(s);
     if (gone !== undefined) this.remove(tenant, gone);
+  }
+
+  /** The one shared Label object for a name/value pair (series share most pairs: job, region, ...). */
+  private internLabel(l: Label): Label {
+    let values = this.pairs.get(l.name);
+    if (values === undefined) this.pairs.set(this.intern(l.name), (values = new Map()));
+    const have = values.get(l.value);
+    if (have !== undefined) return have;
+    const pair = Object.freeze({ name: this.intern(l.name), value: this.intern(l.value) });
+    values.set(pair.value, pair);
+    return pair;
   }
 
   private intern(s: string): string {

@@ -1,7 +1,7 @@
-// One series in the head: its labels and its samples as a list of compressed XOR chunks, the
-// last of which is still being appended to.
+// One series in the head: its labels and its samples as a list of compressed chunks (decimal
+// varint; XOR ones from older checkpoints), the last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
-import { XorAppender } from './chunk/xor-chunk.js';
+import { HeadChunkAppender } from './chunk/head-chunk.js';
 import { MergeIterator } from './merge-querier.js';
 import { ArrayIterator, OooBuffer } from './ooo-buffer.js';
 import { ChunksIterator } from './series-iterator.js';
@@ -9,21 +9,27 @@ import { ChunksIterator } from './series-iterator.js';
 /** Samples per chunk before a new one is cut (Prometheus's figure: compression flattens out near it). */
 export const SAMPLES_PER_CHUNK = 120;
 
+// Frozen, so that a push that bypasses addClosed fails loudly instead of sharing chunks.
+const NO_CHUNKS = Object.freeze([]) as unknown as Uint8Array[];
+const NO_TIMES = Object.freeze([]) as unknown as number[];
+
 export class MemSeries {
   readonly ref: number;
   readonly tenant: string;
   readonly labels: Labels;
-  /** Closed chunks, oldest first, as compact encoded bytes. */
-  readonly chunks: Uint8Array[] = [];
+  // The four lists of closed chunks start as one shared empty array each: most series of a young
+  // head have none yet, and an array's first push allocates room for 17 elements.
+  /** Closed chunks, oldest first, as compact encoded bytes. Read-only outside this class. */
+  chunks: Uint8Array[] = NO_CHUNKS;
   /** Max timestamp of each closed chunk, for skipping chunks outside a query range. */
-  readonly chunkMaxT: number[] = [];
+  chunkMaxT: number[] = NO_TIMES;
   /** Min timestamp of each closed chunk. */
-  readonly chunkMinT: number[] = [];
+  chunkMinT: number[] = NO_TIMES;
   /** Samples in each closed chunk (chunks loaded from a checkpoint may hold fewer than 120). */
-  readonly chunkCount: number[] = [];
+  chunkCount: number[] = NO_TIMES;
   /** Set when the series was dropped from the head (all its samples went into blocks). */
   dropped = false;
-  head: XorAppender | null = null;
+  head: HeadChunkAppender | null = null;
   /** Samples that arrived out of order (older than lastT, within the out-of-order window). */
   ooo: OooBuffer | null = null;
   /** Newest timestamp appended; -Infinity when empty. */
@@ -55,16 +61,10 @@ export class MemSeries {
   append(t: number, v: number): void {
     let h = this.head;
     if (h === null || h.count >= SAMPLES_PER_CHUNK) {
-      let hint = 32;
       if (h !== null) {
-        this.chunks.push(h.bytes().slice());
-        this.chunkMinT.push(h.minT);
-        this.chunkMaxT.push(h.maxT);
-        this.chunkCount.push(h.count);
-        // The next chunk will be about as large: sizing it now avoids regrowing while appending.
-        hint = h.sizeBytes() + 16;
+        this.addClosed(h.close(), h.minT, h.maxT, h.count);
       }
-      h = this.head = new XorAppender(hint);
+      h = this.head = new HeadChunkAppender();
     }
     h.append(t, v);
     if (t < this.firstT) this.firstT = t;
@@ -100,11 +100,9 @@ export class MemSeries {
       vs[n++] = all.atV();
     }
     if (removed === 0) return 0;
-    this.chunks.length = 0;
-    this.chunkMinT.length = 0;
-    this.chunkMaxT.length = 0;
-    this.chunkCount.length = 0;
-    this.head = null;
+    this.chunks = NO_CHUNKS;
+    this.chunkMinT = this.chunkMaxT = this.chunkCount = NO_TIMES;
+    this.releaseHead();
     this.ooo = null;
     this.firstT = Infinity;
     this.lastT = -Infinity;
@@ -112,15 +110,47 @@ export class MemSeries {
     return removed;
   }
 
-  /**
-   * Adds a closed chunk read back from a checkpoint; called before any append, in time order.
-   * `data` must be an XOR chunk holding `count` samples in [minT, maxT].
-   */
-  loadChunk(data: Uint8Array, minT: number, maxT: number, count: number): void {
+  private addClosed(data: Uint8Array, minT: number, maxT: number, count: number): void {
+    if (this.chunks === NO_CHUNKS) {
+      this.chunks = [data];
+      this.chunkMinT = [minT];
+      this.chunkMaxT = [maxT];
+      this.chunkCount = [count];
+      return;
+    }
     this.chunks.push(data);
     this.chunkMinT.push(minT);
     this.chunkMaxT.push(maxT);
     this.chunkCount.push(count);
+  }
+
+  /** Drops the open chunk, giving its memory back (the series is rebuilt). */
+  releaseHead(): void {
+    this.head?.release();
+    this.head = null;
+  }
+
+  /**
+   * Closes the open chunk into a compact one (the series leaves the head): its arena segments go
+   * back, and a query that still holds the series reads the same samples.
+   */
+  closeHead(): void {
+    const h = this.head;
+    if (h === null) return;
+    this.head = null;
+    if (h.count === 0) {
+      h.release();
+      return;
+    }
+    this.addClosed(h.close(), h.minT, h.maxT, h.count);
+  }
+
+  /**
+   * Adds a closed chunk read back from a checkpoint; called before any append, in time order.
+   * `data` must be a head chunk (XOR or decimal varint) holding `count` samples in [minT, maxT].
+   */
+  loadChunk(data: Uint8Array, minT: number, maxT: number, count: number): void {
+    this.addClosed(data, minT, maxT, count);
     if (minT < this.firstT) this.firstT = minT;
     if (maxT > this.lastT) this.lastT = maxT;
   }

@@ -1,14 +1,14 @@
 // Iterates a series' chunks as one stream of samples inside [mint, maxt], collapsing samples that
 // share a timestamp to the last one written (last write wins, everywhere).
 import type { SampleIterator } from '../storage/index.js';
-import { XorIterator } from './chunk/xor-chunk.js';
+import { HeadChunkIterator } from './chunk/head-chunk.js';
 
 export class ChunksIterator implements SampleIterator {
   private readonly chunks: readonly Uint8Array[];
   private readonly mint: number;
   private readonly maxt: number;
   private idx = 0;
-  private readonly it: XorIterator | null;
+  private readonly it: HeadChunkIterator | null;
   // The raw sample under the chunk iterator, read ahead by one to collapse duplicates.
   private rawOk = false;
   private rawT = 0;
@@ -22,7 +22,7 @@ export class ChunksIterator implements SampleIterator {
     this.chunks = chunks;
     this.mint = mint;
     this.maxt = maxt;
-    this.it = chunks.length > 0 ? new XorIterator(chunks[0]!) : null;
+    this.it = chunks.length > 0 ? new HeadChunkIterator(chunks[0]!) : null;
   }
 
   private advanceRaw(): boolean {

@@ -4,28 +4,7 @@
 import { BitWriter } from './bit-writer.js';
 import { ENCODING_XOR, NO_WINDOW, TWO_32, XOR_MAX_SAMPLES, fromBits, HI, LO, scratchF64, scratchI32 } from './xor-format.js';
 import { XorIterator } from './xor-iterator.js';
-
-// Snapshots handed out by bytes() are carved from shared slabs: a typed array above 64 bytes costs
-// V8 an off-heap allocation (~2 µs measured), a view on an existing ArrayBuffer ~50 ns. A slab is
-// freed once no snapshot in it is referenced; chunks kept for long should be copied (`slice()`).
-const SLAB_BYTES = 64 * 1024;
-const MAX_SLAB_SNAPSHOT = SLAB_BYTES / 8;
-let slab = new ArrayBuffer(0);
-let slabUsed = 0;
-
-/** A compact, independent copy of `src` (usually inside a shared slab). */
-function snapshot(src: Uint8Array): Uint8Array {
-  const n = src.length;
-  if (n > MAX_SLAB_SNAPSHOT) return src.slice();
-  if (slabUsed + n > slab.byteLength) {
-    slab = new ArrayBuffer(SLAB_BYTES);
-    slabUsed = 0;
-  }
-  const out = new Uint8Array(slab, slabUsed, n);
-  slabUsed += n;
-  out.set(src);
-  return out;
-}
+import { snapshot } from './snapshot.js';
 
 /**
  * Encodes samples of one series into an XOR chunk in place: no allocation per append except when

@@ -1,4 +1,4 @@
-// Worker thread that turns head chunks into a block: decodes each series' XOR chunks, keeps the
+// Worker thread that turns head chunks into a block: decodes each series' head chunks, keeps the
 // samples of the block range (the last write wins for a repeated timestamp), re-encodes them with
 // the block chunk encoding and writes the block. It runs off the main thread because encoding and
 // writing a block of many series takes seconds of CPU, which must not stall ingest or queries.
@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Label } from '../../storage/index.js';
 import { writeBlock, type BlockChunkInput, type BlockSeriesInput } from '../block/index.js';
 import { encodeBlockChunk } from '../chunk/block-chunk.js';
-import { XorIterator } from '../chunk/xor-chunk.js';
+import { HeadChunkIterator } from '../chunk/head-chunk.js';
 import type { CutJob, CutRequest, CutResult } from './cut-message.js';
 
 const job = workerData as CutJob;
@@ -14,7 +14,7 @@ const port = parentPort!;
 const series: BlockSeriesInput[] = [];
 let ts = new Float64Array(4096);
 let vs = new Float64Array(4096);
-const it = new XorIterator();
+const it = new HeadChunkIterator();
 
 function addBatch(m: Extract<CutRequest, { type: 'series' }>): void {
   const labels = JSON.parse(m.labels) as string[][];

@@ -1,4 +1,4 @@
-// The engine's side of writing a block from XOR chunks: gathers the head chunks of one tenant's
+// The engine's side of writing a block from head chunks: gathers the head chunks of one tenant's
 // series that overlap [minTime, maxTime) (or chunks built from backfilled samples), a batch at a
 // time with event-loop turns in between, and hands them to a worker thread that encodes and
 // writes the block.
@@ -17,7 +17,7 @@ export const CHUNK_SAMPLES = 4096;
 
 const WORKER_URL = new URL('./block-cut-worker.js', import.meta.url);
 
-/** One series and its XOR chunks, as the worker takes them. */
+/** One series and its head chunks, as the worker takes them. */
 export interface ChunkedSeries {
   readonly labels: Labels;
   readonly chunks: readonly Uint8Array[];

@@ -15,12 +15,12 @@ export interface CutJob {
   readonly fromHead: boolean;
 }
 
-/** A batch of series with their head (XOR) chunks. */
+/** A batch of series with their head chunks (XOR or decimal varint). */
 export interface CutSeriesBatch {
   readonly type: 'series';
   /** JSON array with one entry per series: its labels as [name, value, name, value, …]. */
   readonly labels: string;
-  /** The XOR chunks of every series, back to back. */
+  /** The head chunks of every series, back to back. */
   readonly data: Uint8Array;
   /** End offset in `data` of each chunk. */
   readonly ends: Uint32Array;

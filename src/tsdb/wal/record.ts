@@ -12,7 +12,7 @@ export const RECORD_SERIES = 1;
 export const RECORD_SAMPLES = 2;
 /** Metric metadata: type, help and unit per tenant and metric name. */
 export const RECORD_METADATA = 3;
-/** Head chunks of series announced earlier (checkpoints only): ref and encoded XOR chunks. */
+/** Head chunks of series announced earlier (checkpoints only): ref and encoded head chunks. */
 export const RECORD_CHUNKS = 4;
 /** Deleted time ranges of series (admin API delete_series): ref, mint, maxt. */
 export const RECORD_TOMBSTONES = 5;
@@ -253,7 +253,7 @@ export function decodeMetadata(payload: Uint8Array): RefMetadata[] {
 
 // ---- CHUNKS (checkpoints) ----
 
-/** One head chunk as a checkpoint stores it: its time range, sample count and XOR bytes. */
+/** One head chunk as a checkpoint stores it: its time range, sample count and encoded bytes (XOR or decimal varint). */
 export interface RefChunk {
   readonly minT: number;
   readonly maxT: number;

@@ -1,0 +1,171 @@
+// VarintIterator: decodes a decimal varint chunk (encoding 8) sample by sample, with no allocation
+// per sample. Byte layout: docs/format/chunks.md.
+
+import type { SampleIterator } from '../../storage/interface.js';
+import { CorruptChunkError, scratchF64 } from './xor-format.js';
+import { ENCODING_VARINT, MAX_EXPONENT, MAX_MANTISSA, POW10, VARINT_HEADER_BYTES } from './varint-format.js';
+
+const EMPTY_CHUNK = new Uint8Array([ENCODING_VARINT, 0, 0]);
+const rawBytes = new Uint8Array(scratchF64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * Decodes a decimal varint chunk: a reusable pull iterator (`next` / `seek` / `atT` / `atV`) that
+ * allocates nothing per sample. Corrupt input makes `reset` or `next` throw CorruptChunkError,
+ * never loop.
+ */
+export class VarintIterator implements SampleIterator {
+  private buf: Uint8Array = EMPTY_CHUNK;
+  private pos = VARINT_HEADER_BYTES;
+  private n = 0;
+  /** Index of the current sample: -1 before the first `next()`, n once exhausted. */
+  private i = -1;
+  private t = 0;
+  private v = 0;
+  private delta = 0;
+  private e = -1;
+  private m = 0;
+
+  constructor(bytes: Uint8Array = EMPTY_CHUNK) {
+    this.reset(bytes);
+  }
+
+  /** Starts over on another chunk, reading its sample count now. */
+  reset(bytes: Uint8Array): void {
+    if (bytes.length < VARINT_HEADER_BYTES) {
+      throw new CorruptChunkError(`chunk is ${bytes.length} bytes, its header alone has ${VARINT_HEADER_BYTES}`);
+    }
+    if (bytes[0] !== ENCODING_VARINT) {
+      throw new CorruptChunkError(`chunk encoding is ${bytes[0]}, this iterator reads decimal varint chunks (${ENCODING_VARINT})`);
+    }
+    this.buf = bytes;
+    this.pos = VARINT_HEADER_BYTES;
+    this.n = (bytes[1]! << 8) | bytes[2]!;
+    this.i = -1;
+    this.t = 0;
+    this.v = 0;
+    this.delta = 0;
+    this.e = -1;
+    this.m = 0;
+  }
+
+  /** Number of samples in the chunk, as read by the last reset. */
+  get count(): number {
+    return this.n;
+  }
+
+  next(): boolean {
+    const i = this.i + 1;
+    if (i >= this.n) {
+      this.i = this.n;
+      return false;
+    }
+    this.i = i;
+    let u: number;
+    if (i >= 2) {
+      // The lowest bit says whether a delta of delta follows the value (else it is 0).
+      const u2 = this.uvarint();
+      const flag = u2 % 2;
+      u = (u2 - flag) / 2;
+      this.value(u, i);
+      if (flag === 1) this.delta += this.varint();
+      const d = this.delta;
+      if (d < 0) throw new CorruptChunkError(`sample ${i} goes back in time`);
+      this.t += d;
+    } else {
+      if (i === 0) this.t = this.varint();
+      else this.t += this.delta = this.uvarint();
+      u = this.uvarint();
+      this.value(u, i);
+    }
+    if (!Number.isSafeInteger(this.t)) throw new CorruptChunkError(`sample ${i} has timestamp ${this.t} outside ±(2^53-1)`);
+    return true;
+  }
+
+  /** Decodes the value record whose first varint (tag bits included) is `u`. */
+  private value(u: number, i: number): void {
+    if ((u & 1) === 0) {
+      if (this.e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
+      const m = (this.m += unzigzag(u / 2));
+      if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+      this.v = m / POW10[this.e]!;
+    } else if (u === 1) {
+      const buf = this.buf;
+      let p = this.pos;
+      if (p + 8 > buf.length) throw new CorruptChunkError(`chunk ends inside sample ${i}`);
+      if (LITTLE_ENDIAN) for (let k = 0; k < 8; k++) rawBytes[k] = buf[p++]!;
+      else for (let k = 7; k >= 0; k--) rawBytes[k] = buf[p++]!;
+      this.pos = p;
+      this.v = scratchF64[0]!;
+    } else {
+      const e = (u - 3) / 2;
+      if (e > MAX_EXPONENT) throw new CorruptChunkError(`sample ${i} sets exponent ${e}, the largest is ${MAX_EXPONENT}`);
+      const m = unzigzag(this.uvarint());
+      if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+      this.e = e;
+      this.m = m;
+      this.v = m / POW10[e]!;
+    }
+  }
+
+  /** A zigzag varint of |x| ≤ 2^53 − 1, decoded without forming the (possibly inexact) zigzag value. */
+  private varint(): number {
+    const buf = this.buf;
+    const p = this.pos;
+    if (p >= buf.length) throw new CorruptChunkError(`chunk ends inside sample ${this.i}`);
+    const b = buf[p]!;
+    if (b < 0x80) {
+      this.pos = p + 1;
+      return (b >>> 1) ^ -(b & 1);
+    }
+    this.pos = p + 1;
+    const low = b & 0x7f;
+    const high = this.uvarint();
+    return low % 2 === 0 ? low / 2 + 64 * high : -((low + 1) / 2 + 64 * high);
+  }
+
+  private uvarint(): number {
+    const buf = this.buf;
+    let p = this.pos;
+    const end = buf.length;
+    if (p >= end) throw new CorruptChunkError(`chunk ends inside sample ${this.i}`);
+    let b = buf[p++]!;
+    if (b < 0x80) {
+      this.pos = p;
+      return b;
+    }
+    let u = b & 0x7f;
+    let mul = 128;
+    for (let k = 1; ; k++) {
+      if (p >= end) throw new CorruptChunkError(`chunk ends inside sample ${this.i}`);
+      if (k >= 8) throw new CorruptChunkError(`varint longer than 8 bytes in sample ${this.i}`);
+      b = buf[p++]!;
+      u += (b & 0x7f) * mul;
+      if (b < 0x80) break;
+      mul *= 128;
+    }
+    this.pos = p;
+    return u;
+  }
+
+  seek(t: number): boolean {
+    if (this.i >= 0 && this.i < this.n && this.t >= t) return true;
+    while (this.next()) if (this.t >= t) return true;
+    return false;
+  }
+
+  atT(): number {
+    return this.t;
+  }
+
+  atV(): number {
+    return this.v;
+  }
+}
+
+/** Zigzag-decodes a non-negative integer ≤ 2^53 − 1. */
+function unzigzag(z: number): number {
+  if (z < 0x80000000) return (z >>> 1) ^ -(z & 1);
+  const low = z % 2;
+  return low === 0 ? z / 2 : -(z + 1) / 2;
+}
