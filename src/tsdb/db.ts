@@ -256,21 +256,30 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
     const n = batch.n;
     const series = batch.series;
+    const { ts, vs } = batch;
     const created: { ref: number; tenant: string; labels: Labels }[] = [];
+    const refs = new Float64Array(n);
     let minT = th.minT;
     let maxT = th.maxT;
+    // One pass applies the batch to the head and gathers what the WAL records need: each series
+    // is touched once (a batch spans thousands of them, and each visit is a cache miss).
     for (let i = 0; i < n; i++) {
       const s = series[i]!;
-      const t = batch.ts[i]!;
+      const t = ts[i]!;
       if (t < minT) minT = t;
       if (t > maxT) maxT = t;
       if (!s.logged) {
         s.logged = true;
         created.push({ ref: s.ref, tenant, labels: s.labels });
       }
+      refs[i] = s.ref;
+      if (late !== null && late[i] === 1) s.insertOoo(t, vs[i]!);
+      else s.append(t, vs[i]!);
     }
     th.minT = minT;
     th.maxT = maxT;
+    // The records are queued in this order (series before the samples naming them); the head
+    // has the samples already, the client's answer waits for the WAL write.
     const writes: Promise<void>[] = [];
     if (created.length > 0) writes.push(wal.log(RECORD_SERIES, encodeSeries(created)));
     const tm = th.metadata;
@@ -282,23 +291,9 @@ export class Tsdb implements Storage, EngineStatsSource {
       changed.push({ tenant, metricName: name, type: m.type, help: m.help, unit: m.unit });
     }
     if (changed.length > 0) writes.push(wal.log(RECORD_METADATA, encodeMetadata(changed)));
-
-    const refs = new Float64Array(Math.min(n, SAMPLES_PER_RECORD));
     for (let from = 0; from < n; from += SAMPLES_PER_RECORD) {
       const to = Math.min(n, from + SAMPLES_PER_RECORD);
-      for (let i = from; i < to; i++) refs[i - from] = series[i]!.ref;
-      writes.push(wal.log(RECORD_SAMPLES, encodeSamples(refs, batch.ts.subarray(from, to), batch.vs.subarray(from, to), to - from)));
-    }
-    // The records are queued in order; the head sees the samples now, the client's answer
-    // waits for the WAL write.
-    if (late === null) {
-      for (let i = 0; i < n; i++) series[i]!.append(batch.ts[i]!, batch.vs[i]!);
-    } else {
-      for (let i = 0; i < n; i++) {
-        const s = series[i]!;
-        if (late[i] === 1) s.insertOoo(batch.ts[i]!, batch.vs[i]!);
-        else s.append(batch.ts[i]!, batch.vs[i]!);
-      }
+      writes.push(wal.log(RECORD_SAMPLES, encodeSamples(refs.subarray(from, to), ts.subarray(from, to), vs.subarray(from, to), to - from)));
     }
     head.samples += n;
     this.samplesAppended += n;

@@ -129,6 +129,7 @@ export class HeadAppender implements Appender {
         // became ready meanwhile) resolves it like a series a head cut dropped.
         s = new MemSeries(0, this.tenant, labels, false);
         s.dropped = true;
+        s.retire();
         return s;
       }
       if (s === undefined) {

@@ -43,8 +43,7 @@ export function headCheckpointRecords(head: Head): CheckpointRecord[] {
         for (let c = 0; c < s.chunks.length; c++) {
           cs.push({ minT: s.chunkMinT[c]!, maxT: s.chunkMaxT[c]!, count: s.chunkCount[c]!, data: s.chunks[c]! });
         }
-        const h = s.head;
-        if (h !== null && h.count > 0) cs.push({ minT: h.minT, maxT: h.maxT, count: h.count, data: h.bytes() });
+        if (s.openCount > 0) cs.push({ minT: s.openMinT, maxT: s.openMaxT, count: s.openCount, data: s.openBytes() });
         if (cs.length > 0) chunks.push({ ref: s.ref, chunks: cs });
         if (s.ooo !== null) {
           const late = s.ooo.slice(-Infinity, Infinity);

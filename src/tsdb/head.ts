@@ -83,7 +83,7 @@ export class Head {
     if (t === undefined) return;
     for (const s of gone) {
       s.dropped = true;
-      s.closeHead();
+      s.retire();
       t.byLabels.delete(s);
       this.byRef[s.ref] = undefined;
       this.seriesCount--;
@@ -135,7 +135,7 @@ export class Head {
     for (const s of this.byRef) {
       if (s === undefined) continue;
       bytes += s.chunkBytes;
-      chunks += s.chunks.length + (s.head ? 1 : 0);
+      chunks += s.chunks.length + (s.openCount > 0 ? 1 : 0);
       samples += s.sampleCount;
     }
     return { bytes, chunks, samples };

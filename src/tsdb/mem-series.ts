@@ -1,7 +1,8 @@
 // One series in the head: its labels and its samples as a list of compressed chunks (decimal
 // varint; XOR ones from older checkpoints), the last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
-import { HeadChunkAppender } from './chunk/head-chunk.js';
+import { chunkBytes, chunkClose, chunkCount, chunkMaxT, chunkMinT, chunkOpen, chunkAppend, chunkRelease, chunkSize, chunkStart } from './chunk/open-chunk.js';
+import { F, F_FIRST_T, F_LAST_T, F_SCRATCH_T, I, I_C_FIRST_SEG, I_C_N, I_STAMP, rows } from './chunk/rows.js';
 import { MergeIterator } from './merge-querier.js';
 import { ArrayIterator, OooBuffer } from './ooo-buffer.js';
 import { ChunksIterator } from './series-iterator.js';
@@ -29,27 +30,65 @@ export class MemSeries {
   chunkCount: number[] = NO_TIMES;
   /** Set when the series was dropped from the head (all its samples went into blocks). */
   dropped = false;
-  head: HeadChunkAppender | null = null;
   /** Samples that arrived out of order (older than lastT, within the out-of-order window). */
   ooo: OooBuffer | null = null;
-  /** Newest timestamp appended; -Infinity when empty. */
-  lastT = -Infinity;
-  /** Oldest timestamp held; Infinity when empty. */
-  firstT = Infinity;
   /** Whether the WAL has the series record (series created by an appender are logged at commit). */
   logged: boolean;
   /**
-   * Scratch for whoever holds `stamp` (an appender while collecting, a commit while checking):
-   * the newest timestamp seen so far. Saves a map per batch on the hot path.
+   * The series' row of hot state (rows.ts): newest/oldest timestamp, commit scratch and the open
+   * chunk; -1 once retired, when `goneLastT` / `goneFirstT` hold the last two.
    */
-  stamp = 0;
-  scratchT = -Infinity;
+  private row: number;
+  private goneLastT = -Infinity;
+  private goneFirstT = Infinity;
 
   constructor(ref: number, tenant: string, labels: Labels, logged = true) {
     this.ref = ref;
     this.tenant = tenant;
     this.labels = labels;
     this.logged = logged;
+    this.row = rows.alloc();
+  }
+
+  /** Newest timestamp appended; -Infinity when empty. */
+  get lastT(): number {
+    return this.row >= 0 ? rows.f64[this.row * F + F_LAST_T]! : this.goneLastT;
+  }
+
+  set lastT(t: number) {
+    if (this.row >= 0) rows.f64[this.row * F + F_LAST_T] = t;
+    else this.goneLastT = t;
+  }
+
+  /** Oldest timestamp held; Infinity when empty. */
+  get firstT(): number {
+    return this.row >= 0 ? rows.f64[this.row * F + F_FIRST_T]! : this.goneFirstT;
+  }
+
+  set firstT(t: number) {
+    if (this.row >= 0) rows.f64[this.row * F + F_FIRST_T] = t;
+    else this.goneFirstT = t;
+  }
+
+  /**
+   * Scratch for whoever holds `stamp` (an appender while collecting, a commit while checking):
+   * the newest timestamp seen so far. Saves a map per batch on the hot path. Retired series
+   * (never appended to) keep neither.
+   */
+  get stamp(): number {
+    return this.row >= 0 ? rows.i32[this.row * I + I_STAMP]! : 0;
+  }
+
+  set stamp(v: number) {
+    if (this.row >= 0) rows.i32[this.row * I + I_STAMP] = v;
+  }
+
+  get scratchT(): number {
+    return this.row >= 0 ? rows.f64[this.row * F + F_SCRATCH_T]! : -Infinity;
+  }
+
+  set scratchT(t: number) {
+    if (this.row >= 0) rows.f64[this.row * F + F_SCRATCH_T] = t;
   }
 
   /** Whether the series holds no sample at all. */
@@ -57,18 +96,43 @@ export class MemSeries {
     return this.lastT === -Infinity && this.ooo === null;
   }
 
+  /** Samples in the open chunk (0 when there is none). */
+  get openCount(): number {
+    return this.row >= 0 && chunkOpen(this.row) ? chunkCount(this.row) : 0;
+  }
+
+  /** First and last timestamp of the open chunk (NaN when empty). */
+  get openMinT(): number {
+    return this.row >= 0 ? chunkMinT(this.row) : NaN;
+  }
+
+  get openMaxT(): number {
+    return this.row >= 0 ? chunkMaxT(this.row) : NaN;
+  }
+
+  /** The open chunk's bytes as a short-lived copy; check openCount > 0 first. */
+  openBytes(): Uint8Array {
+    return chunkBytes(this.row);
+  }
+
   /** Appends one sample; the caller has checked that t >= lastT. */
   append(t: number, v: number): void {
-    let h = this.head;
-    if (h === null || h.count >= SAMPLES_PER_CHUNK) {
-      if (h !== null) {
-        this.addClosed(h.close(), h.minT, h.maxT, h.count);
-      }
-      h = this.head = new HeadChunkAppender();
+    const r = this.row;
+    if (r < 0) throw new Error('append to a series that left the head');
+    const i = r * I;
+    if (rows.i32[i + I_C_FIRST_SEG]! < 0) chunkStart(r);
+    else if (rows.i32[i + I_C_N]! >= SAMPLES_PER_CHUNK) {
+      const minT = chunkMinT(r);
+      const maxT = chunkMaxT(r);
+      const n = chunkCount(r);
+      this.addClosed(chunkClose(r), minT, maxT, n);
+      chunkStart(r);
     }
-    h.append(t, v);
-    if (t < this.firstT) this.firstT = t;
-    this.lastT = t;
+    chunkAppend(r, t, v);
+    const f64 = rows.f64;
+    const f = r * F;
+    if (t < f64[f + F_FIRST_T]!) f64[f + F_FIRST_T] = t;
+    f64[f + F_LAST_T] = t;
   }
 
   /** Stores a sample older than lastT; a sample already at `t` is replaced (last write wins). */
@@ -125,24 +189,31 @@ export class MemSeries {
   }
 
   /** Drops the open chunk, giving its memory back (the series is rebuilt). */
-  releaseHead(): void {
-    this.head?.release();
-    this.head = null;
+  private releaseHead(): void {
+    if (this.row >= 0) chunkRelease(this.row);
   }
 
   /**
-   * Closes the open chunk into a compact one (the series leaves the head): its arena segments go
-   * back, and a query that still holds the series reads the same samples.
+   * The series leaves the head: the open chunk becomes a compact closed one (its segments go
+   * back, and a query that still holds the series reads the same samples) and the row is given
+   * back. No appends after this.
    */
-  closeHead(): void {
-    const h = this.head;
-    if (h === null) return;
-    this.head = null;
-    if (h.count === 0) {
-      h.release();
-      return;
+  retire(): void {
+    const r = this.row;
+    if (r < 0) return;
+    if (chunkOpen(r)) {
+      const n = chunkCount(r);
+      if (n === 0) chunkRelease(r);
+      else {
+        const minT = chunkMinT(r);
+        const maxT = chunkMaxT(r);
+        this.addClosed(chunkClose(r), minT, maxT, n);
+      }
     }
-    this.addClosed(h.close(), h.minT, h.maxT, h.count);
+    this.goneLastT = this.lastT;
+    this.goneFirstT = this.firstT;
+    rows.release(r);
+    this.row = -1;
   }
 
   /**
@@ -168,7 +239,7 @@ export class MemSeries {
       this.chunkMaxT.splice(0, k);
       this.chunkCount.splice(0, k);
     }
-    this.firstT = this.chunks.length > 0 ? this.chunkMinT[0]! : this.head !== null && this.head.count > 0 ? this.head.minT : Infinity;
+    this.firstT = this.chunks.length > 0 ? this.chunkMinT[0]! : this.openCount > 0 ? this.openMinT : Infinity;
     if (this.ooo !== null) {
       this.ooo.dropBefore(t);
       if (this.ooo.count === 0) this.ooo = null;
@@ -179,14 +250,14 @@ export class MemSeries {
 
   /** Number of samples held (duplicates of one timestamp included). */
   get sampleCount(): number {
-    let n = (this.head?.count ?? 0) + (this.ooo?.count ?? 0);
+    let n = this.openCount + (this.ooo?.count ?? 0);
     for (const c of this.chunkCount) n += c;
     return n;
   }
 
   /** Bytes held in chunk data. */
   get chunkBytes(): number {
-    let n = this.head?.sizeBytes() ?? 0;
+    let n = this.openCount > 0 ? chunkSize(this.row) : 0;
     for (const c of this.chunks) n += c.byteLength;
     return n;
   }
@@ -197,8 +268,7 @@ export class MemSeries {
     for (let i = 0; i < this.chunks.length; i++) {
       if (this.chunkMaxT[i]! >= mint && this.chunkMinT[i]! <= maxt) out.push(this.chunks[i]!);
     }
-    const h = this.head;
-    if (h !== null && h.count > 0 && h.maxT >= mint && h.minT <= maxt) out.push(h.bytes());
+    if (this.openCount > 0 && this.openMaxT >= mint && this.openMinT <= maxt) out.push(this.openBytes());
     return out;
   }
 }

@@ -48,7 +48,7 @@ export function tsdbStatus(head: Head, blocks: readonly BlockEntry[], tenant: st
       const s = head.byRefOf(ref);
       if (s === undefined) continue;
       numSeries++;
-      chunkCount += s.chunks.length + (s.head !== null && s.head.count > 0 ? 1 : 0);
+      chunkCount += s.chunks.length + (s.openCount > 0 ? 1 : 0);
     }
   }
   const finite = (x: number, dflt: number) => (Number.isFinite(x) ? x : dflt);

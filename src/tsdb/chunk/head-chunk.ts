@@ -7,7 +7,7 @@ import { VarintIterator } from './varint-iterator.js';
 import { CorruptChunkError, ENCODING_XOR } from './xor-format.js';
 import { XorIterator } from './xor-iterator.js';
 
-export { VarintAppender as HeadChunkAppender } from './varint-appender.js';
+
 
 /** Reads a head chunk of either encoding; `reset` switches to the decoder its first byte names. */
 export class HeadChunkIterator implements SampleIterator {

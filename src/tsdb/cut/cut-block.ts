@@ -62,8 +62,7 @@ function* headBatches(head: Head, refs: readonly number[], minTime: number, maxT
       for (let c = 0; c < s.chunks.length; c++) {
         if (s.chunkMaxT[c]! >= minTime && s.chunkMinT[c]! < maxTime) chunks.push(s.chunks[c]!);
       }
-      const h = s.head;
-      if (h !== null && h.count > 0 && h.maxT >= minTime && h.minT < maxTime) chunks.push(h.bytes());
+      if (s.openCount > 0 && s.openMaxT >= minTime && s.openMinT < maxTime) chunks.push(s.openBytes());
       if (s.ooo !== null) {
         // Late samples go last: the worker sorts and lets the later chunk win a timestamp.
         const late = s.ooo.slice(minTime, maxTime - 1);

@@ -1,0 +1,88 @@
+// Hot per-series state of the head, a row per series in two typed arrays: the newest and oldest
+// timestamps, the commit scratch, and the open chunk's encoder state. Appending a batch touches
+// thousands of series once each; as object fields each double was a heap box of its own, so a
+// sample cost a dozen scattered cache lines. A row is one line of doubles and half a line of
+// int32s. Rows are numbered from 0 and reused after release; the arrays grow by doubling, so hold
+// `rows.f64` / `rows.i32` only while no row can be allocated.
+
+/** Doubles per row. */
+export const F = 8;
+/** Series: newest timestamp appended (-Infinity when empty). */
+export const F_LAST_T = 0;
+/** Series: oldest timestamp held (Infinity when empty). */
+export const F_FIRST_T = 1;
+/** Series: scratch timestamp of whoever holds the stamp (appender or commit). */
+export const F_SCRATCH_T = 2;
+/** Open chunk: first and last timestamp (NaN when empty), last delta, last mantissa. */
+export const F_C_MIN_T = 3;
+export const F_C_MAX_T = 4;
+export const F_C_DELTA = 5;
+export const F_C_M = 6;
+
+/** Int32s per row. */
+export const I = 8;
+/** Series: who may use F_SCRATCH_T (an appender or commit stamp). */
+export const I_STAMP = 0;
+/** Open chunk: samples, decimal exponent (-1: none), first and current arena segment (-1: no open chunk), bytes used in the current segment, segments, raw values in a row. */
+export const I_C_N = 1;
+export const I_C_E = 2;
+export const I_C_FIRST_SEG = 3;
+export const I_C_SEG = 4;
+export const I_C_USED = 5;
+export const I_C_SEGMENTS = 6;
+export const I_C_RAW_STREAK = 7;
+
+export class Rows {
+  f64 = new Float64Array(F * 1024);
+  i32 = new Int32Array(I * 1024);
+  private free: number[] = [];
+  private next = 0;
+
+  /** A cleared row: no samples, no open chunk. */
+  alloc(): number {
+    const r = this.free.length > 0 ? this.free.pop()! : this.next++;
+    if ((r + 1) * F > this.f64.length) this.grow();
+    const f = r * F;
+    const f64 = this.f64;
+    f64[f + F_LAST_T] = -Infinity;
+    f64[f + F_FIRST_T] = Infinity;
+    f64[f + F_SCRATCH_T] = -Infinity;
+    f64[f + F_C_MIN_T] = NaN;
+    f64[f + F_C_MAX_T] = NaN;
+    f64[f + F_C_DELTA] = 0;
+    f64[f + F_C_M] = 0;
+    const i = r * I;
+    const i32 = this.i32;
+    i32[i + I_STAMP] = 0;
+    i32[i + I_C_N] = 0;
+    i32[i + I_C_E] = -1;
+    i32[i + I_C_FIRST_SEG] = -1;
+    i32[i + I_C_SEG] = -1;
+    i32[i + I_C_USED] = 0;
+    i32[i + I_C_SEGMENTS] = 0;
+    i32[i + I_C_RAW_STREAK] = 0;
+    return r;
+  }
+
+  /** Gives a row back (its open chunk must have been closed or released). */
+  release(r: number): void {
+    this.free.push(r);
+  }
+
+  /** Rows in use, for memory accounting. */
+  get inUse(): number {
+    return this.next - this.free.length;
+  }
+
+  private grow(): void {
+    const f64 = new Float64Array(this.f64.length * 2);
+    f64.set(this.f64);
+    this.f64 = f64;
+    const i32 = new Int32Array(this.i32.length * 2);
+    i32.set(this.i32);
+    this.i32 = i32;
+  }
+}
+
+/** The rows of every head series (and stand-alone chunk appender) in this process. */
+export const rows = new Rows();
