@@ -323,15 +323,9 @@ export class Tsdb implements Storage, EngineStatsSource {
             'that time range is already written to blocks and takes no live appends',
         );
       }
-      if (s.stamp !== stamp) {
-        s.stamp = stamp;
-        s.scratchT = s.lastT;
-      }
-      if (t >= s.scratchT) {
-        s.scratchT = t;
-        continue;
-      }
-      if (t < s.scratchT - window) throw outOfOrder(s.labels, t, s.scratchT, window);
+      const run = s.advanceRun(stamp, t);
+      if (t >= run) continue;
+      if (t < run - window) throw outOfOrder(s.labels, t, run, window);
       (late ??= new Uint8Array(batch.n))[i] = 1;
     }
     return late;

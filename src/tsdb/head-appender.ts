@@ -66,7 +66,7 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
 // skip hashing and the head lookup. Weak, so label sets no one holds are collected.
 const seriesOf = new WeakMap<Labels, MemSeries>();
 
-/** Appender ids, also used as commit stamps (see MemSeries.stamp). */
+/** Appender ids, also used as commit stamps (see MemSeries.collect and advanceRun). */
 let nextStamp = 1;
 export function newStamp(): number {
   nextStamp = nextStamp >= 0x3fffffff ? 1 : nextStamp + 1;
@@ -166,13 +166,8 @@ export class HeadAppender implements Appender {
     }
     // The series' scratch holds this batch's newest sample while the stamp is ours; another
     // appender or commit taking it over only weakens this early check, never the one at commit.
-    if (s.stamp !== this.stamp) {
-      s.stamp = this.stamp;
-      s.scratchT = -Infinity;
-    }
-    const newest = s.scratchT > s.lastT ? s.scratchT : s.lastT;
+    const newest = s.collect(this.stamp, t);
     if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(s.labels, t, newest, this.opts.oooWindowMs);
-    if (t > s.scratchT) s.scratchT = t;
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     this.series.push(s);

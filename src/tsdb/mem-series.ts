@@ -71,24 +71,41 @@ export class MemSeries {
   }
 
   /**
-   * Scratch for whoever holds `stamp` (an appender while collecting, a commit while checking):
-   * the newest timestamp seen so far. Saves a map per batch on the hot path. Retired series
-   * (never appended to) keep neither.
+   * For an appender collecting a batch (`stamp` is its own): the newest timestamp of the series
+   * so far, in the head or earlier in this batch; then notes `t` as part of the batch.
    */
-  get stamp(): number {
-    return this.row >= 0 ? rows.i32[this.row * I + I_STAMP]! : 0;
+  collect(stamp: number, t: number): number {
+    const r = this.row;
+    if (r < 0) return this.goneLastT;
+    const f = r * F;
+    const i = r * I;
+    const f64 = rows.f64;
+    const i32 = rows.i32;
+    let batch = -Infinity;
+    if (i32[i + I_STAMP] !== stamp) i32[i + I_STAMP] = stamp;
+    else batch = f64[f + F_SCRATCH_T]!;
+    if (t > batch) f64[f + F_SCRATCH_T] = t;
+    const last = f64[f + F_LAST_T]!;
+    return batch > last ? batch : last;
   }
 
-  set stamp(v: number) {
-    if (this.row >= 0) rows.i32[this.row * I + I_STAMP] = v;
-  }
-
-  get scratchT(): number {
-    return this.row >= 0 ? rows.f64[this.row * F + F_SCRATCH_T]! : -Infinity;
-  }
-
-  set scratchT(t: number) {
-    if (this.row >= 0) rows.f64[this.row * F + F_SCRATCH_T] = t;
+  /**
+   * For a commit walking its batch in order (`stamp` is the commit's own): the newest timestamp
+   * before this sample, in the head or earlier in the batch; then notes `t` if it is newer.
+   */
+  advanceRun(stamp: number, t: number): number {
+    const r = this.row;
+    if (r < 0) return this.goneLastT;
+    const f = r * F;
+    const i = r * I;
+    const f64 = rows.f64;
+    let run: number;
+    if (rows.i32[i + I_STAMP] !== stamp) {
+      rows.i32[i + I_STAMP] = stamp;
+      run = f64[f + F_LAST_T]!;
+    } else run = f64[f + F_SCRATCH_T]!;
+    if (t >= run) f64[f + F_SCRATCH_T] = t;
+    return run;
   }
 
   /** Whether the series holds no sample at all. */
