@@ -145,3 +145,65 @@ test('coarse reads of a counter sampled every 15 s read a tenth of the samples a
     cleanup();
   }
 });
+
+test('downsampled copies of live data are merged like raw blocks and still answer as raw data does', async () => {
+  const { dir, cleanup } = tempDataDir();
+  try {
+    let now = T0;
+    // Raw blocks stop growing at 18 h (windows are capped at a tenth of the 15 d retention),
+    // so every copy is made of an 18 h block at most unless copies are merged themselves.
+    const db = await openDb(dir, {
+      blockDurationMs: 2 * HOUR,
+      retentionMs: 15 * DAY,
+      now: () => now,
+      downsample: [{ resolution: 5 * MIN, afterMs: 2 * DAY, retentionMs: 0 }],
+    });
+    const c = labelsFromRecord({ __name__: 'requests_total', job: 'c' });
+    const g = labelsFromRecord({ __name__: 'temperature', job: 'c' });
+    const days = 9;
+    let counter = 0;
+    // Live pushes, one sample at minute 4 of every 5-minute window (the copies then hold the raw
+    // samples themselves), with the background work run every simulated 2 hours.
+    for (let k = 0; k < (days * DAY) / (5 * MIN); k++) {
+      const t = T0 + k * 5 * MIN + 4 * MIN;
+      counter = k % 211 === 0 ? k % 3 : counter + ((k * 7) % 13);
+      const app = db.appender('default');
+      app.append(c, t, counter);
+      app.append(g, t, Math.round(200 + 100 * Math.sin(k / 17)) / 10);
+      await app.commit();
+      now = t;
+      if (k % 24 === 23) await db.maintain();
+    }
+    await db.maintain();
+    const copies = db.blockMetas().filter((m) => m.downsample?.resolution === 5 * MIN);
+    const raw = db.blockMetas().filter((m) => m.downsample === undefined);
+    // Seven days are older than two: without merging they were a copy per raw block of the time;
+    // merged, a few copies cover them, none overlapping.
+    assert.ok(copies.length >= 1 && copies.length <= 6, `${copies.length} copies: ${copies.map((m) => (m.maxTime - m.minTime) / HOUR).join(',')} h`);
+    // Copies of 18 h raw blocks (level 3) merged into 54 h ones (level 4), like raw blocks.
+    assert.ok(copies.some((m) => m.compaction.level > 3 && m.maxTime - m.minTime >= 54 * HOUR), JSON.stringify(copies.map((m) => [m.compaction.level, (m.maxTime - m.minTime) / HOUR])));
+    const sorted = [...copies].sort((a, b) => a.minTime - b.minTime);
+    for (let i = 1; i < sorted.length; i++) assert.ok(sorted[i]!.minTime >= sorted[i - 1]!.maxTime, 'copies do not overlap');
+    const from = T0 + 6 * HOUR;
+    const to = T0 + (days - 3) * DAY;
+    assert.ok(sorted[0]!.minTime <= from && sorted[sorted.length - 1]!.maxTime >= to, JSON.stringify([...sorted, ...raw].map((m) => [m.downsample?.resolution ?? 0, (m.minTime - T0) / HOUR, (m.maxTime - T0) / HOUR])));
+
+    const engine = new Engine();
+    const inner = (mint: number, maxt: number, hints?: SelectHints) => db.querier('default', mint, maxt, hints);
+    for (const [query, step] of [
+      ['increase(requests_total[1h])', 30 * MIN],
+      ['max_over_time(temperature[1h])', HOUR],
+      ['sum_over_time(temperature[30m])', 30 * MIN],
+    ] as const) {
+      const rawQ = counting(inner, false);
+      const coarse = counting(inner, true);
+      const want = engine.range(rawQ.factory, query, from, to, step);
+      const got = engine.range(coarse.factory, query, from, to, step);
+      assert.ok(want.length > 0 && want[0]!.ts.length > 100, query);
+      assert.deepEqual(plain(got), plain(want), query);
+    }
+    await db.close();
+  } finally {
+    cleanup();
+  }
+});

@@ -69,6 +69,9 @@ export class Maintenance {
     }
     for (const tenant of [...d.blocks.tenants()]) {
       while (!d.isClosed() && (await this.downsampleOnce(tenant)));
+      for (const level of d.compaction ? d.downsample : []) {
+        while (!d.isClosed() && (await this.compactCopiesOnce(tenant, level)));
+      }
     }
     if (!d.isClosed()) await this.applyRetention();
   }
@@ -101,12 +104,68 @@ export class Maintenance {
         if (meta === null) return false;
         blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
         this.stats.downsampled++;
-        logger.info({ tenant, from: src.meta.ulid, block: meta.ulid, resolution: level.resolution, ms: Date.now() - started }, 'downsampled block');
+        // Older copies whose sources the new copy holds too (copies of the parts of a block
+        // compacted since) would only be skipped by reads from now on.
+        const sources = new Set(meta.compaction.sources);
+        const superseded = blocks
+          .of(tenant)
+          .filter((e) => e.meta.ulid !== meta.ulid && e.meta.downsample?.resolution === level.resolution && e.meta.compaction.sources.every((id) => sources.has(id)));
+        if (superseded.length > 0) await blocks.delete(superseded);
+        logger.info(
+          { tenant, from: src.meta.ulid, block: meta.ulid, resolution: level.resolution, replaced: superseded.map((e) => e.meta.ulid), ms: Date.now() - started },
+          'downsampled block',
+        );
         return true;
       }
       from = level.resolution;
     }
     return false;
+  }
+
+  /**
+   * Merges the next group of a tenant's downsampled copies of one resolution, as raw blocks are
+   * merged: adjacent copies that fill an aligned window once no more copies can arrive in it
+   * (its raw blocks are all past the level's age). Copies are made from whatever raw blocks
+   * exist when they come of age, often before those were compacted, so without this a month
+   * kept hundreds of small copies. Overlapping copies (one made for data imported later) are
+   * left alone: aggregates of one window from two copies cannot be merged sample by sample.
+   */
+  private async compactCopiesOnce(tenant: string, level: MaintenanceDeps['downsample'][number]): Promise<boolean> {
+    const { blocks, logger } = this.d;
+    const entries = blocks.of(tenant).filter((e) => e.meta.downsample?.resolution === level.resolution);
+    if (entries.length < 2) return false;
+    const cap = level.retentionMs > 0 ? Math.min(MAX_BLOCK_RANGE, level.retentionMs / 10) : MAX_BLOCK_RANGE;
+    const group = planCompaction(
+      entries.map((e) => e.meta),
+      compactionRanges(this.d.blockDuration, cap),
+      this.d.now() - level.afterMs,
+      new Set(),
+      false,
+    );
+    if (group === null) return false;
+    const chosen = group.map((m) => entries.find((e) => e.meta.ulid === m.ulid)!);
+    const started = Date.now();
+    const meta = await mergeInWorker({
+      blocksDir: blocks.dir,
+      sources: chosen.map((e) => e.reader.dir),
+      tenant,
+      minTime: Math.min(...group.map((m) => m.minTime)),
+      maxTime: Math.max(...group.map((m) => m.maxTime)),
+      level: Math.max(...group.map((m) => m.compaction.level)) + 1,
+      sourceIds: [...new Set(group.flatMap((m) => m.compaction.sources))].sort(),
+      fromHead: group.some((m) => m.compaction.fromHead === true),
+      chunkSamples: CHUNK_SAMPLES,
+      resolution: level.resolution,
+    });
+    if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
+    failpoint('compaction-before-delete');
+    await blocks.delete(chosen);
+    this.stats.compactions++;
+    logger.info(
+      { tenant, block: meta?.ulid, resolution: level.resolution, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
+      'compacted downsampled blocks',
+    );
+    return true;
   }
 
   /** Cuts the oldest block range of a tenant's head if the head spans 1.5 block durations. */

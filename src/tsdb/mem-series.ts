@@ -102,7 +102,7 @@ export class MemSeries {
     let run: number;
     if (rows.i32[i + I_STAMP] !== stamp) {
       rows.i32[i + I_STAMP] = stamp;
-      run = f64[f + F_LAST_T]!;
+      run = f64[f + F_SCRATCH_T] = f64[f + F_LAST_T]!;
     } else run = f64[f + F_SCRATCH_T]!;
     if (t >= run) f64[f + F_SCRATCH_T] = t;
     return run;

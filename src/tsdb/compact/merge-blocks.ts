@@ -17,6 +17,8 @@ export interface MergeJob {
   readonly sourceIds: readonly string[];
   readonly fromHead: boolean;
   readonly chunkSamples: number;
+  /** Set when merging downsampled copies of this resolution (ms): the result is one too. */
+  readonly resolution?: number;
 }
 
 interface Part {
@@ -105,7 +107,15 @@ export async function mergeBlocks(job: MergeJob): Promise<BlockMeta | null> {
     if (out.length === 0) return null;
     return await writeBlock(
       job.blocksDir,
-      { tenant: job.tenant, minTime: job.minTime, maxTime: job.maxTime, level: job.level, sources: job.sourceIds, fromHead: job.fromHead },
+      {
+        tenant: job.tenant,
+        minTime: job.minTime,
+        maxTime: job.maxTime,
+        level: job.level,
+        sources: job.sourceIds,
+        fromHead: job.fromHead,
+        ...(job.resolution !== undefined ? { resolution: job.resolution } : {}),
+      },
       out,
     );
   } finally {

@@ -12,17 +12,20 @@ export function compactionRanges(blockDuration: number, maxRange: number): numbe
 
 /**
  * The next group to merge (two or more blocks, by minTime), or null. `headStart`: blocks wholly
- * before it can receive no more data from the head.
+ * before it can receive no more data from the head. `mergeOverlaps` false (downsampled copies,
+ * whose aggregates of one window cannot be merged sample by sample): overlapping blocks are
+ * never grouped.
  */
 export function planCompaction(
   blocks: readonly BlockMeta[],
   ranges: readonly number[],
   headStart: number,
   withTombstones: ReadonlySet<string> = new Set(),
+  mergeOverlaps = true,
 ): BlockMeta[] | null {
   const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime || a.maxTime - b.maxTime);
   // Overlaps first: a run of blocks each starting before the furthest end so far.
-  for (let i = 0; i < sorted.length; i++) {
+  for (let i = 0; i < sorted.length && mergeOverlaps; i++) {
     let end = sorted[i]!.maxTime;
     let j = i + 1;
     while (j < sorted.length && sorted[j]!.minTime < end) {
@@ -44,9 +47,15 @@ export function planCompaction(
         continue;
       }
       const group = sorted.slice(i, j);
-      if (group.length >= 2 && w + r <= headStart) return group;
+      if (group.length >= 2 && w + r <= headStart && (mergeOverlaps || disjoint(group))) return group;
       i = j;
     }
   }
   return null;
+}
+
+/** Whether blocks sorted by minTime have no time in common. */
+function disjoint(sorted: readonly BlockMeta[]): boolean {
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.minTime < sorted[i - 1]!.maxTime) return false;
+  return true;
 }
