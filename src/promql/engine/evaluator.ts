@@ -1,7 +1,7 @@
 // Evaluates a PromQL expression tree at one timestamp at a time. Every selector's samples are
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
-import { labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
+import { fillSamples, labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
 import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
@@ -26,6 +26,11 @@ export type QuerierFactory = (mint: number, maxt: number, hints?: SelectHints) =
 
 /** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
 type LoadedSeries = LoadedSeriesView;
+
+/** Samples per load buffer once a selector has outgrown the first, smaller ones. */
+const LOAD_BLOCK = 1 << 16;
+/** Samples loaded between deadline checks and pauses (yield) of a selector's loading: about a millisecond of work. */
+const YIELD_SAMPLES = 1 << 14;
 
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
@@ -163,43 +168,58 @@ export class Evaluator implements StepGrid {
     const q = this.querier(w.mint, w.maxt, this.hints.get(vs));
     d = [];
     try {
-      // All series of the selector go into one pair of growable buffers and get views into it:
-      // a typed array with its own buffer per series cost more (allocation and GC) than reading
-      // the samples. Float64Array keeps staleness markers' NaN payload as stored.
+      // Series go into shared buffers and get views into them: a typed array with its own buffer
+      // per series cost more (allocation and GC) than reading the samples. The buffers grow to
+      // LOAD_BLOCK samples and are then replaced, not regrown, so earlier series are never copied;
+      // only a series that does not fit moves, into a buffer with room for it. Float64Array
+      // keeps staleness markers' NaN payload as stored.
       let tBuf = new Float64Array(4096);
       let vBuf = new Float64Array(4096);
       let used = 0;
-      const spans: { labels: Labels; from: number; to: number; hasStale: boolean }[] = [];
+      let sinceYield = 0;
+      const spans: { labels: Labels; ts: Float64Array; vs: Float64Array; from: number; to: number; hasStale: boolean }[] = [];
       for (const s of q.select(vs.matchers)) {
-        const from = used;
-        let hasStale = false;
+        let from = used;
         const it = s.iterator();
-        while (it.next()) {
-          if (used === tBuf.length) {
-            const t2 = new Float64Array(used * 2);
-            t2.set(tBuf);
-            tBuf = t2;
-            const v2 = new Float64Array(used * 2);
-            v2.set(vBuf);
-            vBuf = v2;
-          }
-          tBuf[used] = it.atT();
-          const v = it.atV();
-          vBuf[used++] = v;
-          if (v !== v && !hasStale) hasStale = isStaleNaN(v);
+        for (;;) {
+          used = fillSamples(it, tBuf, vBuf, used);
+          if (used < tBuf.length) break;
+          const have = used - from;
+          const size = Math.max(Math.min(tBuf.length * 2, LOAD_BLOCK), have * 2);
+          const t2 = new Float64Array(size);
+          t2.set(tBuf.subarray(from, used));
+          tBuf = t2;
+          const v2 = new Float64Array(size);
+          v2.set(vBuf.subarray(from, used));
+          vBuf = v2;
+          from = 0;
+          used = have;
         }
         if (used === from) continue;
-        this.checkDeadline();
+        let hasStale = false;
+        for (let i = from; i < used; i++) {
+          const v = vBuf[i]!;
+          if (v !== v && isStaleNaN(v)) {
+            hasStale = true;
+            break;
+          }
+        }
         this.loadedSamples += used - from;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        spans.push({ labels: s.labels, from, to: used, hasStale });
-        yield;
+        spans.push({ labels: s.labels, ts: tBuf, vs: vBuf, from, to: used, hasStale });
+        // Clock reads and pauses per batch of samples, not per series: selectors of many short
+        // series spent a good part of their time in them.
+        sinceYield += used - from;
+        if (sinceYield >= YIELD_SAMPLES) {
+          sinceYield = 0;
+          this.checkDeadline();
+          yield;
+        }
       }
-      const ts = tBuf.length > 2 * used ? tBuf.slice(0, used) : tBuf;
-      const vals = vBuf.length > 2 * used ? vBuf.slice(0, used) : vBuf;
-      for (const sp of spans) d.push({ labels: sp.labels, ts: ts.subarray(sp.from, sp.to), vs: vals.subarray(sp.from, sp.to), hasStale: sp.hasStale });
+      this.checkDeadline();
+      for (const sp of spans) d.push({ labels: sp.labels, ts: sp.ts.subarray(sp.from, sp.to), vs: sp.vs.subarray(sp.from, sp.to), hasStale: sp.hasStale });
     } finally {
       q.close();
     }
