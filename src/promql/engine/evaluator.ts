@@ -329,6 +329,34 @@ export class Evaluator implements StepGrid {
     return out;
   }
 
+  /**
+   * Calls `f` for each series of a range selector with samples in its window (ref - range, ref]
+   * at time t: the loaded arrays and the window's index range [from, to), read in place. A window
+   * holding staleness markers comes as a copy without them.
+   */
+  forEachWindow(ms: MatrixSelector, t: number, f: (labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number) => void): void {
+    const vs = ms.vs as VectorSelector;
+    const ref = (this.atTime(vs.at) ?? t) - vs.offset;
+    for (const s of this.load(vs)) {
+      const from = lastAtOrBefore(s.ts, ref - ms.range) + 1;
+      const to = lastAtOrBefore(s.ts, ref) + 1;
+      if (to <= from) continue;
+      if (!s.hasStale) {
+        f(s.labels, s.ts, s.vs, from, to);
+        continue;
+      }
+      const ts: number[] = [];
+      const vals: number[] = [];
+      for (let i = from; i < to; i++) {
+        const v = s.vs[i]!;
+        if (isStaleNaN(v)) continue;
+        ts.push(s.ts[i]!);
+        vals.push(v);
+      }
+      if (ts.length > 0) f(s.labels, ts, vals, 0, ts.length);
+    }
+  }
+
   private rangeSelect(ms: MatrixSelector, t: number): RangeSeries[] {
     const vs = ms.vs as VectorSelector;
     const ref = (this.atTime(vs.at) ?? t) - vs.offset;

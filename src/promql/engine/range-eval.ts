@@ -9,7 +9,7 @@ import { labelsKey, type Labels } from '../../storage/index.js';
 import type { AggregateExpr, Call, Expr, MatrixSelector, VectorSelector } from '../ast.js';
 import { groupOf } from './aggregate.js';
 import { bucketQuantile } from './histogram.js';
-import { cachedKey, dropName } from './labels.js';
+import { cachedKey, dropName, oneName } from './labels.js';
 import { extrapolate, OVER_TIME } from './range-functions.js';
 import { isStaleNaN } from './value.js';
 
@@ -149,7 +149,7 @@ function forEachWindow(g: StepGrid, ms: MatrixSelector, ts: Float64Array, f: (k:
 /** rate, increase and delta: counter resets summed through a prefix array where that is exact, so each window costs O(1). */
 function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] | null {
   const series = windowSeries(g, ms);
-  if (series === null || !distinct(series, dropName)) return null;
+  if (series === null || !(oneName(series) || distinct(series, dropName))) return null;
   const isCounter = func !== 'delta';
   const isRate = func === 'rate';
   const sel = ms.vs as VectorSelector;
@@ -205,13 +205,13 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
 function overTimeSteps(
   g: StepGrid,
   func: string,
-  over: (ts: ArrayLike<number>, vs: ArrayLike<number>, args: number[]) => number | null,
+  over: (ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, args: number[]) => number | null,
   ms: MatrixSelector,
 ): StepSeries[] | null {
   const series = windowSeries(g, ms);
   const keep = func === 'last_over_time' || func === 'first_over_time';
   const relabel = keep ? (l: Labels) => l : dropName;
-  if (series === null || !distinct(series, relabel)) return null;
+  if (series === null || !(keep || oneName(series) || distinct(series, relabel))) return null;
   const none: number[] = [];
   const out: StepSeries[] = [];
   for (const s of series) {
@@ -220,7 +220,7 @@ function overTimeSteps(
     let any = false;
     forEachWindow(g, ms, s.ts, (k, from, to) => {
       if (to <= from) return;
-      const v = over(s.ts.subarray(from, to), s.vs.subarray(from, to), none);
+      const v = over(s.ts, s.vs, from, to, none);
       if (v === null) return;
       vals[k] = v;
       present[k] = 1;
