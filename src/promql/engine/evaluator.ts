@@ -32,6 +32,36 @@ const LOAD_BLOCK = 1 << 16;
 /** Samples loaded between deadline checks and pauses (yield) of a selector's loading: about a millisecond of work. */
 const YIELD_SAMPLES = 1 << 14;
 
+/**
+ * Full-size load buffers (LOAD_BLOCK samples) kept between queries, as Prometheus pools its point
+ * slices: a selector of many series otherwise allocates megabytes of typed arrays per query,
+ * and that external memory is what set off most full garbage collections of a large heap.
+ * Holds at most `max` buffers (512 KB each).
+ */
+export class LoadBufferPool {
+  private readonly free: Float64Array[] = [];
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** Whether a buffer is waiting. */
+  get available(): boolean {
+    return this.free.length > 0;
+  }
+
+  /** A buffer of LOAD_BLOCK samples (old contents: callers write before they read). */
+  take(): Float64Array {
+    return this.free.pop() ?? new Float64Array(LOAD_BLOCK);
+  }
+
+  /** Returns buffers no result refers to any more. */
+  give(bufs: readonly Float64Array[]): void {
+    for (const b of bufs) if (this.free.length < this.max && b.length === LOAD_BLOCK) this.free.push(b);
+  }
+}
+
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
   let lo = 0;
@@ -66,9 +96,13 @@ export class Evaluator implements StepGrid {
   /** Select hints per selector, set while planning. */
   private readonly hints = new Map<VectorSelector, SelectHints>();
   private readonly deadline: number;
+  private readonly pool: LoadBufferPool | null;
+  /** Full-size load buffers this query uses, for `releaseBuffers`. */
+  private readonly blocks: Float64Array[] = [];
 
-  constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
+  constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number, pool: LoadBufferPool | null = null) {
     this.opts = opts;
+    this.pool = pool;
     this.querier = querier;
     this.start = start;
     this.end = end;
@@ -173,8 +207,9 @@ export class Evaluator implements StepGrid {
       // LOAD_BLOCK samples and are then replaced, not regrown, so earlier series are never copied;
       // only a series that does not fit moves, into a buffer with room for it. Float64Array
       // keeps staleness markers' NaN payload as stored.
-      let tBuf = new Float64Array(4096);
-      let vBuf = new Float64Array(4096);
+      const pooled = this.pool !== null && this.pool.available;
+      let tBuf = pooled ? this.block() : new Float64Array(4096);
+      let vBuf = pooled ? this.block() : new Float64Array(4096);
       let used = 0;
       let sinceYield = 0;
       const spans: { labels: Labels; ts: Float64Array; vs: Float64Array; from: number; to: number; hasStale: boolean }[] = [];
@@ -186,10 +221,10 @@ export class Evaluator implements StepGrid {
           if (used < tBuf.length) break;
           const have = used - from;
           const size = Math.max(Math.min(tBuf.length * 2, LOAD_BLOCK), have * 2);
-          const t2 = new Float64Array(size);
+          const t2 = size === LOAD_BLOCK ? this.block() : new Float64Array(size);
           t2.set(tBuf.subarray(from, used));
           tBuf = t2;
-          const v2 = new Float64Array(size);
+          const v2 = size === LOAD_BLOCK ? this.block() : new Float64Array(size);
           v2.set(vBuf.subarray(from, used));
           vBuf = v2;
           from = 0;
@@ -225,6 +260,23 @@ export class Evaluator implements StepGrid {
     }
     this.data.set(vs, d);
     return d;
+  }
+
+  /** A full-size load buffer, from the pool when there is one. */
+  private block(): Float64Array {
+    const b = this.pool !== null ? this.pool.take() : new Float64Array(LOAD_BLOCK);
+    this.blocks.push(b);
+    return b;
+  }
+
+  /**
+   * Hands the load buffers back to the pool once nothing refers to them: the caller's result
+   * holds none (only a matrix result has views into them). The evaluator is not used afterwards.
+   */
+  releaseBuffers(): void {
+    this.data.clear();
+    this.pool?.give(this.blocks);
+    this.blocks.length = 0;
   }
 
   /** Evaluates `e` at time t. */
