@@ -2,7 +2,8 @@
 // wall and CPU time per query over an embedded TSDB holding the same shapes of data as
 // bench/query-peers.sh (100 counters, a 1200-series classic histogram and one gauge over 500
 // steps of 10 s, a 10,000-series gauge over the last 90). CPU time moves less than wall time on
-// a shared machine. Prints figures, asserts nothing. Run `npm run build && node dist/bench/query-engine.js [runs]`.
+// a shared machine. Prints figures, asserts nothing. Run `npm run build && node dist/bench/query-engine.js [runs] [name filter]`
+// (the filter, a substring of the query names below, times only those: for focused profiles).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { Tsdb } from '../src/tsdb/index.js';
 import { Engine } from '../src/promql/engine/index.js';
 
 const runs = Number(process.argv[2] ?? '20');
+const only = process.argv[3] ?? '';
 const silent = { info() {}, warn() {}, error() {} };
 const dir = mkdtempSync(join(tmpdir(), 'ms-query-engine-'));
 const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 26, logger: silent });
@@ -58,6 +60,7 @@ const queries: [string, () => Promise<unknown>][] = [
   ['topk(avg_over_time) 10k series', async () => engine.instant(q, 'topk(10, avg_over_time(bench_wide_gauge[10m]))', end)],
 ];
 for (const [name, run] of queries) {
+  if (!name.includes(only)) continue;
   for (let i = 0; i < 3; i++) await run();
   const wall: number[] = [];
   const cpu0 = process.cpuUsage();

@@ -45,6 +45,19 @@ test('instant query: vector and scalar results in Prometheus shape', async () =>
   });
   const s = await get(`/api/v1/query?query=1%2B1&time=${t}`);
   assert.deepEqual(s.json, { status: 'success', data: { resultType: 'scalar', result: [t, '2'] } });
+  // A range selector: a matrix, as a range query answers it (the same text writer), byte for byte.
+  const m = await fetch(`${n.url}/api/v1/query?query=${encodeURIComponent('q_requests_total{job="web"}[3m]')}&time=${t}`);
+  assert.equal(m.status, 200);
+  assert.equal(
+    await m.text(),
+    JSON.stringify({
+      status: 'success',
+      data: {
+        resultType: 'matrix',
+        result: [{ metric: { __name__: 'q_requests_total', job: 'web' }, values: [[t - 120, '960'], [t - 60, '1080'], [t, '1200']] }],
+      },
+    }),
+  );
 });
 
 test('range query over GET and form POST gives the same matrix', async () => {

@@ -18,7 +18,8 @@ const MAX_FORM_BYTES = 1 << 20;
 
 const sec = (ms: number) => ms / 1000;
 
-function resultJson(v: Value): { resultType: string; result: unknown } {
+/** A scalar, string or vector answer's data as Prometheus shapes it (matrices are written as text by matrixAnswerText). */
+function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string; result: unknown } {
   switch (v.kind) {
     case 'scalar':
       return { resultType: 'scalar', result: [sec(v.t), formatSampleValue(v.v)] };
@@ -26,18 +27,13 @@ function resultJson(v: Value): { resultType: string; result: unknown } {
       return { resultType: 'string', result: [sec(v.t), v.v] };
     case 'vector':
       return { resultType: 'vector', result: v.samples.map((s) => ({ metric: labelsToRecord(s.labels), value: [sec(s.t), formatSampleValue(s.v)] })) };
-    case 'matrix':
-      return { resultType: 'matrix', result: matrixJson(v.series) };
   }
 }
 
-function matrixJson(series: RangeSeries[]): unknown[] {
-  return series.map((s) => ({ metric: labelsToRecord(s.labels), values: Array.from(s.ts, (t, i) => [sec(t), formatSampleValue(s.vs[i]!)]) }));
-}
-
 /**
- * A range query's answer written as text directly: tens of thousands of [t, "v"] pairs as
- * arrays for JSON.stringify cost more than the query itself. Same bytes as the object form.
+ * A matrix answer (range query, or an instant query of a range selector) written as text
+ * directly: tens of thousands of [t, "v"] pairs as arrays for JSON.stringify cost more than the
+ * query itself. Same bytes as the object form.
  */
 function matrixAnswerText(series: RangeSeries[]): string {
   // The series of a range query share its step times: each is printed once.
@@ -54,6 +50,12 @@ function matrixAnswerText(series: RangeSeries[]): string {
     parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
   }
   return `{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`;
+}
+
+/** Sends a JSON answer already written as text. */
+function sendText(res: ServerResponse, text: string): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
 }
 
 /** Query parameters from the URL and, for POST, a form-encoded body. */
@@ -127,7 +129,8 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     } catch (e) {
       throw evalError(e);
     }
-    sendJson(res, 200, { status: 'success', data: resultJson(v) });
+    if (v.kind === 'matrix') sendText(res, matrixAnswerText(v.series));
+    else sendJson(res, 200, { status: 'success', data: resultJson(v) });
   }
   async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
@@ -148,9 +151,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     } catch (e) {
       throw evalError(e);
     }
-    const text = matrixAnswerText(m);
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-    res.end(text);
+    sendText(res, matrixAnswerText(m));
   }
   async function format(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);

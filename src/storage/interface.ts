@@ -96,6 +96,25 @@ export interface SampleIterator {
   seek(t: number): boolean;
   atT(): number;
   atV(): number;
+  /**
+   * Optional bulk read for callers that want every remaining sample (a query loading a series):
+   * writes the samples `next()` would give into ts/vs from index `off` until the arrays are full
+   * or the samples run out, and returns the index after the last one written. Afterwards the
+   * iterator is where that many `next()` calls would have left it. Implementations skip the
+   * per-sample calls through this interface; `fillSamples` falls back to them.
+   */
+  fill?(ts: Float64Array, vs: Float64Array, off: number): number;
+}
+
+/** `it.fill(ts, vs, off)`, or the same through `next()` / `atT()` / `atV()` where the iterator has no fill. */
+export function fillSamples(it: SampleIterator, ts: Float64Array, vs: Float64Array, off: number): number {
+  if (it.fill !== undefined) return it.fill(ts, vs, off);
+  const max = ts.length;
+  while (off < max && it.next()) {
+    ts[off] = it.atT();
+    vs[off++] = it.atV();
+  }
+  return off;
 }
 
 /** One series returned by a Querier. */

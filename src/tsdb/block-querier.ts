@@ -62,6 +62,40 @@ class BlockChunksIterator implements SampleIterator {
     }
   }
 
+  /** next() in a loop, writing into the arrays, without a call per sample through this iterator. */
+  fill(ts: Float64Array, vs: Float64Array, off: number): number {
+    const max = ts.length;
+    const it = this.it;
+    while (off < max && !this.done) {
+      if (this.loaded) {
+        try {
+          while (off < max && it.next()) {
+            const t = it.atT();
+            if (t < this.mint) continue;
+            if (t > this.maxt) {
+              this.done = true;
+              this.cur = false;
+              return off;
+            }
+            ts[off] = t;
+            vs[off++] = it.atV();
+          }
+        } catch (err) {
+          throw corruption(err, this.reader, this.onCorrupt);
+        }
+        if (off === max) {
+          this.cur = true;
+          return off;
+        }
+      }
+      if (!this.nextChunk()) {
+        this.done = true;
+        this.cur = false;
+      }
+    }
+    return off;
+  }
+
   seek(t: number): boolean {
     if (this.cur && this.it.atT() >= t) return true;
     if (this.done) return false;

@@ -65,6 +65,9 @@ test('the head is cut into blocks; reads span blocks and head, before and after 
     assert.deepEqual(db.maintenanceStats, { blocksCut: 4, checkpoints: 1, compactions: 1, retentionDeleted: 0, downsampled: 0 });
     assert.deepEqual(readAll(db, 't'), modelView(model));
     assert.deepEqual(readAll(db, 't', T0 + 90 * 60_000, T0 + 250 * 60_000), modelView(model, T0 + 90 * 60_000, T0 + 250 * 60_000));
+    assert.deepEqual(readAll(db, 't', T0 + 90 * 60_000, T0 + 250 * 60_000, true), modelView(model, T0 + 90 * 60_000, T0 + 250 * 60_000));
+    // Inside the first block only: its series are read without a merge.
+    assert.deepEqual(readAll(db, 't', T0 + 10 * 60_000, T0 + 170 * 60_000, true), modelView(model, T0 + 10 * 60_000, T0 + 170 * 60_000));
     // The WAL was checkpointed and the segments before the checkpoint are gone.
     const wal = readdirSync(join(dir, 'wal'));
     assert.equal(wal.filter((n) => n.startsWith('checkpoint.')).length, 1, wal.join(' '));
@@ -200,11 +203,14 @@ test('model: live appends (late and repeated too), imports of the past, cuts, co
           } else {
             const mint = T0 + op.from;
             assert.deepEqual(readAll(db, 't', mint, mint + op.len), modelView(model, mint, mint + op.len));
+            assert.deepEqual(readAll(db, 't', mint, mint + op.len, true), modelView(model, mint, mint + op.len));
           }
         }
         assert.deepEqual(readAll(db, 't'), modelView(model));
+        assert.deepEqual(readAll(db, 't', undefined, undefined, true), modelView(model));
         await db.maintain();
         assert.deepEqual(readAll(db, 't'), modelView(model));
+        assert.deepEqual(readAll(db, 't', undefined, undefined, true), modelView(model));
         tally();
         await db.close();
         db = await openDb(dir, opts);
@@ -300,6 +306,7 @@ test('delete_series hides the range at once in blocks and head, survives a resta
     const k1 = seriesKey(labelsFromRecord({ __name__: 'm', s: '1' }));
     for (const t of [...model.get(k1)!.keys()]) if (t >= from && t <= to) model.get(k1)!.delete(t);
     assert.deepEqual(readAll(db, 't'), modelView(model));
+    assert.deepEqual(readAll(db, 't', undefined, undefined, true), modelView(model));
     await db.close();
     db = await openDb(dir, { blockDurationMs: HOUR });
     assert.deepEqual(readAll(db, 't'), modelView(model));

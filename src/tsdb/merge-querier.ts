@@ -2,7 +2,7 @@
 // are merged into one sample stream, and where two sources hold the same timestamp the later
 // source wins (the head over blocks, a newer block over an older one), so "last write wins" holds
 // across the whole engine.
-import { compareLabels, type Labels, type Matcher, type Querier, type SampleIterator, type Series } from '../storage/index.js';
+import { compareLabels, fillSamples, type Labels, type Matcher, type Querier, type SampleIterator, type Series } from '../storage/index.js';
 
 /** Merges sample iterators by timestamp; on equal timestamps the highest-index iterator's value wins. */
 export class MergeIterator implements SampleIterator {
@@ -30,6 +30,44 @@ export class MergeIterator implements SampleIterator {
       return false;
     }
     return this.pick();
+  }
+
+  /**
+   * next() in a loop, writing into the arrays; once a single source is left (the head after the
+   * blocks, typically) its own bulk read takes over for the rest.
+   */
+  fill(ts: Float64Array, vs: Float64Array, off: number): number {
+    const max = ts.length;
+    const its = this.its;
+    while (off < max) {
+      if (!this.next()) return off;
+      ts[off] = this.t;
+      vs[off++] = this.v;
+      let only = -1;
+      for (let i = 0; i < its.length; i++) {
+        if (!this.ok[i]) continue;
+        if (only >= 0) {
+          only = -2;
+          break;
+        }
+        only = i;
+      }
+      if (only < 0) continue;
+      // The one source left is at the sample just written: the rest is its own next samples.
+      const before = off;
+      off = fillSamples(its[only]!, ts, vs, off);
+      if (off < max) {
+        this.ok[only] = false;
+        this.cur = false;
+        return off;
+      }
+      if (off > before) {
+        this.t = ts[off - 1]!;
+        this.v = vs[off - 1]!;
+      }
+      return off;
+    }
+    return off;
   }
 
   seek(t: number): boolean {

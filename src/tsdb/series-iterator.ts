@@ -54,6 +54,58 @@ export class ChunksIterator implements SampleIterator {
     return (this.cur = true);
   }
 
+  /** next() in a loop, writing into the arrays: the chunk iterator is driven directly, with no per-sample state in fields. */
+  fill(ts: Float64Array, vs: Float64Array, off: number): number {
+    const it = this.it;
+    const max = ts.length;
+    if (off >= max) return off;
+    if (!this.started) {
+      this.started = true;
+      this.advanceRaw();
+      while (this.rawOk && this.rawT < this.mint) this.advanceRaw();
+    }
+    if (it === null || !this.rawOk || this.rawT > this.maxt) {
+      this.cur = false;
+      return off;
+    }
+    const chunks = this.chunks;
+    const maxt = this.maxt;
+    let ok = true;
+    let rt = this.rawT;
+    let rv = this.rawV;
+    let t = 0;
+    let v = 0;
+    while (ok && rt <= maxt && off < max) {
+      t = rt;
+      v = rv;
+      // The next raw sample; those at the same timestamp collapse into the last one written.
+      for (;;) {
+        if (it.next()) {
+          rt = it.atT();
+          rv = it.atV();
+          if (rt !== t) break;
+          v = rv;
+        } else if (++this.idx < chunks.length) {
+          it.reset(chunks[this.idx]!);
+        } else {
+          ok = false;
+          break;
+        }
+      }
+      ts[off] = t;
+      vs[off++] = v;
+    }
+    this.rawOk = ok;
+    this.rawT = rt;
+    this.rawV = rv;
+    this.t = t;
+    this.v = v;
+    // Full arrays: at the last sample written, as the loop of next() calls stops there too.
+    // Otherwise the samples ran out, as after the next() that found nothing more.
+    this.cur = off === max;
+    return off;
+  }
+
   seek(t: number): boolean {
     // Already at or past t: the current sample stays (never move backwards).
     if (this.cur && this.t >= t) return true;

@@ -61,8 +61,10 @@ function streamAggregate(e: AggregateExpr, input: Sample[], t: number): Sample[]
   const accs = new Map<string, Accumulator>();
   const order: Accumulator[] = [];
   const isMin = e.op === 'min';
+  // No grouping labels: one group, found without a lookup per sample.
+  const single = !e.without && e.grouping.length === 0 ? { labels: [] as Label[], key: '' } : null;
   for (const s of input) {
-    const g = groupOf(s.labels, e);
+    const g = single ?? groupOf(s.labels, e);
     let a = accs.get(g.key);
     if (a === undefined) {
       a = { labels: g.labels, sum: 0, c: 0, n: 0, m: NaN };
@@ -95,6 +97,46 @@ function streamAggregate(e: AggregateExpr, input: Sample[], t: number): Sample[]
   return out;
 }
 
+/** topk's order: larger values first, NaN last. */
+export function topkOrder(a: Sample, b: Sample): number {
+  const x = b.v - a.v;
+  if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
+  if (Number.isNaN(b.v)) return -1;
+  return x;
+}
+
+/** bottomk's order: smaller values first, NaN last. */
+export function bottomkOrder(a: Sample, b: Sample): number {
+  const x = a.v - b.v;
+  if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
+  if (Number.isNaN(b.v)) return -1;
+  return x;
+}
+
+/**
+ * The first k samples of a stable sort by `order` (equal ones keep input order; a NaN from the
+ * order counts as equal, as Array.prototype.sort takes it). For a small k the k best are kept in
+ * order while scanning once, instead of sorting the whole group; both give the same samples.
+ */
+export function firstK(samples: readonly Sample[], k: number, order: (a: Sample, b: Sample) => number): Sample[] {
+  if (k * 8 >= samples.length) return samples.slice().sort(order).slice(0, k);
+  const best: Sample[] = [];
+  for (const s of samples) {
+    if (best.length === k && !(order(s, best[k - 1]!) < 0)) continue;
+    // After every kept sample that s does not precede: ties stay in input order.
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (order(s, best[mid]!) < 0) hi = mid;
+      else lo = mid + 1;
+    }
+    best.splice(lo, 0, s);
+    if (best.length > k) best.pop();
+  }
+  return best;
+}
+
 const STREAMED = new Set(['sum', 'count', 'group', 'min', 'max']);
 
 export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value {
@@ -112,17 +154,22 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
     if (Number.isNaN(param) && (e.op === 'topk' || e.op === 'bottomk' || e.op === 'limitk')) throw new EvalError('Parameter value is NaN');
     if (Number.isNaN(param) && e.op === 'limit_ratio') throw new EvalError('Ratio value is NaN');
   }
-  const groups = new Map<string, Group>();
   const order: Group[] = [];
-  for (const s of input) {
-    const { labels: gl, key: k } = groupOf(s.labels, e);
-    let g = groups.get(k);
-    if (g === undefined) {
-      g = { labels: gl, samples: [] };
-      groups.set(k, g);
-      order.push(g);
+  if (!e.without && e.grouping.length === 0) {
+    // No grouping labels: one group of everything (no key per sample).
+    if (input.length > 0) order.push({ labels: [], samples: input });
+  } else {
+    const groups = new Map<string, Group>();
+    for (const s of input) {
+      const { labels: gl, key: k } = groupOf(s.labels, e);
+      let g = groups.get(k);
+      if (g === undefined) {
+        g = { labels: gl, samples: [] };
+        groups.set(k, g);
+        order.push(g);
+      }
+      g.samples.push(s);
     }
-    g.samples.push(s);
   }
   const out: Sample[] = [];
   for (const g of order) {
@@ -162,13 +209,7 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr, t: number): Value
       case 'bottomk': {
         const k = Math.floor(param);
         if (!(k >= 1)) break;
-        const sorted = g.samples.slice().sort((a, b) => {
-          const x = e.op === 'topk' ? b.v - a.v : a.v - b.v;
-          if (Number.isNaN(a.v)) return Number.isNaN(b.v) ? 0 : 1;
-          if (Number.isNaN(b.v)) return -1;
-          return x;
-        });
-        for (const s of sorted.slice(0, k)) out.push({ labels: s.labels, t, v: s.v });
+        for (const s of firstK(g.samples, k, e.op === 'topk' ? topkOrder : bottomkOrder)) out.push({ labels: s.labels, t, v: s.v });
         break;
       }
       case 'limitk': {

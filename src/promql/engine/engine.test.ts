@@ -38,3 +38,39 @@ test('instantAsync gives the same values as instant, subqueries and @ included',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('queries reusing pooled load buffers answer what a fresh engine does; a matrix result keeps its own', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-pool-'));
+  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
+  await db.start();
+  try {
+    // 150 series x 600 samples: a selector loads 90,000 samples, more than one pooled buffer holds.
+    const app = db.appender('default');
+    for (let i = 0; i < 600; i++) {
+      for (let s = 0; s < 150; s++) app.append(labelsFromRecord({ __name__: s % 2 === 0 ? 'p_total' : 'p_gauge', s: String(s) }), i * 10_000, i * (s + 1) + (s % 7) / 4);
+    }
+    await app.commit();
+    const q = (mint: number, maxt: number) => db.querier('default', mint, maxt);
+    const pooled = new Engine();
+    const t = 5_990_000;
+    const fresh = () => new Engine();
+    // The pool holds buffers once one large query ran; the matrix is then read into pooled ones.
+    pooled.instant(q, 'count(count_over_time({__name__=~"p_.*"}[2h]))', t);
+    const matrix = pooled.instant(q, '{__name__=~"p_.*"}[2h]', t);
+    const matrixCopy = fresh().instant(q, '{__name__=~"p_.*"}[2h]', t);
+    for (let round = 0; round < 3; round++) {
+      for (const expr of ['sum by (s) (rate(p_total[5m]))', 'topk(3, avg_over_time(p_gauge[20m]))', 'max(p_gauge)', 'p_total']) {
+        assert.deepEqual(pooled.instant(q, expr, t - round * 60_000), fresh().instant(q, expr, t - round * 60_000), expr);
+        assert.deepEqual(pooled.range(q, expr, 1_000_000, t, 60_000), fresh().range(q, expr, 1_000_000, t, 60_000), expr);
+      }
+      // Concurrent async queries take buffers from the pool at the same time.
+      const exprs = ['rate(p_total[5m])', 'avg_over_time(p_gauge[10m])', 'p_gauge - p_gauge offset 1m'];
+      const got = await Promise.all(exprs.map((e) => pooled.rangeAsync(q, e, 1_000_000, t, 30_000, 0, 0)));
+      exprs.forEach((e, i) => assert.deepEqual(got[i], fresh().range(q, e, 1_000_000, t, 30_000), e));
+    }
+    assert.deepEqual(matrix, matrixCopy);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

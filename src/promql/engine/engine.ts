@@ -4,7 +4,7 @@ import { compareLabels } from '../../storage/index.js';
 import { cachedKey } from './labels.js';
 import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
-import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
+import { Evaluator, LoadBufferPool, type EngineOptions, type QuerierFactory } from './evaluator.js';
 import type { StepSeries } from './range-eval.js';
 import { EvalError, type RangeSeries, type RangeSeriesBuilder, type Value } from './value.js';
 
@@ -15,8 +15,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   timeoutMs: 120_000,
 };
 
+/** Load buffers the engine keeps between queries: 32 of 512 KB (two per 64K samples loaded at once). */
+const POOLED_BUFFERS = 32;
+
 export class Engine {
   readonly opts: EngineOptions;
+  private readonly pool = new LoadBufferPool(POOLED_BUFFERS);
 
   constructor(opts: Partial<EngineOptions> = {}) {
     this.opts = { ...DEFAULT_ENGINE_OPTIONS, ...opts };
@@ -25,9 +29,15 @@ export class Engine {
   /** Evaluates `query` at time t (ms). */
   instant(querier: QuerierFactory, query: string | Expr, t: number, timeoutMs = this.opts.timeoutMs): Value {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
-    ev.plan(expr, t, t);
-    return ev.eval(expr, t);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0, this.pool);
+    let v: Value | null = null;
+    try {
+      ev.plan(expr, t, t);
+      v = ev.eval(expr, t);
+      return v;
+    } finally {
+      releaseUnlessMatrix(ev, v);
+    }
   }
 
   /**
@@ -36,17 +46,23 @@ export class Engine {
    */
   async instantAsync(querier: QuerierFactory, query: string | Expr, t: number, timeoutMs = this.opts.timeoutMs, sliceMs = 10): Promise<Value> {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0);
-    ev.plan(expr, t, t);
-    await ev.prepareAsync(expr, t, sliceMs);
-    return ev.eval(expr, t);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, t, t, 0, this.pool);
+    let v: Value | null = null;
+    try {
+      ev.plan(expr, t, t);
+      await ev.prepareAsync(expr, t, sliceMs);
+      v = ev.eval(expr, t);
+      return v;
+    } finally {
+      releaseUnlessMatrix(ev, v);
+    }
   }
 
   /** The evaluator of a range query, planned for its whole window. */
   private prepareRange(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs: number) {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
     if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step, this.pool);
     ev.plan(expr, start, end);
     return { expr, ev };
   }
@@ -65,35 +81,49 @@ export class Engine {
     sliceMs = 10,
   ): Promise<RangeSeries[]> {
     const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
-    // Storage is read ahead with pauses; subqueries are not (a range query evaluates them at every step, between which it pauses).
-    await ev.prepareAsync(expr, null, sliceMs);
-    const all = ev.allSteps(expr);
-    if (all !== null) return toRangeSeries(all, start, step);
-    const acc = new RangeAccumulator();
-    let sliceStart = performance.now();
-    for (let t = start; t <= end; t += step) {
-      if (performance.now() - sliceStart > sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        sliceStart = performance.now();
+    // A range query's series are copies (number arrays): the load buffers are free afterwards.
+    try {
+      // Storage is read ahead with pauses; subqueries are not (a range query evaluates them at every step, between which it pauses).
+      await ev.prepareAsync(expr, null, sliceMs);
+      const all = ev.allSteps(expr);
+      if (all !== null) return toRangeSeries(all, start, step);
+      const acc = new RangeAccumulator();
+      let sliceStart = performance.now();
+      for (let t = start; t <= end; t += step) {
+        if (performance.now() - sliceStart > sliceMs) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          sliceStart = performance.now();
+        }
+        ev.checkDeadline();
+        acc.add(ev.eval(expr, t), t);
       }
-      ev.checkDeadline();
-      acc.add(ev.eval(expr, t), t);
+      return acc.result();
+    } finally {
+      ev.releaseBuffers();
     }
-    return acc.result();
   }
 
   /** Evaluates `query` at start, start+step, ... <= end; series sorted by labels. */
   range(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs = this.opts.timeoutMs): RangeSeries[] {
     const { expr, ev } = this.prepareRange(querier, query, start, end, step, timeoutMs);
-    const all = ev.allSteps(expr);
-    if (all !== null) return toRangeSeries(all, start, step);
-    const acc = new RangeAccumulator();
-    for (let t = start; t <= end; t += step) {
-      ev.checkDeadline();
-      acc.add(ev.eval(expr, t), t);
+    try {
+      const all = ev.allSteps(expr);
+      if (all !== null) return toRangeSeries(all, start, step);
+      const acc = new RangeAccumulator();
+      for (let t = start; t <= end; t += step) {
+        ev.checkDeadline();
+        acc.add(ev.eval(expr, t), t);
+      }
+      return acc.result();
+    } finally {
+      ev.releaseBuffers();
     }
-    return acc.result();
   }
+}
+
+/** An instant query's load buffers go back to the pool unless its result (a matrix) has views into them. */
+function releaseUnlessMatrix(ev: Evaluator, v: Value | null): void {
+  if (v === null || v.kind !== 'matrix') ev.releaseBuffers();
 }
 
 /** An all-steps result as the API's series: the present steps only, sorted by labels. */

@@ -1,7 +1,7 @@
 // Evaluates a PromQL expression tree at one timestamp at a time. Every selector's samples are
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
-import { labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
+import { fillSamples, labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
 import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
@@ -26,6 +26,41 @@ export type QuerierFactory = (mint: number, maxt: number, hints?: SelectHints) =
 
 /** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
 type LoadedSeries = LoadedSeriesView;
+
+/** Samples per load buffer once a selector has outgrown the first, smaller ones. */
+const LOAD_BLOCK = 1 << 16;
+/** Samples loaded between deadline checks and pauses (yield) of a selector's loading: about a millisecond of work. */
+const YIELD_SAMPLES = 1 << 14;
+
+/**
+ * Full-size load buffers (LOAD_BLOCK samples) kept between queries, as Prometheus pools its point
+ * slices: a selector of many series otherwise allocates megabytes of typed arrays per query,
+ * and that external memory is what set off most full garbage collections of a large heap.
+ * Holds at most `max` buffers (512 KB each).
+ */
+export class LoadBufferPool {
+  private readonly free: Float64Array[] = [];
+  private readonly max: number;
+
+  constructor(max: number) {
+    this.max = max;
+  }
+
+  /** Whether a buffer is waiting. */
+  get available(): boolean {
+    return this.free.length > 0;
+  }
+
+  /** A buffer of LOAD_BLOCK samples (old contents: callers write before they read). */
+  take(): Float64Array {
+    return this.free.pop() ?? new Float64Array(LOAD_BLOCK);
+  }
+
+  /** Returns buffers no result refers to any more. */
+  give(bufs: readonly Float64Array[]): void {
+    for (const b of bufs) if (this.free.length < this.max && b.length === LOAD_BLOCK) this.free.push(b);
+  }
+}
 
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
@@ -61,9 +96,13 @@ export class Evaluator implements StepGrid {
   /** Select hints per selector, set while planning. */
   private readonly hints = new Map<VectorSelector, SelectHints>();
   private readonly deadline: number;
+  private readonly pool: LoadBufferPool | null;
+  /** Full-size load buffers this query uses, for `releaseBuffers`. */
+  private readonly blocks: Float64Array[] = [];
 
-  constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number) {
+  constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number, pool: LoadBufferPool | null = null) {
     this.opts = opts;
+    this.pool = pool;
     this.querier = querier;
     this.start = start;
     this.end = end;
@@ -163,48 +202,81 @@ export class Evaluator implements StepGrid {
     const q = this.querier(w.mint, w.maxt, this.hints.get(vs));
     d = [];
     try {
-      // All series of the selector go into one pair of growable buffers and get views into it:
-      // a typed array with its own buffer per series cost more (allocation and GC) than reading
-      // the samples. Float64Array keeps staleness markers' NaN payload as stored.
-      let tBuf = new Float64Array(4096);
-      let vBuf = new Float64Array(4096);
+      // Series go into shared buffers and get views into them: a typed array with its own buffer
+      // per series cost more (allocation and GC) than reading the samples. The buffers grow to
+      // LOAD_BLOCK samples and are then replaced, not regrown, so earlier series are never copied;
+      // only a series that does not fit moves, into a buffer with room for it. Float64Array
+      // keeps staleness markers' NaN payload as stored.
+      const pooled = this.pool !== null && this.pool.available;
+      let tBuf = pooled ? this.block() : new Float64Array(4096);
+      let vBuf = pooled ? this.block() : new Float64Array(4096);
       let used = 0;
-      const spans: { labels: Labels; from: number; to: number; hasStale: boolean }[] = [];
+      let sinceYield = 0;
+      const spans: { labels: Labels; ts: Float64Array; vs: Float64Array; from: number; to: number; hasStale: boolean }[] = [];
       for (const s of q.select(vs.matchers)) {
-        const from = used;
-        let hasStale = false;
+        let from = used;
         const it = s.iterator();
-        while (it.next()) {
-          if (used === tBuf.length) {
-            const t2 = new Float64Array(used * 2);
-            t2.set(tBuf);
-            tBuf = t2;
-            const v2 = new Float64Array(used * 2);
-            v2.set(vBuf);
-            vBuf = v2;
-          }
-          tBuf[used] = it.atT();
-          const v = it.atV();
-          vBuf[used++] = v;
-          if (v !== v && !hasStale) hasStale = isStaleNaN(v);
+        for (;;) {
+          used = fillSamples(it, tBuf, vBuf, used);
+          if (used < tBuf.length) break;
+          const have = used - from;
+          const size = Math.max(Math.min(tBuf.length * 2, LOAD_BLOCK), have * 2);
+          const t2 = size === LOAD_BLOCK ? this.block() : new Float64Array(size);
+          t2.set(tBuf.subarray(from, used));
+          tBuf = t2;
+          const v2 = size === LOAD_BLOCK ? this.block() : new Float64Array(size);
+          v2.set(vBuf.subarray(from, used));
+          vBuf = v2;
+          from = 0;
+          used = have;
         }
         if (used === from) continue;
-        this.checkDeadline();
+        let hasStale = false;
+        for (let i = from; i < used; i++) {
+          const v = vBuf[i]!;
+          if (v !== v && isStaleNaN(v)) {
+            hasStale = true;
+            break;
+          }
+        }
         this.loadedSamples += used - from;
         if (this.loadedSamples > this.opts.maxSamples) {
           throw new EvalError('query processing would load too many samples into memory in query execution', 'too_many_samples');
         }
-        spans.push({ labels: s.labels, from, to: used, hasStale });
-        yield;
+        spans.push({ labels: s.labels, ts: tBuf, vs: vBuf, from, to: used, hasStale });
+        // Clock reads and pauses per batch of samples, not per series: selectors of many short
+        // series spent a good part of their time in them.
+        sinceYield += used - from;
+        if (sinceYield >= YIELD_SAMPLES) {
+          sinceYield = 0;
+          this.checkDeadline();
+          yield;
+        }
       }
-      const ts = tBuf.length > 2 * used ? tBuf.slice(0, used) : tBuf;
-      const vals = vBuf.length > 2 * used ? vBuf.slice(0, used) : vBuf;
-      for (const sp of spans) d.push({ labels: sp.labels, ts: ts.subarray(sp.from, sp.to), vs: vals.subarray(sp.from, sp.to), hasStale: sp.hasStale });
+      this.checkDeadline();
+      for (const sp of spans) d.push({ labels: sp.labels, ts: sp.ts.subarray(sp.from, sp.to), vs: sp.vs.subarray(sp.from, sp.to), hasStale: sp.hasStale });
     } finally {
       q.close();
     }
     this.data.set(vs, d);
     return d;
+  }
+
+  /** A full-size load buffer, from the pool when there is one. */
+  private block(): Float64Array {
+    const b = this.pool !== null ? this.pool.take() : new Float64Array(LOAD_BLOCK);
+    this.blocks.push(b);
+    return b;
+  }
+
+  /**
+   * Hands the load buffers back to the pool once nothing refers to them: the caller's result
+   * holds none (only a matrix result has views into them). The evaluator is not used afterwards.
+   */
+  releaseBuffers(): void {
+    this.data.clear();
+    this.pool?.give(this.blocks);
+    this.blocks.length = 0;
   }
 
   /** Evaluates `e` at time t. */
@@ -307,6 +379,34 @@ export class Evaluator implements StepGrid {
       out.push({ labels: s.labels, v, sampleT: s.ts[i]! });
     }
     return out;
+  }
+
+  /**
+   * Calls `f` for each series of a range selector with samples in its window (ref - range, ref]
+   * at time t: the loaded arrays and the window's index range [from, to), read in place. A window
+   * holding staleness markers comes as a copy without them.
+   */
+  forEachWindow(ms: MatrixSelector, t: number, f: (labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number) => void): void {
+    const vs = ms.vs as VectorSelector;
+    const ref = (this.atTime(vs.at) ?? t) - vs.offset;
+    for (const s of this.load(vs)) {
+      const from = lastAtOrBefore(s.ts, ref - ms.range) + 1;
+      const to = lastAtOrBefore(s.ts, ref) + 1;
+      if (to <= from) continue;
+      if (!s.hasStale) {
+        f(s.labels, s.ts, s.vs, from, to);
+        continue;
+      }
+      const ts: number[] = [];
+      const vals: number[] = [];
+      for (let i = from; i < to; i++) {
+        const v = s.vs[i]!;
+        if (isStaleNaN(v)) continue;
+        ts.push(s.ts[i]!);
+        vals.push(v);
+      }
+      if (ts.length > 0) f(s.labels, ts, vals, 0, ts.length);
+    }
   }
 
   private rangeSelect(ms: MatrixSelector, t: number): RangeSeries[] {

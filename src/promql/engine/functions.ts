@@ -6,7 +6,7 @@ import { isValidLabelName } from '../quote.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';
 import { histogramFraction, histogramQuantile, histogramQuantiles } from './histogram.js';
-import { dropName, setLabel } from './labels.js';
+import { dropName, oneName, setLabel } from './labels.js';
 import { extrapolatedRate, instantRate, linearRegression, OVER_TIME, type Window } from './range-functions.js';
 import { EvalError, uniqueVector, type RangeSeries, type Sample, type Value } from './value.js';
 
@@ -46,6 +46,11 @@ const DATE: Record<string, (d: Date) => number> = {
   month: (d) => d.getUTCMonth() + 1,
   year: (d) => d.getUTCFullYear(),
 };
+
+function unwrap(e: Expr): Expr {
+  while (e.type === 'ParenExpr') e = e.expr;
+  return e;
+}
 
 /** The window (start, end] a range-vector argument was taken over at time t. */
 function windowOf(ev: Evaluator, e: Expr, t: number): Window {
@@ -88,9 +93,20 @@ export function callFunction(ev: Evaluator, e: Call, t: number): Value {
   const over = OVER_TIME[name];
   if (over !== undefined) {
     const args = a.slice(0, -1).map((x) => ev.scalar(x, t));
-    const series = ev.matrix(a[a.length - 1]!, t);
     const keep = name === 'last_over_time' || name === 'first_over_time';
-    return vec(perSeries(series, t, keep, (s) => over(s.ts, s.vs, args)));
+    const arg = unwrap(a[a.length - 1]!);
+    if (arg.type === 'MatrixSelector') {
+      // A selector's windows, read in place in the loaded arrays.
+      const out: Sample[] = [];
+      ev.forEachWindow(arg, t, (labels, ts, vs, from, to) => {
+        const v = over(ts, vs, from, to, args);
+        if (v !== null) out.push({ labels: keep ? labels : dropName(labels), t, v });
+      });
+      // A selector's series are distinct; without their name still so when they all had the same one.
+      return keep || oneName(ev.load(arg.vs as VectorSelector)) ? { kind: 'vector', samples: out } : vec(out);
+    }
+    const series = ev.matrix(arg, t);
+    return vec(perSeries(series, t, keep, (s) => over(s.ts, s.vs, 0, s.ts.length, args)));
   }
   const date = DATE[name];
   if (date !== undefined) {

@@ -10,26 +10,39 @@ export function kahanSumInc(inc: number, sum: number, c: number): [number, numbe
   return [t, c];
 }
 
-/** Compensated sum. */
-export function kahanSum(vs: ArrayLike<number>): number {
+/** Compensated sum of vs[from..to). */
+export function kahanSum(vs: ArrayLike<number>, from = 0, to = vs.length): number {
   let sum = 0;
   let c = 0;
-  for (let i = 0; i < vs.length; i++) [sum, c] = kahanSumInc(vs[i]!, sum, c);
+  for (let i = from; i < to; i++) {
+    // kahanSumInc, inlined: no tuple per value.
+    const inc = vs[i]!;
+    const t = sum + inc;
+    if (!Number.isFinite(t) && !Number.isNaN(t)) c = 0;
+    else if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
+    else c += inc - t + sum;
+    sum = t;
+  }
   return Number.isFinite(sum) ? sum + c : sum;
 }
 
-/** Mean by compensated sum, switching to an incremental mean when the sum would overflow. */
-export function kahanMean(vs: ArrayLike<number>): number {
-  if (vs.length === 0) return NaN;
-  let sum = vs[0]!;
+/** Mean of vs[from..to) by compensated sum, switching to an incremental mean when the sum would overflow. */
+export function kahanMean(vs: ArrayLike<number>, from = 0, to = vs.length): number {
+  if (to <= from) return NaN;
+  let sum = vs[from]!;
   let c = 0;
   let mean = 0;
   let incremental = false;
-  for (let i = 1; i < vs.length; i++) {
+  for (let i = from + 1; i < to; i++) {
     const f = vs[i]!;
-    const count = i + 1;
+    const count = i - from + 1;
     if (!incremental) {
-      const [ns, nc] = kahanSumInc(f, sum, c);
+      // kahanSumInc(f, sum, c), inlined.
+      const ns = sum + f;
+      let nc = c;
+      if (!Number.isFinite(ns) && !Number.isNaN(ns)) nc = 0;
+      else if (Math.abs(sum) >= Math.abs(f)) nc += sum - ns + f;
+      else nc += f - ns + sum;
       if (Number.isFinite(ns) || Number.isNaN(ns)) {
         sum = ns;
         c = nc;
@@ -43,7 +56,7 @@ export function kahanMean(vs: ArrayLike<number>): number {
     [mean, c] = kahanSumInc(f / count, q * mean, q * c);
   }
   if (incremental) return mean + c;
-  return (sum + c) / vs.length;
+  return (sum + c) / (to - from);
 }
 
 /** Population variance by Welford's method, as Prometheus's stdvar/stddev aggregation. */
@@ -61,14 +74,14 @@ export function welfordVariance(vs: ArrayLike<number>): number {
   return m2 / n;
 }
 
-/** Population variance by Welford's method with compensated sums, as stdvar_over_time. */
-export function kahanWelfordVariance(vs: ArrayLike<number>): number {
+/** Population variance of vs[from..to) by Welford's method with compensated sums, as stdvar_over_time. */
+export function kahanWelfordVariance(vs: ArrayLike<number>, from = 0, to = vs.length): number {
   let n = 0;
   let mean = 0;
   let cMean = 0;
   let aux = 0;
   let cAux = 0;
-  for (let i = 0; i < vs.length; i++) {
+  for (let i = from; i < to; i++) {
     const f = vs[i]!;
     n++;
     const delta = f - (mean + cMean);

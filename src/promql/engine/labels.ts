@@ -22,6 +22,27 @@ export function dropName(labels: Labels): Labels {
   return out;
 }
 
+/**
+ * Whether every label set has the same metric name (or none has one): distinct sets then stay
+ * distinct once the name is dropped, and the check for duplicates can be skipped.
+ */
+export function oneName(series: readonly { readonly labels: Labels }[]): boolean {
+  let first: string | undefined;
+  for (let i = 0; i < series.length; i++) {
+    const ls = series[i]!.labels;
+    let name = '';
+    for (let j = 0; j < ls.length; j++) {
+      if (ls[j]!.name === '__name__') {
+        name = ls[j]!.value;
+        break;
+      }
+    }
+    if (first === undefined) first = name;
+    else if (name !== first) return false;
+  }
+  return true;
+}
+
 /** labelsKey, remembered per label-set object. */
 export function cachedKey(labels: Labels): string {
   let k = keys.get(labels);

@@ -9,7 +9,7 @@ import { labelsKey, type Labels } from '../../storage/index.js';
 import type { AggregateExpr, Call, Expr, MatrixSelector, VectorSelector } from '../ast.js';
 import { groupOf } from './aggregate.js';
 import { bucketQuantile } from './histogram.js';
-import { cachedKey, dropName } from './labels.js';
+import { cachedKey, dropName, oneName } from './labels.js';
 import { extrapolate, OVER_TIME } from './range-functions.js';
 import { isStaleNaN } from './value.js';
 
@@ -45,6 +45,35 @@ const MAX_CELLS = 1 << 24;
 const RATE_LIKE = new Set(['rate', 'increase', 'delta']);
 const AGGREGATED = new Set(['sum', 'avg', 'count', 'min', 'max', 'group']);
 
+/**
+ * The value and presence arrays of a node's series as rows of two buffers allocated once per
+ * node: a typed array of its own per series and node cost more than computing its values. A row
+ * is only written where a value is present, so one that ends up with none is handed out again.
+ */
+class Rows {
+  private readonly vs: Float64Array;
+  private readonly present: Uint8Array;
+  private readonly steps: number;
+  private used = 0;
+
+  constructor(steps: number, count: number) {
+    this.steps = steps;
+    this.vs = new Float64Array(steps * count);
+    this.present = new Uint8Array(steps * count);
+  }
+
+  /** Views of the next row not kept yet. */
+  row(): { vals: Float64Array; present: Uint8Array } {
+    const from = this.used * this.steps;
+    return { vals: this.vs.subarray(from, from + this.steps), present: this.present.subarray(from, from + this.steps) };
+  }
+
+  /** Keeps the row last handed out. */
+  keep(): void {
+    this.used++;
+  }
+}
+
 function unwrap(e: Expr): Expr {
   while (e.type === 'ParenExpr') e = e.expr;
   return e;
@@ -78,11 +107,11 @@ function selectorSteps(g: StepGrid, vs: VectorSelector): StepSeries[] | null {
   const series = g.load(vs);
   if (series.length * g.steps > MAX_CELLS) return null;
   const out: StepSeries[] = [];
+  const rows = new Rows(g.steps, series.length);
   for (const s of series) {
     const ts = s.ts;
     const n = ts.length;
-    const vals = new Float64Array(g.steps);
-    const present = new Uint8Array(g.steps);
+    const { vals, present } = rows.row();
     let to = 0;
     let any = false;
     for (let k = 0; k < g.steps; k++) {
@@ -96,7 +125,10 @@ function selectorSteps(g: StepGrid, vs: VectorSelector): StepSeries[] | null {
       present[k] = 1;
       any = true;
     }
-    if (any) out.push({ labels: s.labels, vs: vals, present });
+    if (any) {
+      out.push({ labels: s.labels, vs: vals, present });
+      rows.keep();
+    }
   }
   return out;
 }
@@ -149,7 +181,7 @@ function forEachWindow(g: StepGrid, ms: MatrixSelector, ts: Float64Array, f: (k:
 /** rate, increase and delta: counter resets summed through a prefix array where that is exact, so each window costs O(1). */
 function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] | null {
   const series = windowSeries(g, ms);
-  if (series === null || !distinct(series, dropName)) return null;
+  if (series === null || !(oneName(series) || distinct(series, dropName))) return null;
   const isCounter = func !== 'delta';
   const isRate = func === 'rate';
   const sel = ms.vs as VectorSelector;
@@ -157,6 +189,10 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
   const offset = sel.offset;
   const range = ms.range;
   const out: StepSeries[] = [];
+  const rows = new Rows(g.steps, series.length);
+  let longest = 0;
+  for (const s of series) longest = Math.max(longest, s.ts.length);
+  const resets = new Float64Array(longest);
   for (const s of series) {
     const ts = s.ts;
     const v = s.vs;
@@ -164,9 +200,9 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
     // resets[i]: what counter resets up to index i took away (the value before each drop). A
     // difference of two prefix sums equals the window's own sum only while every sum is an exact
     // integer; otherwise (fractional or huge values) each window is scanned as Prometheus does.
-    const resets = new Float64Array(n);
     let exact = true;
     if (isCounter) {
+      resets[0] = 0;
       for (let i = 1; i < n; i++) {
         const drop = v[i]! < v[i - 1]! ? v[i - 1]! : 0;
         if (drop !== 0 && !Number.isInteger(drop)) exact = false;
@@ -174,8 +210,7 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
       }
       if (n > 0 && !(resets[n - 1]! <= Number.MAX_SAFE_INTEGER)) exact = false;
     }
-    const vals = new Float64Array(g.steps);
-    const present = new Uint8Array(g.steps);
+    const { vals, present } = rows.row();
     let any = false;
     // forEachWindow, inlined: this loop is the whole cost of a rate over many series.
     let from = 0;
@@ -195,7 +230,10 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
       present[k] = 1;
       any = true;
     }
-    if (any) out.push({ labels: dropName(s.labels), vs: vals, present });
+    if (any) {
+      out.push({ labels: dropName(s.labels), vs: vals, present });
+      rows.keep();
+    }
     g.checkDeadline();
   }
   return out;
@@ -205,28 +243,31 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
 function overTimeSteps(
   g: StepGrid,
   func: string,
-  over: (ts: ArrayLike<number>, vs: ArrayLike<number>, args: number[]) => number | null,
+  over: (ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, args: number[]) => number | null,
   ms: MatrixSelector,
 ): StepSeries[] | null {
   const series = windowSeries(g, ms);
   const keep = func === 'last_over_time' || func === 'first_over_time';
   const relabel = keep ? (l: Labels) => l : dropName;
-  if (series === null || !distinct(series, relabel)) return null;
+  if (series === null || !(keep || oneName(series) || distinct(series, relabel))) return null;
   const none: number[] = [];
   const out: StepSeries[] = [];
+  const rows = new Rows(g.steps, series.length);
   for (const s of series) {
-    const vals = new Float64Array(g.steps);
-    const present = new Uint8Array(g.steps);
+    const { vals, present } = rows.row();
     let any = false;
     forEachWindow(g, ms, s.ts, (k, from, to) => {
       if (to <= from) return;
-      const v = over(s.ts.subarray(from, to), s.vs.subarray(from, to), none);
+      const v = over(s.ts, s.vs, from, to, none);
       if (v === null) return;
       vals[k] = v;
       present[k] = 1;
       any = true;
     });
-    if (any) out.push({ labels: relabel(s.labels), vs: vals, present });
+    if (any) {
+      out.push({ labels: relabel(s.labels), vs: vals, present });
+      rows.keep();
+    }
     g.checkDeadline();
   }
   return out;

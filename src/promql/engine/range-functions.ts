@@ -93,53 +93,63 @@ export function linearRegression(ts: ArrayLike<number>, vs: ArrayLike<number>, a
   return { slope, intercept };
 }
 
-/** The *_over_time family and friends: name → value from one series' points. */
-export const OVER_TIME: Record<string, (ts: ArrayLike<number>, vs: ArrayLike<number>, args: number[]) => number | null> = {
-  avg_over_time: (_ts, vs) => mean(vs),
-  sum_over_time: (_ts, vs) => kahan(vs),
-  count_over_time: (_ts, vs) => vs.length,
-  min_over_time: (_ts, vs) => {
+/**
+ * The *_over_time family and friends: name → value from one series' points ts/vs[from..to)
+ * (a window of a loaded series, read in place: a view per window and step cost more than the function).
+ */
+export const OVER_TIME: Record<string, (ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, args: number[]) => number | null> = {
+  avg_over_time: (_ts, vs, from, to) => mean(vs, from, to),
+  sum_over_time: (_ts, vs, from, to) => kahan(vs, from, to),
+  count_over_time: (_ts, _vs, from, to) => to - from,
+  min_over_time: (_ts, vs, from, to) => {
     let m = NaN;
-    for (let i = 0; i < vs.length; i++) if (Number.isNaN(m) || vs[i]! < m) m = vs[i]!;
+    for (let i = from; i < to; i++) if (Number.isNaN(m) || vs[i]! < m) m = vs[i]!;
     return m;
   },
-  max_over_time: (_ts, vs) => {
+  max_over_time: (_ts, vs, from, to) => {
     let m = NaN;
-    for (let i = 0; i < vs.length; i++) if (Number.isNaN(m) || vs[i]! > m) m = vs[i]!;
+    for (let i = from; i < to; i++) if (Number.isNaN(m) || vs[i]! > m) m = vs[i]!;
     return m;
   },
-  last_over_time: (_ts, vs) => vs[vs.length - 1]!,
-  first_over_time: (_ts, vs) => vs[0]!,
+  last_over_time: (_ts, vs, _from, to) => vs[to - 1]!,
+  first_over_time: (_ts, vs, from) => vs[from]!,
   present_over_time: () => 1,
-  stddev_over_time: (_ts, vs) => Math.sqrt(variance(vs)),
-  stdvar_over_time: (_ts, vs) => variance(vs),
-  quantile_over_time: (_ts, vs, [q]) => quantile(q!, vs),
-  mad_over_time: (_ts, vs) => {
-    const all = Array.from(vs);
+  stddev_over_time: (_ts, vs, from, to) => Math.sqrt(variance(vs, from, to)),
+  stdvar_over_time: (_ts, vs, from, to) => variance(vs, from, to),
+  quantile_over_time: (_ts, vs, from, to, [q]) => quantile(q!, window(vs, from, to)),
+  mad_over_time: (_ts, vs, from, to) => {
+    const all = Array.from(window(vs, from, to));
     if (all.some((v) => Number.isNaN(v))) return NaN;
     const med = quantile(0.5, all);
     return quantile(0.5, all.map((v) => Math.abs(v - med)));
   },
-  changes: (_ts, vs) => {
+  changes: (_ts, vs, from, to) => {
     let n = 0;
-    for (let i = 1; i < vs.length; i++) if (vs[i] !== vs[i - 1] && !(Number.isNaN(vs[i]!) && Number.isNaN(vs[i - 1]!))) n++;
+    for (let i = from + 1; i < to; i++) if (vs[i] !== vs[i - 1] && !(Number.isNaN(vs[i]!) && Number.isNaN(vs[i - 1]!))) n++;
     return n;
   },
-  resets: (_ts, vs) => {
+  resets: (_ts, vs, from, to) => {
     let n = 0;
-    for (let i = 1; i < vs.length; i++) if (vs[i]! < vs[i - 1]!) n++;
+    for (let i = from + 1; i < to; i++) if (vs[i]! < vs[i - 1]!) n++;
     return n;
   },
-  ts_of_first_over_time: (ts) => ts[0]! / 1000,
-  ts_of_last_over_time: (ts) => ts[ts.length - 1]! / 1000,
-  ts_of_min_over_time: (ts, vs) => {
-    let best = 0;
-    for (let i = 1; i < vs.length; i++) if (vs[i]! < vs[best]! || Number.isNaN(vs[best]!)) best = i;
+  ts_of_first_over_time: (ts, _vs, from) => ts[from]! / 1000,
+  ts_of_last_over_time: (ts, _vs, _from, to) => ts[to - 1]! / 1000,
+  ts_of_min_over_time: (ts, vs, from, to) => {
+    let best = from;
+    for (let i = from + 1; i < to; i++) if (vs[i]! < vs[best]! || Number.isNaN(vs[best]!)) best = i;
     return ts[best]! / 1000;
   },
-  ts_of_max_over_time: (ts, vs) => {
-    let best = 0;
-    for (let i = 1; i < vs.length; i++) if (vs[i]! > vs[best]! || Number.isNaN(vs[best]!)) best = i;
+  ts_of_max_over_time: (ts, vs, from, to) => {
+    let best = from;
+    for (let i = from + 1; i < to; i++) if (vs[i]! > vs[best]! || Number.isNaN(vs[best]!)) best = i;
     return ts[best]! / 1000;
   },
 };
+
+/** vs[from..to) as an array-like, without a copy where vs is a typed array. */
+function window(vs: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  if (from === 0 && to === vs.length) return vs;
+  if (vs instanceof Float64Array) return vs.subarray(from, to);
+  return Array.prototype.slice.call(vs, from, to) as number[];
+}
