@@ -41,6 +41,13 @@ export function blockChunkCount(bytes: Uint8Array): number {
   return corrupt(`sample count is not a uvarint of at most ${BLOCK_MAX_SAMPLES}`);
 }
 
+interface RangeCoded {
+  rc: RangeDecoder;
+  ts: IntCoder;
+  gap: IntCoder;
+  value: IntCoder;
+}
+
 /**
  * Decodes whole block chunks into caller-provided arrays; one instance keeps its scratch between
  * chunks (use one per thread of work).
@@ -51,11 +58,14 @@ export function blockChunkCount(bytes: Uint8Array): number {
  * dec.decode(bytes, ts, vs);
  */
 export class BlockChunkDecoder {
+  /**
+   * The decoder shared by iterators on this thread: decode() runs to completion, so one set of
+   * scratch serves every iterator, and opening an iterator per series allocates no decoder state.
+   */
+  static readonly shared = new BlockChunkDecoder();
   private readonly h = new BlockHeaderReader();
-  private readonly rc = new RangeDecoder();
-  private readonly tsCoder = new IntCoder();
-  private readonly gapCoder = new IntCoder();
-  private readonly valueCoder = new IntCoder();
+  /** Encoding-2 state, made on first use (~1.5 KB of models that packed chunks never touch). */
+  private rc: RangeCoded | null = null;
   private xorIt: XorIterator | null = null;
   private gaps = new Float64Array(0);
   private viewOf: ArrayBufferLike | null = null;
@@ -163,11 +173,12 @@ export class BlockChunkDecoder {
   private decodeRangeCoded(bytes: Uint8Array, ts: Float64Array, vs: Float64Array): void {
     const h = this.h;
     const n = h.n;
-    const rc = this.rc;
+    const st = (this.rc ??= { rc: new RangeDecoder(), ts: new IntCoder(), gap: new IntCoder(), value: new IntCoder() });
+    const rc = st.rc;
     if (!rc.reset(bytes, h.pos, bytes.length)) corrupt('range-coded data starts with an impossible code');
-    const tc = this.tsCoder;
-    const gc = this.gapCoder;
-    const vc = this.valueCoder;
+    const tc = st.ts;
+    const gc = st.gap;
+    const vc = st.value;
     tc.reset();
     gc.reset();
     vc.reset();

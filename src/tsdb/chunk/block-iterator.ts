@@ -21,7 +21,6 @@ export class BlockChunkIterator implements SampleIterator {
   vs = new Float64Array(0);
   private n = 0;
   private i = -1;
-  private readonly dec = new BlockChunkDecoder();
 
   constructor(bytes?: Uint8Array) {
     if (bytes !== undefined) this.reset(bytes);
@@ -42,7 +41,7 @@ export class BlockChunkIterator implements SampleIterator {
       this.ts = new Float64Array(size);
       this.vs = new Float64Array(size);
     }
-    this.n = this.dec.decode(bytes, this.ts, this.vs);
+    this.n = BlockChunkDecoder.shared.decode(bytes, this.ts, this.vs);
   }
 
   next(): boolean {
