@@ -6,7 +6,7 @@
 // BlockQuerier (select + every sample). Samples per CPU-second of the process; rounds alternate,
 // so other load on the shared machine hits all alike.
 // Prints figures, asserts nothing.
-// Run: npm run build && node dist/bench/chunk-decode.js   env: SERIES (10000) SAMPLES (720) JITTER (0 ms) ROUNDS (5)
+// Run: npm run build && node dist/bench/chunk-decode.js   env: SERIES (10000) SAMPLES (720) JITTER (0 ms) ROUNDS (5) ONLY
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,8 @@ const SERIES = Number(process.env['SERIES'] ?? 10_000);
 const SAMPLES = Number(process.env['SAMPLES'] ?? 720);
 const JITTER = Number(process.env['JITTER'] ?? 0);
 const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
+/** ONLY: run just the candidates whose name contains this (e.g. "chosen batch"). */
+const ONLY = process.env['ONLY'] ?? '';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const lcg = (seed: number) => (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 
@@ -118,6 +120,7 @@ runs.push([
 const best = new Map<string, number[]>();
 for (let r = 0; r < ROUNDS; r++) {
   for (const [name, f] of runs) {
+    if (!name.includes(ONLY)) continue;
     // CPU time of this process, not wall time: other sessions' load on the shared machine barely moves it.
     const c0 = process.cpuUsage();
     f();

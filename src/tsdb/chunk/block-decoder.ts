@@ -7,7 +7,7 @@ import { BLOCK_MAX_SAMPLES, ENCODING_DECIMAL_PACKED, ENCODING_DECIMAL_RC } from 
 import { BlockHeaderReader, corrupt } from './block-header.js';
 import { POW10 } from './decimal.js';
 import { IntCoder } from './int-coder.js';
-import { readPackedStream } from './packed-stream.js';
+import { decodePackedPayload, type PackedScratch } from './packed-decoder.js';
 import { RangeDecoder } from './range-coder.js';
 import { ENCODING_XOR, XOR_HEADER_BYTES, XorIterator } from './xor-chunk.js';
 
@@ -67,7 +67,7 @@ export class BlockChunkDecoder {
   /** Encoding-2 state, made on first use (~1.5 KB of models that packed chunks never touch). */
   private rc: RangeCoded | null = null;
   private xorIt: XorIterator | null = null;
-  private gaps = new Float64Array(0);
+  private readonly packed: PackedScratch = { gaps: new Float64Array(0), one: new Float64Array(1) };
   private viewOf: ArrayBufferLike | null = null;
   private view: DataView | null = null;
 
@@ -92,7 +92,9 @@ export class BlockChunkDecoder {
     if (n === 1) {
       if (h.pos !== bytes.length) corrupt('bytes follow the only sample');
     } else if (enc === ENCODING_DECIMAL_PACKED) {
-      this.decodePacked(bytes, ts, vs);
+      const sc = this.packed;
+      if (sc.gaps.length < n) sc.gaps = new Float64Array(Math.max(n, 2 * sc.gaps.length));
+      decodePackedPayload(bytes, h, ts, vs, sc);
     } else {
       this.decodeRangeCoded(bytes, ts, vs);
     }
@@ -107,66 +109,6 @@ export class BlockChunkDecoder {
       h.applyExceptions(this.view!);
     }
     return n;
-  }
-
-  /** Encoding 3: unpack each stream into place, then one prefix-sum loop per stream. */
-  private decodePacked(bytes: Uint8Array, ts: Float64Array, vs: Float64Array): void {
-    const h = this.h;
-    const n = h.n;
-    const m = n - 1;
-    const end = bytes.length;
-    let pos = h.pos;
-    let gaps = this.gaps;
-    if (h.grid) {
-      if (gaps.length < m) gaps = this.gaps = new Float64Array(Math.max(m, 2 * gaps.length));
-      pos = readPackedStream(bytes, pos, end, gaps, 0, m);
-    }
-    pos = readPackedStream(bytes, pos, end, ts, 1, m);
-    pos = readPackedStream(bytes, pos, end, vs, 1, m);
-    if (pos !== end) corrupt(`${end - pos} bytes follow the last sample`);
-
-    let t = h.t0;
-    if (h.grid) {
-      const step = h.step;
-      let a = h.a0;
-      for (let i = 1; i < n; i++) {
-        const move = step * (1 + gaps[i - 1]!);
-        a += move;
-        const next = a + ts[i]!;
-        // Each bound once per sample; NaN never passes (the comparisons are written to fail on it).
-        if (!(move <= MAX_SAFE && move >= -MAX_SAFE && a <= MAX_SAFE && a >= -MAX_SAFE && next >= t && next <= MAX_SAFE)) {
-          corrupt(`timestamp at sample ${i} decreases or is beyond ±(2^53-1)`);
-        }
-        ts[i] = t = next;
-      }
-    } else {
-      let delta = 0;
-      for (let i = 1; i < n; i++) {
-        delta += ts[i]!;
-        const next = t + delta;
-        if (!(delta >= 0 && delta <= MAX_SAFE && next <= MAX_SAFE)) corrupt(`timestamp at sample ${i} decreases or is beyond 2^53-1`);
-        ts[i] = t = next;
-      }
-    }
-
-    const p = POW10[h.scale]!;
-    let mant = h.m0;
-    if (h.valueDod) {
-      let d = 0;
-      for (let i = 1; i < n; i++) {
-        d += vs[i]!;
-        mant += d;
-        if (!(d <= MAX_SAFE && d >= -MAX_SAFE && mant <= MAX_SAFE && mant >= -MAX_SAFE)) corrupt(`mantissa at sample ${i} is beyond ±(2^53-1)`);
-        vs[i] = mant / p;
-      }
-    } else {
-      for (let i = 1; i < n; i++) {
-        const d = vs[i]!;
-        mant += d;
-        if (!(d <= MAX_SAFE && d >= -MAX_SAFE && mant <= MAX_SAFE && mant >= -MAX_SAFE)) corrupt(`mantissa at sample ${i} is beyond ±(2^53-1)`);
-        vs[i] = mant / p;
-      }
-    }
   }
 
   /** Encoding 2: the range coder decodes the streams interleaved, sample by sample. */

@@ -16,6 +16,8 @@ export const STREAM_PACKED = 1;
 export const MAX_WIDTH = 53;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const TWO_24 = 16777216;
+const POW2 = new Float64Array(MAX_WIDTH + 1);
+for (let k = 0; k <= MAX_WIDTH; k++) POW2[k] = 2 ** k;
 
 function corrupt(what: string): never {
   throw new CorruptChunkError(`block chunk is corrupt: ${what}`);
@@ -39,8 +41,8 @@ function varintBytes(x: number): number {
 }
 
 /**
- * Bytes that `writePackedStream` would spend on xs[0, count); Infinity when an integer is not safe
- * or a block spreads over more than 2^53 − 1 (the stream cannot be packed).
+ * Bytes that `writePackedStream` would spend on xs[0, count); Infinity when the stream cannot be
+ * packed: an integer is not safe, or a block's base + 2^w − 1 is not (w: the bits of its spread).
  */
 export function packedStreamSize(xs: Float64Array, count: number): number {
   if (count === 0) return 0;
@@ -65,6 +67,8 @@ export function packedStreamSize(xs: Float64Array, count: number): number {
     }
     if (!(lo >= -MAX_SAFE && hi <= MAX_SAFE && hi - lo <= MAX_SAFE) || !Number.isInteger(lo) || !Number.isInteger(hi)) return Infinity;
     const w = widthOf(hi - lo);
+    // What the decoder checks, so it need not check each integer: base + 2^w − 1 stays safe.
+    if (lo + (POW2[w]! - 1) > MAX_SAFE) return Infinity;
     bytes += 1 + varintBytes(lo) + Math.ceil(((to - from) * w) / 8);
   }
   return bytes;
@@ -126,8 +130,8 @@ export function writePackedStream(out: ByteSink, xs: Float64Array, count: number
 
 /**
  * Reads a stream of `count` integers at `buf[pos]` into `out[at, at + count)`; returns the position
- * after it. Throws CorruptChunkError when the stream runs past `end` or names a width above 53.
- * Integers may leave the safe range only in corrupt input; callers check what they build from them.
+ * after it. Every integer read is a safe integer. Throws CorruptChunkError when the stream runs
+ * past `end`, names a width above 53, or a block whose integers would leave ±(2^53 − 1).
  */
 export function readPackedStream(buf: Uint8Array, pos: number, end: number, out: Float64Array, at: number, count: number): number {
   if (count === 0) return pos;
@@ -146,6 +150,8 @@ export function readPackedStream(buf: Uint8Array, pos: number, end: number, out:
     if (w > MAX_WIDTH) corrupt(`packed width ${w} is above ${MAX_WIDTH}`);
     pos = readVarint(buf, pos, end);
     const base = varintValue;
+    // Every integer of the block is then a safe integer, so decoders need not check each one.
+    if (base + (POW2[w]! - 1) > MAX_SAFE) corrupt(`packed block from ${base} in ${w} bits leaves ±(2^53-1)`);
     const o = at + from;
     if (w === 0) {
       out.fill(base, o, o + len);
