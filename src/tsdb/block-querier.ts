@@ -23,11 +23,13 @@ class BlockChunksIterator implements SampleIterator {
   private vs: Float64Array = EMPTY;
   /** Index of the chunk whose samples are in ts/vs (-1 before the first). */
   private idx = -1;
-  /** Current sample; samples [i, end) of the decoded chunk's n are in range. */
+  /**
+   * Current sample i; samples [i, end) of the decoded chunk's n are in range. There is a current
+   * sample exactly when i < end (before the first next() and once exhausted, i = end = 0).
+   */
   private i = 0;
   private end = 0;
   private n = 0;
-  private cur = false;
   private done = false;
 
   constructor(reader: BlockReader, chunks: readonly ChunkMeta[], mint: number, maxt: number, onCorrupt: OnCorrupt) {
@@ -74,27 +76,27 @@ class BlockChunksIterator implements SampleIterator {
   }
 
   next(): boolean {
-    if (this.done) return false;
     const i = this.i + 1;
     if (i < this.end) {
       this.i = i;
-      return (this.cur = true);
+      return true;
     }
     return this.nextChunk(this.mint);
   }
 
   private nextChunk(from: number): boolean {
+    if (this.done) return false;
     // Samples after maxt in the decoded chunk (end < n) end the series.
     if (this.end < this.n || !this.load(from)) return this.finish();
     this.i++;
-    return (this.cur = true);
+    return true;
   }
 
   /** Exhausted: the arrays go back to the pool for the next series' iterator. */
   private finish(): boolean {
     this.done = true;
     this.release();
-    return (this.cur = false);
+    return false;
   }
 
   private release(): void {
@@ -104,12 +106,13 @@ class BlockChunksIterator implements SampleIterator {
   }
 
   seek(t: number): boolean {
-    if (this.cur && this.ts[this.i]! >= t) return true;
+    const i = this.i;
+    if (i < this.end && this.ts[i]! >= t) return true;
     if (this.done) return false;
-    if (this.idx >= 0 && this.end > 0 && this.ts[this.end - 1]! >= t) {
+    if (this.end > 0 && this.ts[this.end - 1]! >= t) {
       // Inside the decoded chunk: binary search from the current sample.
-      this.i = lowerBound(this.ts, this.i < 0 ? 0 : this.i, this.end, t);
-      return (this.cur = true);
+      this.i = lowerBound(this.ts, i < 0 ? 0 : i, this.end, t);
+      return true;
     }
     return this.nextChunk(t > this.mint ? t : this.mint);
   }
