@@ -95,6 +95,23 @@ describe('encodeBlockChunk + BlockChunkIterator', () => {
     );
   });
 
+  it('writes raw values into any view of a caller buffer, reused or not', () => {
+    const dec = new BlockChunkDecoder();
+    const buf = new ArrayBuffer(8 * 24);
+    const ts = new Float64Array(20);
+    const short = samplesOf([1, 2, 3], [pairOf(0.5), STALE, pairOf(1.5)]);
+    const long = samplesOf(
+      Array.from({ length: 10 }, (_, i) => 1000 * i),
+      Array.from({ length: 10 }, (_, i) => (i === 7 ? STALE : pairOf(i / 4))),
+    );
+    for (const [s, off] of [[short, 0], [long, 0], [short, 8], [long, 16], [long, 0]] as const) {
+      const vs = new Float64Array(buf, off, s.ts.length);
+      assert.equal(dec.decode(encodeAs(s, 'packed'), ts, vs), s.ts.length);
+      const u = new Uint32Array(buf, off, 2 * s.ts.length);
+      for (let i = 0; i < s.ts.length; i++) assert.deepEqual([u[2 * i + HI], u[2 * i + LO]], [s.bits[2 * i], s.bits[2 * i + 1]]);
+    }
+  });
+
   it('packs extreme integers: huge and tiny floats, long gaps, wide mantissa steps', () => {
     const big = Number.MAX_SAFE_INTEGER;
     const cases: Samples[] = [

@@ -68,7 +68,7 @@ export class BlockChunkDecoder {
   private rc: RangeCoded | null = null;
   private xorIt: XorIterator | null = null;
   private readonly packed: PackedScratch = { gaps: new Float64Array(0), one: new Float64Array(1) };
-  private viewOf: ArrayBufferLike | null = null;
+  /** A view of the last value array that held exceptions (their raw bits are written through it). */
   private view: DataView | null = null;
 
   /**
@@ -100,13 +100,11 @@ export class BlockChunkDecoder {
     }
     if (h.exceptions > 0) {
       // Raw values last: their bits overwrite what the mantissa stream held at their indices.
-      if (this.viewOf !== vs.buffer) {
-        this.view = new DataView(vs.buffer, vs.byteOffset, vs.byteLength);
-        this.viewOf = vs.buffer;
-      } else if (this.view!.byteOffset !== vs.byteOffset) {
-        this.view = new DataView(vs.buffer, vs.byteOffset, vs.byteLength);
+      let view = this.view;
+      if (view === null || view.buffer !== vs.buffer || view.byteOffset !== vs.byteOffset || view.byteLength !== vs.byteLength) {
+        view = this.view = new DataView(vs.buffer, vs.byteOffset, vs.byteLength);
       }
-      h.applyExceptions(this.view!);
+      h.applyExceptions(view);
     }
     return n;
   }
