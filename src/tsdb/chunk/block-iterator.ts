@@ -16,9 +16,9 @@ import { BlockChunkDecoder, blockChunkCount } from './block-decoder.js';
  */
 export class BlockChunkIterator implements SampleIterator {
   /** Decoded timestamps of the current chunk, [0, count) valid; reused between chunks. */
-  ts = new Float64Array(0);
+  private ts = new Float64Array(0);
   /** Decoded values of the current chunk, bit-exact. */
-  vs = new Float64Array(0);
+  private vs = new Float64Array(0);
   private n = 0;
   private i = -1;
 
