@@ -2,21 +2,34 @@
 // postings, samples from the chunks that overlap the range.
 import { Matcher, type Labels, type Querier, type SampleIterator, type Series } from '../storage/index.js';
 import { BlockCorruptionError, isDeleted, type BlockReader, type ChunkMeta } from './block/index.js';
-import { BlockChunkIterator, CorruptChunkError } from './chunk/block-chunk.js';
+import { BlockChunkDecoder, CorruptChunkError, blockChunkCount } from './chunk/block-chunk.js';
 
 /** Called when a block's bytes turn out damaged while reading; the reader is not used again. */
 export type OnCorrupt = (err: Error) => void;
 
+/**
+ * The samples of one series' chunks in [mint, maxt]. Each chunk is decoded whole into this
+ * iterator's arrays when reached (BlockChunkDecoder), and the part inside the range is found by
+ * binary search, so next() is an index increment and atT/atV are array reads: the per-sample
+ * work of a raw query over blocks.
+ */
 class BlockChunksIterator implements SampleIterator {
   private readonly reader: BlockReader;
   private readonly chunks: readonly ChunkMeta[];
   private readonly mint: number;
   private readonly maxt: number;
   private readonly onCorrupt: OnCorrupt;
-  private readonly it = new BlockChunkIterator();
+  private ts: Float64Array = EMPTY;
+  private vs: Float64Array = EMPTY;
+  /** Index of the chunk whose samples are in ts/vs (-1 before the first). */
   private idx = -1;
-  private loaded = false;
-  private cur = false;
+  /**
+   * Current sample i; samples [i, end) of the decoded chunk's n are in range. There is a current
+   * sample exactly when i < end (before the first next() and once exhausted, i = end = 0).
+   */
+  private i = 0;
+  private end = 0;
+  private n = 0;
   private done = false;
 
   constructor(reader: BlockReader, chunks: readonly ChunkMeta[], mint: number, maxt: number, onCorrupt: OnCorrupt) {
@@ -27,96 +40,141 @@ class BlockChunksIterator implements SampleIterator {
     this.onCorrupt = onCorrupt;
   }
 
-  private nextChunk(): boolean {
-    if (++this.idx >= this.chunks.length) return false;
-    try {
-      this.it.reset(this.reader.chunk(this.chunks[this.idx]!));
-    } catch (err) {
-      throw corruption(err, this.reader, this.onCorrupt);
+  /** Decodes chunk idx + 1 and positions before its first sample ≥ from; false when none is left. */
+  private load(from: number): boolean {
+    const chunks = this.chunks;
+    for (;;) {
+      if (++this.idx >= chunks.length) return false;
+      const meta = chunks[this.idx]!;
+      if (meta.maxT < from) continue;
+      let n: number;
+      try {
+        const bytes = this.reader.chunk(meta);
+        const need = blockChunkCount(bytes);
+        if (this.ts.length < need) {
+          this.release();
+          const pair = takeArrays(need);
+          this.ts = pair[0];
+          this.vs = pair[1];
+        }
+        n = BlockChunkDecoder.shared.decode(bytes, this.ts, this.vs);
+      } catch (err) {
+        this.n = this.end = 0;
+        throw corruption(err, this.reader, this.onCorrupt);
+      }
+      this.n = n;
+      const ts = this.ts;
+      const lo = lowerBound(ts, 0, n, from);
+      // Samples after maxt end the series: chunks are in time order.
+      let hi = n;
+      if (n > 0 && ts[n - 1]! > this.maxt) hi = lowerBound(ts, lo, n, this.maxt + 1);
+      this.i = lo - 1;
+      this.end = hi;
+      if (lo < hi) return true;
+      if (hi < n) return false;
     }
-    this.loaded = true;
-    return true;
   }
 
   next(): boolean {
+    const i = this.i + 1;
+    if (i < this.end) {
+      this.i = i;
+      return true;
+    }
+    return this.nextChunk(this.mint);
+  }
+
+  private nextChunk(from: number): boolean {
     if (this.done) return false;
-    for (;;) {
-      if (this.loaded && this.advance()) {
-        const t = this.it.atT();
-        if (t < this.mint) continue;
-        if (t > this.maxt) break;
-        return (this.cur = true);
-      }
-      if (!this.nextChunk()) break;
-    }
+    // Samples after maxt in the decoded chunk (end < n) end the series.
+    if (this.end < this.n || !this.load(from)) return this.finish();
+    this.i++;
+    return true;
+  }
+
+  /** Exhausted: the arrays go back to the pool for the next series' iterator. */
+  private finish(): boolean {
     this.done = true;
-    return (this.cur = false);
+    this.release();
+    return false;
   }
 
-  // XOR chunks decode as they go: damage may show on any sample.
-  private advance(): boolean {
-    try {
-      return this.it.next();
-    } catch (err) {
-      throw corruption(err, this.reader, this.onCorrupt);
-    }
+  private release(): void {
+    if (this.ts !== EMPTY) giveArrays(this.ts, this.vs);
+    this.ts = this.vs = EMPTY;
+    this.i = this.end = this.n = 0;
   }
 
-  /** next() in a loop, writing into the arrays, without a call per sample through this iterator. */
+  /** next() in a loop, copying whole runs of the decoded chunk into the arrays. */
   fill(ts: Float64Array, vs: Float64Array, off: number): number {
     const max = ts.length;
-    const it = this.it;
-    while (off < max && !this.done) {
-      if (this.loaded) {
-        try {
-          while (off < max && it.next()) {
-            const t = it.atT();
-            if (t < this.mint) continue;
-            if (t > this.maxt) {
-              this.done = true;
-              this.cur = false;
-              return off;
-            }
-            ts[off] = t;
-            vs[off++] = it.atV();
-          }
-        } catch (err) {
-          throw corruption(err, this.reader, this.onCorrupt);
-        }
-        if (off === max) {
-          this.cur = true;
-          return off;
-        }
-      }
-      if (!this.nextChunk()) {
-        this.done = true;
-        this.cur = false;
-      }
+    while (off < max && this.next()) {
+      const i = this.i;
+      const k = Math.min(this.end - i, max - off);
+      ts.set(this.ts.subarray(i, i + k), off);
+      vs.set(this.vs.subarray(i, i + k), off);
+      off += k;
+      this.i = i + k - 1;
     }
     return off;
   }
 
   seek(t: number): boolean {
-    if (this.cur && this.it.atT() >= t) return true;
+    const i = this.i;
+    if (i < this.end && this.ts[i]! >= t) return true;
     if (this.done) return false;
-    // Skip whole chunks that end before t.
-    if (this.idx < 0 || this.chunks[this.idx]!.maxT < t) {
-      let k = this.idx + 1;
-      while (k < this.chunks.length && this.chunks[k]!.maxT < t) k++;
-      this.idx = k - 1;
-      this.loaded = false;
+    if (this.end > 0 && this.ts[this.end - 1]! >= t) {
+      // Inside the decoded chunk: binary search from the current sample.
+      this.i = lowerBound(this.ts, i < 0 ? 0 : i, this.end, t);
+      return true;
     }
-    while (this.next()) if (this.it.atT() >= t) return true;
-    return false;
+    return this.nextChunk(t > this.mint ? t : this.mint);
   }
 
   atT(): number {
-    return this.it.atT();
+    return this.ts[this.i]!;
   }
 
   atV(): number {
-    return this.it.atV();
+    return this.vs[this.i]!;
   }
+}
+
+const EMPTY = new Float64Array(0);
+
+/**
+ * Decode arrays of exhausted iterators, reused by the next ones: a query reads series after series,
+ * so a few pairs serve all of them instead of two new arrays per series.
+ */
+const pool: Array<[Float64Array, Float64Array]> = [];
+const POOL_MAX = 8;
+
+function takeArrays(n: number): [Float64Array, Float64Array] {
+  for (let k = pool.length - 1; k >= 0; k--) {
+    const pair = pool[k]!;
+    if (pair[0].length >= n) {
+      pool[k] = pool[pool.length - 1]!;
+      pool.pop();
+      return pair;
+    }
+  }
+  // Room for a little more than this chunk, so a pooled pair fits the next series' chunks too.
+  const size = n + (n >>> 3);
+  return [new Float64Array(size), new Float64Array(size)];
+}
+
+function giveArrays(ts: Float64Array, vs: Float64Array): void {
+  if (pool.length < POOL_MAX) pool.push([ts, vs]);
+}
+
+/** First index in [lo, hi) with ts[index] ≥ t (hi when none): timestamps are sorted. */
+function lowerBound(ts: Float64Array, lo: number, hi: number, t: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Reports damage to the engine (which quarantines the block) and says so to the caller. */

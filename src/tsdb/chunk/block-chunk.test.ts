@@ -4,13 +4,29 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { BlockChunkIterator, CorruptChunkError, ENCODING_DECIMAL_RC, ENCODING_XOR, encodeBlockChunk } from './block-chunk.js';
+import {
+  BlockChunkDecoder,
+  BlockChunkIterator,
+  CorruptChunkError,
+  ENCODING_DECIMAL_PACKED,
+  ENCODING_DECIMAL_RC,
+  ENCODING_XOR,
+  blockChunkCount,
+  encodeBlockChunk,
+} from './block-chunk.js';
+import { encodeDecimal } from './block-encoder.js';
 import { arraysOf, assertBlockYields, decimalSamplesArb } from './block-test-fixtures.js';
-import { STALE, pairOf, samplesArb, samplesOf, type Samples } from './xor-test-fixtures.js';
+import { HI, LO, STALE, pairOf, samplesArb, samplesOf, type Samples } from './xor-test-fixtures.js';
 
 function encode(s: Samples): Uint8Array {
   const { ts, vs } = arraysOf(s);
   return encodeBlockChunk(ts, vs, s.ts.length);
+}
+
+/** One decimal encoding forced: 'rc' (2) or 'packed' (3, or 2 when packing cannot hold the chunk). */
+function encodeAs(s: Samples, only: 'rc' | 'packed'): Uint8Array {
+  const { ts, vs } = arraysOf(s);
+  return encodeDecimal(ts, vs, s.ts.length, only);
 }
 
 /** Decodes `bytes` fully; returns the sample count, or rethrows anything but CorruptChunkError. */
@@ -44,16 +60,73 @@ describe('encodeBlockChunk + BlockChunkIterator', () => {
     );
   });
 
-  it('round-trips decimal series with raw values mixed in, as encoding 2', () => {
+  it('round-trips decimal series with raw values mixed in, in each encoding', () => {
     const it = new BlockChunkIterator();
     fc.assert(
       fc.property(decimalSamplesArb(), (s) => {
-        const bytes = encode(s);
-        it.reset(bytes);
-        assertBlockYields(it, s);
+        for (const bytes of [encode(s), encodeAs(s, 'rc'), encodeAs(s, 'packed')]) {
+          it.reset(bytes);
+          assertBlockYields(it, s);
+        }
+        if (s.ts.length > 1) assert.equal(encodeAs(s, 'rc')[0], ENCODING_DECIMAL_RC);
       }),
       { numRuns: 400 },
     );
+  });
+
+  it('round-trips arbitrary samples in each decimal encoding, and decodes them in one call', () => {
+    const dec = new BlockChunkDecoder();
+    fc.assert(
+      fc.property(samplesArb(), (s) => {
+        for (const bytes of [encodeAs(s, 'rc'), encodeAs(s, 'packed'), encode(s)]) {
+          const n = blockChunkCount(bytes);
+          assert.equal(n, s.ts.length);
+          const ts = new Float64Array(n + 1);
+          const vs = new Float64Array(n + 1);
+          assert.equal(dec.decode(bytes, ts, vs), n);
+          const u = new Uint32Array(vs.buffer);
+          for (let i = 0; i < n; i++) {
+            assert.equal(ts[i], s.ts[i]);
+            assert.deepEqual([u[2 * i + HI]!, u[2 * i + LO]!], [s.bits[2 * i]!, s.bits[2 * i + 1]!], `value ${i} of encoding ${bytes[0]}`);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('writes raw values into any view of a caller buffer, reused or not', () => {
+    const dec = new BlockChunkDecoder();
+    const buf = new ArrayBuffer(8 * 24);
+    const ts = new Float64Array(20);
+    const short = samplesOf([1, 2, 3], [pairOf(0.5), STALE, pairOf(1.5)]);
+    const long = samplesOf(
+      Array.from({ length: 10 }, (_, i) => 1000 * i),
+      Array.from({ length: 10 }, (_, i) => (i === 7 ? STALE : pairOf(i / 4))),
+    );
+    for (const [s, off] of [[short, 0], [long, 0], [short, 8], [long, 16], [long, 0]] as const) {
+      const vs = new Float64Array(buf, off, s.ts.length);
+      assert.equal(dec.decode(encodeAs(s, 'packed'), ts, vs), s.ts.length);
+      const u = new Uint32Array(buf, off, 2 * s.ts.length);
+      for (let i = 0; i < s.ts.length; i++) assert.deepEqual([u[2 * i + HI], u[2 * i + LO]], [s.bits[2 * i], s.bits[2 * i + 1]]);
+    }
+  });
+
+  it('packs extreme integers: huge and tiny floats, long gaps, wide mantissa steps', () => {
+    const big = Number.MAX_SAFE_INTEGER;
+    const cases: Samples[] = [
+      samplesOf([0, 1, 2, 3], [pairOf(big), pairOf(-big), pairOf(big), pairOf(0)]),
+      samplesOf([-(2 ** 51), -5, 0, 2 ** 52], [pairOf(1e300), pairOf(5e-324), pairOf(-1e-300), pairOf(2 ** 52)]),
+      samplesOf([1, 2, 2, 2, 2 ** 40, 2 ** 40 + 1], [pairOf(0.1), pairOf(0.2), pairOf(0.3), pairOf(1e15), pairOf(-1e15), pairOf(0.5)]),
+      samplesOf(Array.from({ length: 300 }, (_, i) => i * 1000 + Math.floor(i / 7) * 2 ** 40), Array.from({ length: 300 }, (_, i) => pairOf(i % 3 === 0 ? 2 ** 50 - i : -i))),
+    ];
+    for (const s of cases) {
+      const { ts, vs } = arraysOf(s);
+      encodeBlockChunk(ts, vs, s.ts.length); // checks the input
+      const bytes = encodeAs(s, 'packed');
+      assert.equal(bytes[0], ENCODING_DECIMAL_PACKED);
+      assertBlockYields(new BlockChunkIterator(bytes), s);
+    }
   });
 
   it('seeks like a linear scan, never backwards', () => {
@@ -89,10 +162,19 @@ describe('encodeBlockChunk + BlockChunkIterator', () => {
 
   it('writes the documented layout', () => {
     // Two samples (1 000, 1.5) and (11 000, 2.25): scale 2, mantissas 150 and 225.
-    const bytes = encodeBlockChunk(new Float64Array([1000, 11000]), new Float64Array([1.5, 2.25]), 2);
-    const hex = Buffer.from(bytes).toString('hex');
+    const ts = new Float64Array([1000, 11000]);
+    const vs = new Float64Array([1.5, 2.25]);
+    const hex = Buffer.from(encodeDecimal(ts, vs, 2, 'rc')).toString('hex');
     // Header (9 bytes), then range-coded dod 10 000 and mantissa delta 75, then the coder's flush.
     assert.equal(hex, '0202d00f0002ac0200' + '8d38443160000000');
+    // The same header with encoding 3, then two constant streams: timestamp 10 000, value delta 75.
+    const packed = Buffer.from(encodeBlockChunk(ts, vs, 2)).toString('hex');
+    assert.equal(packed, '0302d00f0002ac0200' + '00a09c01' + '009601');
+    // Three samples 10 s apart: grid timestamps (step 10 000: two constant-0 streams), value deltas
+    // 75 and −1 in one packed block of width 7 from base −1 (zigzag 01): 76 and 0, LSB first.
+    const three = encodeBlockChunk(new Float64Array([1000, 11000, 21000]), new Float64Array([1.5, 2.25, 2.24]), 3);
+    assert.equal(three[0], ENCODING_DECIMAL_PACKED);
+    assert.equal(Buffer.from(three).toString('hex'), '0303d00f01904e0002ac0200' + '0000' + '0000' + '0107014c00');
     assert.deepEqual([...encodeBlockChunk(new Float64Array(0), new Float64Array(0), 0)], [ENCODING_DECIMAL_RC, 0]);
     assert.deepEqual([...encodeBlockChunk(new Float64Array([5]), new Float64Array([-0.5]), 1)], [2, 1, 10, 0, 1, 9, 0]);
   });
@@ -145,12 +227,13 @@ describe('encodeBlockChunk + BlockChunkIterator', () => {
 });
 
 describe('BlockChunkIterator on corrupt input', () => {
-  const valid: Uint8Array[] = fc.sample(fc.oneof(samplesArb(80), decimalSamplesArb(80)), { numRuns: 60, seed: 7 }).map(encode);
+  const samples = fc.sample(fc.oneof(samplesArb(80), decimalSamplesArb(300)), { numRuns: 60, seed: 7 });
+  const valid: Uint8Array[] = [...samples.map(encode), ...samples.map((s) => encodeAs(s, 'rc')), ...samples.map((s) => encodeAs(s, 'packed'))];
 
   it('throws CorruptChunkError or decodes ordered samples for random bytes', () => {
     const it = new BlockChunkIterator();
     fc.assert(
-      fc.property(fc.constantFrom(1, 2, 3, 0), fc.uint8Array({ maxLength: 64 }), (enc, rest) => {
+      fc.property(fc.constantFrom(1, 2, 3, 4, 0), fc.uint8Array({ maxLength: 64 }), (enc, rest) => {
         drain(it, Uint8Array.of(enc, ...rest));
       }),
       { numRuns: 2000 },
@@ -163,7 +246,7 @@ describe('BlockChunkIterator on corrupt input', () => {
       for (let len = 0; len < bytes.length; len++) {
         const cut = bytes.subarray(0, len);
         // XOR chunks may legitimately end in padding bits; decimal chunks are checked to the byte.
-        if (bytes[0] === ENCODING_DECIMAL_RC) assert.equal(drain(it, cut), -1, `cut at ${len} of ${bytes.length}`);
+        if (bytes[0] !== ENCODING_XOR) assert.equal(drain(it, cut), -1, `cut at ${len} of encoding ${bytes[0]}, ${bytes.length} bytes`);
         else drain(it, cut);
       }
     }

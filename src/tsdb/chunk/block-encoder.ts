@@ -1,18 +1,27 @@
-// encodeBlockChunk: encodes the samples of one series for an on-disk block, choosing per chunk the
-// smallest of the decimal range-coded encoding (2) and plain XOR (1). Byte layout:
-// docs/format/chunks.md ("Block chunk").
+// encodeBlockChunk: encodes the samples of one series for an on-disk block, choosing per chunk
+// between the packed encoding (3, fast to decode), the range-coded one (2, smallest) and plain XOR
+// (1, for values that are not decimal). Byte layout: docs/format/chunks.md ("Block chunk").
 
-import { BLOCK_MAX_SAMPLES, ENCODING_DECIMAL_RC, TS_GRID, VALUE_DOD } from './block-format.js';
+import { BLOCK_MAX_SAMPLES, ENCODING_DECIMAL_RC } from './block-format.js';
+import { writeBlockHeader } from './block-header.js';
 import { toDecimal } from './decimal.js';
 import { IntCoder } from './int-coder.js';
+import { encodePacked, type DecimalChunk } from './packed-encoder.js';
 import { ByteSink, RangeEncoder } from './range-coder.js';
 import { StreamCost } from './stream-cost.js';
+import { dodCost, findGrid, type Grid } from './timestamp-grid.js';
 import { XOR_MAX_SAMPLES, XorAppender } from './xor-chunk.js';
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
-const LITTLE = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** Below this many bytes per sample the XOR encoding is not even tried: it cannot win there. */
 const XOR_WORTH_TRYING = 2;
+/**
+ * Encoding 3 is kept unless encoding 2 saves more than this fraction of its size. Encoding 3
+ * decodes ~10× faster; on data whose integers are spread evenly (the peer benchmark's gauges and
+ * counters) it costs ~5% more bytes, on skewed data (mostly-constant series, rare jumps) far
+ * more, and there encoding 2's size wins.
+ */
+const PACKED_SLACK = 0.125;
 
 // Scratch reused by every call (encoding runs on one thread, one chunk at a time).
 let mant = new Float64Array(0);
@@ -22,6 +31,7 @@ let scratch = new Float64Array(0);
 const tsCoder = new IntCoder();
 const gapCoder = new IntCoder();
 const valueCoder = new IntCoder();
+const cost = new StreamCost();
 
 function ensureScratch(n: number): void {
   if (mant.length >= n) return;
@@ -32,82 +42,18 @@ function ensureScratch(n: number): void {
   scratch = new Float64Array(size);
 }
 
-const costA = new StreamCost();
-const costB = new StreamCost();
-
-/** A timestamp grid: t[i] = a[i] + r[i], a[0] = t[0] − off, a[i] = a[i−1] + step·(1 + q[i]). */
-interface Grid {
-  step: number;
-  off: number;
-  cost: number;
-}
-
-/** Evaluates the grid model with `step` and `off`; null when an intermediate leaves the safe range. */
-function tryGrid(ts: Float64Array, n: number, step: number, off: number): (Grid & { minR: number }) | null {
-  let a = ts[0]! - off;
-  if (!Number.isSafeInteger(a)) return null;
-  costA.reset();
-  costB.reset();
-  let minR = 0;
-  for (let i = 1; i < n; i++) {
-    const t = ts[i]!;
-    const q = Math.round((t - a) / step) - 1;
-    const move = step * (1 + q);
-    if (!Number.isSafeInteger(move)) return null;
-    a += move;
-    const r = t - a;
-    if (!Number.isSafeInteger(a) || !Number.isSafeInteger(r)) return null;
-    if (r < minR) minR = r;
-    costA.add(q);
-    costB.add(r);
-  }
-  // Each extra stream costs a little even when all zeros: ~0.05 bits per sample, measured.
-  return { step, off, cost: costA.bits() + costB.bits() + n * 0.05, minR };
-}
-
-/** The best grid for jittered regular timestamps (gaps allowed), or null when none applies. */
-function findGrid(ts: Float64Array, n: number): Grid | null {
-  if (n < 3) return null;
-  const d = scratch;
-  for (let i = 1; i < n; i++) d[i - 1] = ts[i]! - ts[i - 1]!;
-  const sorted = d.subarray(0, n - 1).sort();
-  const med = sorted[(n - 1) >>> 1]!;
-  if (!(med >= 1)) return null;
-  // Steps between first and last sample, gaps counted; their mean is the grid's step.
-  let steps = 0;
-  for (let i = 1; i < n; i++) steps += Math.round((ts[i]! - ts[i - 1]!) / med);
-  if (steps < 1) return null;
-  const step = Math.round((ts[n - 1]! - ts[0]!) / steps);
-  if (!(step >= 1)) return null;
-  const first = tryGrid(ts, n, step, 0);
-  if (first === null) return null;
-  // Shift the grid back so residuals are ≥ 0 (then their sign costs nothing), if that is a small
-  // shift. The estimate cannot see the sign's cost (it counts entropy, not learning), so always shift.
-  const off = -first.minR;
-  if (off === 0 || off > step / 4) return first;
-  return tryGrid(ts, n, step, off) ?? first;
-}
-
-/** Bits of delta-of-delta timestamps. */
-function dodCost(ts: Float64Array, n: number): number {
-  costA.reset();
-  if (n > 1) costA.add(ts[1]! - ts[0]!);
-  for (let i = 2; i < n; i++) costA.add(ts[i]! - ts[i - 1]! - (ts[i - 1]! - ts[i - 2]!));
-  return costA.bits();
-}
-
 /** Bits of mantissas as deltas (dod = false) or deltas of deltas; Infinity when one is not safe. */
 function valueCost(m: Float64Array, n: number, dod: boolean): number {
-  costA.reset();
+  cost.reset();
   let prevDelta = 0;
   for (let i = 1; i < n; i++) {
     const delta = m[i]! - m[i - 1]!;
     const x = dod && i >= 2 ? delta - prevDelta : delta;
     if (!Number.isSafeInteger(x) || !Number.isSafeInteger(delta)) return Infinity;
-    costA.add(x);
+    cost.add(x);
     prevDelta = delta;
   }
-  return costA.bits();
+  return cost.bits();
 }
 
 function checkInput(ts: Float64Array, vs: Float64Array, n: number): void {
@@ -128,61 +74,34 @@ function checkInput(ts: Float64Array, vs: Float64Array, n: number): void {
   }
 }
 
-/** Encoding 2: decimal mantissas and timestamps through the range coder. */
-function encodeDecimal(ts: Float64Array, vs: Float64Array, n: number): Uint8Array {
-  const out = new ByteSink(64 + n * 2);
-  out.push(ENCODING_DECIMAL_RC);
-  out.uvarint(n);
-  if (n === 0) return out.bytes();
+/** Values as decimal mantissas at one scale, in the module's scratch (n ≥ 1). */
+function prepareDecimal(vs: Float64Array, n: number): DecimalChunk {
   ensureScratch(n);
-  let { scale, exceptions } = toDecimal(vs, n, mant, exc, kOf);
-  let valueDod = false;
-  const deltaBits = valueCost(mant, n, false);
-  const dodBits = valueCost(mant, n, true);
-  if (dodBits < deltaBits) valueDod = true;
-  if (deltaBits === Infinity && dodBits === Infinity) {
+  const { scale, exceptions } = toDecimal(vs, n, mant, exc, kOf);
+  if (valueCost(mant, n, false) === Infinity && valueCost(mant, n, true) === Infinity) {
     // Mantissas too far apart for exact integer deltas: keep every value raw.
-    scale = 0;
-    exceptions = n;
     for (let i = 0; i < n; i++) {
       mant[i] = 0;
       exc[i] = i;
     }
+    return { scale: 0, exceptions: n, mant, exc };
   }
-  const grid = findGrid(ts, n);
+  return { scale, exceptions, mant, exc };
+}
+
+/** @internal Encoding 2: decimal mantissas and timestamps through the range coder (n ≥ 1). */
+export function encodeRangeCoded(ts: Float64Array, vs: Float64Array, n: number, d: DecimalChunk, grid: Grid | null): Uint8Array {
+  const out = new ByteSink(64 + n * 2);
+  const valueDod = valueCost(d.mant, n, true) < valueCost(d.mant, n, false);
   const useGrid = grid !== null && grid.cost < dodCost(ts, n);
-
-  out.varint(ts[0]!);
-  out.push((useGrid ? TS_GRID : 0) | (valueDod ? VALUE_DOD : 0));
-  if (useGrid) {
-    out.uvarint(grid.step);
-    out.uvarint(grid.off);
-  }
-  out.push(scale);
-  out.varint(mant[0]!);
-  out.uvarint(exceptions);
-  if (exceptions > 0) {
-    const view = new DataView(vs.buffer, vs.byteOffset, n * 8);
-    let prev = -1;
-    for (let j = 0; j < exceptions; j++) {
-      const i = exc[j]!;
-      out.uvarint(i - prev - 1);
-      prev = i;
-      // Big-endian bits, read through the platform's byte order so NaN payloads are untouched.
-      const hi = view.getUint32(i * 8 + (LITTLE ? 4 : 0), LITTLE);
-      const lo = view.getUint32(i * 8 + (LITTLE ? 0 : 4), LITTLE);
-      out.push(hi >>> 24);
-      out.push((hi >>> 16) & 0xff);
-      out.push((hi >>> 8) & 0xff);
-      out.push(hi & 0xff);
-      out.push(lo >>> 24);
-      out.push((lo >>> 16) & 0xff);
-      out.push((lo >>> 8) & 0xff);
-      out.push(lo & 0xff);
-    }
-  }
-
+  writeBlockHeader(
+    out,
+    { encoding: ENCODING_DECIMAL_RC, n, t0: ts[0]!, grid: useGrid ? grid : null, valueDod, scale: d.scale, m0: d.mant[0]!, exceptions: d.exceptions },
+    d.exc,
+    vs,
+  );
   if (n === 1) return out.bytes();
+  const m = d.mant;
   const enc = new RangeEncoder(out);
   tsCoder.reset();
   gapCoder.reset();
@@ -198,11 +117,11 @@ function encodeDecimal(ts: Float64Array, vs: Float64Array, n: number): Uint8Arra
       gapCoder.encode(enc, q);
       tsCoder.encode(enc, t - a);
     } else {
-      const d = t - ts[i - 1]!;
-      tsCoder.encode(enc, i === 1 ? d : d - delta);
-      delta = d;
+      const dt = t - ts[i - 1]!;
+      tsCoder.encode(enc, i === 1 ? dt : dt - delta);
+      delta = dt;
     }
-    const md = mant[i]! - mant[i - 1]!;
+    const md = m[i]! - m[i - 1]!;
     valueCoder.encode(enc, valueDod && i >= 2 ? md - mDelta : md);
     mDelta = md;
   }
@@ -211,9 +130,25 @@ function encodeDecimal(ts: Float64Array, vs: Float64Array, n: number): Uint8Arra
 }
 
 /**
+ * @internal Encoding 3 or 2 for samples [0, n) (checked input): the packed form unless the
+ * range-coded one is smaller by more than PACKED_SLACK of it. `only` forces one (tests, benches;
+ * 'packed' still falls back to 2 when the packed form cannot hold the chunk).
+ */
+export function encodeDecimal(ts: Float64Array, vs: Float64Array, n: number, only?: 'rc' | 'packed'): Uint8Array {
+  if (n === 0) return Uint8Array.of(ENCODING_DECIMAL_RC, 0);
+  const d = prepareDecimal(vs, n);
+  const grid = findGrid(ts, n, scratch);
+  const packed = n === 1 || only === 'rc' ? null : encodePacked(ts, vs, n, d, grid);
+  if (only === 'packed' && packed !== null) return packed;
+  const rc = encodeRangeCoded(ts, vs, n, d, grid);
+  if (packed !== null && rc.length >= packed.length * (1 - PACKED_SLACK)) return packed;
+  return rc;
+}
+
+/**
  * Encodes samples `[0, n)` of one series (timestamps: safe integers, non-decreasing; values: any
- * float64 bit pattern) into an immutable block chunk, in whichever encoding is smallest. Throws
- * RangeError for timestamps the formats cannot hold.
+ * float64 bit pattern) into an immutable block chunk, in the encoding that fits best (see
+ * PACKED_SLACK). Throws RangeError for timestamps the formats cannot hold.
  *
  * @example
  * const bytes = encodeBlockChunk(ts, vs, count);

@@ -4,6 +4,8 @@ export { CorruptChunkError } from './xor-format.js';
 
 /** Encoding byte of block chunks: decimal mantissas and timestamps, range coded. */
 export const ENCODING_DECIMAL_RC = 2;
+/** Encoding byte of block chunks: decimal mantissas and timestamps, bit-packed (fast to decode). */
+export const ENCODING_DECIMAL_PACKED = 3;
 /** Most samples one block chunk holds (a bound that keeps corrupt headers from allocating much). */
 export const BLOCK_MAX_SAMPLES = 1 << 20;
 
