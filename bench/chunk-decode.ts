@@ -1,5 +1,5 @@
 // The block chunk decoder alone on the peers' W2 mix (bench lib `makeSeries` / `step`, generator
-// copied: half 2-decimal random-walk gauges, half counters growing by 0–199, 10 s apart), encoded
+// in src/tsdb/chunk/peer-mix-fixture.ts: half 2-decimal random-walk gauges, half counters growing by 0–199, 10 s apart), encoded
 // once per encoding, then timed: bytes/sample and samples/s for encoding 2 (range coded), 3
 // (packed) and what encodeBlockChunk picks, through BlockChunkDecoder.decode (batch) and through
 // BlockChunkIterator next/atV; then the chosen chunks written as one block and read back through
@@ -16,6 +16,7 @@ import { BlockReader, writeBlock, type BlockSeriesInput } from '../src/tsdb/bloc
 import { BlockQuerier } from '../src/tsdb/block-querier.js';
 import { BlockChunkDecoder, BlockChunkIterator, encodeBlockChunk } from '../src/tsdb/chunk/block-chunk.js';
 import { encodeDecimal } from '../src/tsdb/chunk/block-encoder.js';
+import { fillPeerMix, lcg } from '../src/tsdb/chunk/peer-mix-fixture.js';
 
 const SERIES = Number(process.env['SERIES'] ?? 10_000);
 const SAMPLES = Number(process.env['SAMPLES'] ?? 720);
@@ -24,7 +25,6 @@ const ROUNDS = Number(process.env['ROUNDS'] ?? 5);
 /** ONLY: run just the candidates whose name contains this (e.g. "chosen batch"). */
 const ONLY = process.env['ONLY'] ?? '';
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const lcg = (seed: number) => (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 
 const sets: Record<string, Uint8Array[]> = { rc: [], packed: [], chosen: [] };
 const ts = new Float64Array(SAMPLES);
@@ -35,17 +35,7 @@ const encMs = { rc: 0, chosen: 0 };
 for (let s = 0; s < SERIES; s++) {
   const m = Math.floor(s / 100);
   const h = s % 100;
-  const gauge = m % 2 === 0;
-  const rnd = lcg(m * 7919 + h * 104729 + 1);
-  rnd();
-  rnd();
-  let value = gauge ? rnd() * 100 : Math.floor(rnd() * 1e6);
-  for (let i = 0; i < SAMPLES; i++) {
-    if (gauge) value = Math.min(100, Math.max(0, value + (rnd() - 0.5) * 4));
-    else value += Math.floor(rnd() * 200);
-    vs[i] = gauge ? Math.round(value * 100) / 100 : value;
-    ts[i] = 1_767_225_600_000 + i * 10_000 + (JITTER > 0 ? Math.floor(jitter() * (JITTER + 1)) : 0);
-  }
+  fillPeerMix(ts, vs, SAMPLES, m, h, 1_767_225_600_000, jitter, JITTER);
   let t = performance.now();
   sets['chosen']!.push(encodeBlockChunk(ts, vs, SAMPLES));
   encMs.chosen += performance.now() - t;

@@ -224,7 +224,8 @@ export class Tsdb implements Storage, EngineStatsSource {
     // Series this batch created but stored nothing in (refused, or only backfilled samples) are
     // removed again once it is settled.
     const cleanUp = () => this.head.removeIfEmpty(batch.tenant, batch.created);
-    if (this.wal === null || this.closed || !this.replayed) {
+    const wal = this.wal;
+    if (wal === null || this.closed || !this.replayed) {
       return Promise.reject(new StorageClosedError(this.closed ? 'storage is shutting down' : 'storage is still replaying its WAL'));
     }
     const th = this.head.tenant(batch.tenant);
@@ -234,17 +235,14 @@ export class Tsdb implements Storage, EngineStatsSource {
       }
     }
     try {
-      return this.commitLive(batch, th);
+      return this.commitLive(batch, th, wal);
     } finally {
       cleanUp();
     }
   }
 
-  private commitLive(batch: PendingBatch, th: TenantHead): Promise<void> {
-    const wal = this.wal;
-    if (wal === null || this.closed || !this.replayed) {
-      return Promise.reject(new StorageClosedError(this.closed ? 'storage is shutting down' : 'storage is still replaying its WAL'));
-    }
+  /** Checks and applies a batch with no sample before the head (commit() checked the engine is open). */
+  private commitLive(batch: PendingBatch, th: TenantHead, wal: Wal): Promise<void> {
     const head = this.head;
     const tenant = batch.tenant;
     // Every sample is checked before anything is applied: a batch is stored whole or not at all.

@@ -131,7 +131,7 @@ export class Maintenance {
    * left alone: aggregates of one window from two copies cannot be merged sample by sample.
    */
   private async compactCopiesOnce(tenant: string, level: MaintenanceDeps['downsample'][number]): Promise<boolean> {
-    const { blocks, logger } = this.d;
+    const { blocks } = this.d;
     const entries = blocks.of(tenant).filter((e) => e.meta.downsample?.resolution === level.resolution);
     if (entries.length < 2) return false;
     const cap = level.retentionMs > 0 ? Math.min(MAX_BLOCK_RANGE, level.retentionMs / 10) : MAX_BLOCK_RANGE;
@@ -143,6 +143,16 @@ export class Maintenance {
       false,
     );
     if (group === null) return false;
+    await this.merge(tenant, entries, group, level.resolution);
+    return true;
+  }
+
+  /**
+   * Merges `group` (metas of some of `entries`) into one block, then deletes the sources; for
+   * downsampled copies `resolution` is theirs.
+   */
+  private async merge(tenant: string, entries: readonly BlockEntry[], group: readonly BlockMeta[], resolution?: number): Promise<void> {
+    const { blocks, logger } = this.d;
     const chosen = group.map((m) => entries.find((e) => e.meta.ulid === m.ulid)!);
     const started = Date.now();
     const meta = await mergeInWorker({
@@ -155,17 +165,18 @@ export class Maintenance {
       sourceIds: [...new Set(group.flatMap((m) => m.compaction.sources))].sort(),
       fromHead: group.some((m) => m.compaction.fromHead === true),
       chunkSamples: CHUNK_SAMPLES,
-      resolution: level.resolution,
+      ...(resolution !== undefined ? { resolution } : {}),
     });
+    // The new block is durable before the old ones go: a crash in between leaves both, and the
+    // next start deletes the blocks whose sources the new one covers.
     if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
     failpoint('compaction-before-delete');
     await blocks.delete(chosen);
     this.stats.compactions++;
     logger.info(
-      { tenant, block: meta?.ulid, resolution: level.resolution, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
-      'compacted downsampled blocks',
+      { tenant, block: meta?.ulid, resolution, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
+      resolution === undefined ? 'compacted blocks' : 'compacted downsampled blocks',
     );
-    return true;
   }
 
   /** Cuts the oldest block range of a tenant's head if the head spans 1.5 block durations. */
@@ -219,7 +230,7 @@ export class Maintenance {
 
   /** Merges the next group of a tenant's blocks, if any; the sources are deleted after. */
   private async compactOnce(tenant: string): Promise<boolean> {
-    const { blocks, head, logger } = this.d;
+    const { blocks, head } = this.d;
     const entries = blocks.raw(tenant);
     const th = head.existingTenant(tenant);
     // Blocks wholly before the head's start get no more data from it.
@@ -232,29 +243,7 @@ export class Maintenance {
       new Set(entries.filter((e) => e.reader.tombstones.size > 0).map((e) => e.meta.ulid)),
     );
     if (group === null) return false;
-    const chosen = group.map((m) => entries.find((e) => e.meta.ulid === m.ulid)!);
-    const started = Date.now();
-    const meta = await mergeInWorker({
-      blocksDir: blocks.dir,
-      sources: chosen.map((e) => e.reader.dir),
-      tenant,
-      minTime: Math.min(...group.map((m) => m.minTime)),
-      maxTime: Math.max(...group.map((m) => m.maxTime)),
-      level: Math.max(...group.map((m) => m.compaction.level)) + 1,
-      sourceIds: [...new Set(group.flatMap((m) => m.compaction.sources))].sort(),
-      fromHead: group.some((m) => m.compaction.fromHead === true),
-      chunkSamples: CHUNK_SAMPLES,
-    });
-    // The new block is durable before the old ones go: a crash in between leaves both, and the
-    // next start deletes the blocks whose sources the new one covers.
-    if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
-    failpoint('compaction-before-delete');
-    await blocks.delete(chosen);
-    this.stats.compactions++;
-    logger.info(
-      { tenant, block: meta?.ulid, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
-      'compacted blocks',
-    );
+    await this.merge(tenant, entries, group);
     return true;
   }
 

@@ -397,15 +397,8 @@ export class Evaluator implements StepGrid {
         f(s.labels, s.ts, s.vs, from, to);
         continue;
       }
-      const ts: number[] = [];
-      const vals: number[] = [];
-      for (let i = from; i < to; i++) {
-        const v = s.vs[i]!;
-        if (isStaleNaN(v)) continue;
-        ts.push(s.ts[i]!);
-        vals.push(v);
-      }
-      if (ts.length > 0) f(s.labels, ts, vals, 0, ts.length);
+      const w = withoutStale(s.ts, s.vs, from, to);
+      if (w.ts.length > 0) f(s.labels, w.ts, w.vs, 0, w.ts.length);
     }
   }
 
@@ -430,15 +423,8 @@ export class Evaluator implements StepGrid {
         out.push({ labels: s.labels, ts: s.ts.subarray(from, to), vs: s.vs.subarray(from, to) });
         continue;
       }
-      const ts: number[] = [];
-      const vals: number[] = [];
-      for (let i = from; i < to; i++) {
-        const v = s.vs[i]!;
-        if (isStaleNaN(v)) continue;
-        ts.push(s.ts[i]!);
-        vals.push(v);
-      }
-      if (ts.length > 0) out.push({ labels: s.labels, ts, vs: vals });
+      const w = withoutStale(s.ts, s.vs, from, to);
+      if (w.ts.length > 0) out.push({ labels: s.labels, ts: w.ts, vs: w.vs });
     }
     return out;
   }
@@ -513,4 +499,17 @@ export class Evaluator implements StepGrid {
 function outerSubqueries(e: Expr): SubqueryExpr[] {
   if (e.type === 'SubqueryExpr') return [e];
   return children(e).flatMap(outerSubqueries);
+}
+
+/** Samples [from, to) of a loaded series without its staleness markers, as arrays of their own. */
+function withoutStale(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): { ts: number[]; vs: number[] } {
+  const outT: number[] = [];
+  const outV: number[] = [];
+  for (let i = from; i < to; i++) {
+    const v = vs[i]!;
+    if (isStaleNaN(v)) continue;
+    outT.push(ts[i]!);
+    outV.push(v);
+  }
+  return { ts: outT, vs: outV };
 }

@@ -8,14 +8,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockChunkIterator, ENCODING_DECIMAL_PACKED, ENCODING_DECIMAL_RC, encodeBlockChunk } from './block-chunk.js';
 import { encodeDecimal } from './block-encoder.js';
+import { fillPeerMix, lcg } from './peer-mix-fixture.js';
 
 const SAMPLES = 720;
 const METRICS = 100;
 /** Every 10th of the benchmark's 100 hosts: 1 000 of its 10 000 series keeps the test quick. */
 const HOSTS = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90];
 
-/** The benchmark's PRNG (a 32-bit LCG) and per-series seeding, copied so the data are the same. */
-const lcg = (seed: number) => (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
 
 interface Sizes {
   gauge: number;
@@ -35,16 +34,7 @@ function measure(jitterMs: number, encoding: number): Sizes {
   for (let m = 0; m < METRICS; m++) {
     const gauge = m % 2 === 0;
     for (const h of HOSTS) {
-      const rnd = lcg(m * 7919 + h * 104729 + 1);
-      rnd();
-      rnd();
-      let value = gauge ? rnd() * 100 : Math.floor(rnd() * 1e6);
-      for (let i = 0; i < SAMPLES; i++) {
-        if (gauge) value = Math.min(100, Math.max(0, value + (rnd() - 0.5) * 4));
-        else value += Math.floor(rnd() * 200);
-        vs[i] = gauge ? Math.round(value * 100) / 100 : value;
-        ts[i] = 1_700_000_000_000 + i * 10_000 + Math.floor(jitter() * (jitterMs + 1));
-      }
+      fillPeerMix(ts, vs, SAMPLES, m, h, 1_700_000_000_000, jitter, jitterMs);
       const bytes = encoding === ENCODING_DECIMAL_RC ? encodeDecimal(ts, vs, SAMPLES, 'rc') : encodeBlockChunk(ts, vs, SAMPLES);
       assert.equal(bytes[0], encoding);
       it.reset(bytes);

@@ -69,11 +69,6 @@ export class Rows {
     this.free.push(r);
   }
 
-  /** Rows in use, for memory accounting. */
-  get inUse(): number {
-    return this.next - this.free.length;
-  }
-
   private grow(): void {
     const f64 = new Float64Array(this.f64.length * 2);
     f64.set(this.f64);

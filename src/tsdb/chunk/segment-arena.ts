@@ -74,19 +74,9 @@ export class SegmentArena {
     }
   }
 
-  /** Bytes of pages held, for memory accounting. */
-  get bytes(): number {
-    return this.pages.length * PAGE_SEGMENTS * SEGMENT_BYTES;
-  }
-
-  /** Segments in use by chunks. */
-  get inUse(): number {
-    return this.used - this.nFree;
-  }
-
   private addPage(): void {
     this.pages.push(new Uint8Array(PAGE_SEGMENTS * SEGMENT_BYTES));
-    const cap = (this.pages.length + 1) * PAGE_SEGMENTS;
+    const cap = this.pages.length * PAGE_SEGMENTS;
     if (this.nextOf.length < cap) {
       const grown = new Int32Array(Math.max(cap, this.nextOf.length * 2));
       grown.set(this.nextOf);

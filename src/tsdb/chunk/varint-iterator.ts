@@ -2,7 +2,7 @@
 // per sample. Byte layout: docs/format/chunks.md.
 
 import type { SampleIterator } from '../../storage/interface.js';
-import { CorruptChunkError, scratchF64 } from './xor-format.js';
+import { CorruptChunkError, headerCount, scratchF64 } from './xor-format.js';
 import { ENCODING_VARINT, MAX_EXPONENT, MAX_MANTISSA, POW10, VARINT_HEADER_BYTES } from './varint-format.js';
 
 const EMPTY_CHUNK = new Uint8Array([ENCODING_VARINT, 0, 0]);
@@ -32,15 +32,9 @@ export class VarintIterator implements SampleIterator {
 
   /** Starts over on another chunk, reading its sample count now. */
   reset(bytes: Uint8Array): void {
-    if (bytes.length < VARINT_HEADER_BYTES) {
-      throw new CorruptChunkError(`chunk is ${bytes.length} bytes, its header alone has ${VARINT_HEADER_BYTES}`);
-    }
-    if (bytes[0] !== ENCODING_VARINT) {
-      throw new CorruptChunkError(`chunk encoding is ${bytes[0]}, this iterator reads decimal varint chunks (${ENCODING_VARINT})`);
-    }
+    this.n = headerCount(bytes, ENCODING_VARINT, 'decimal varint');
     this.buf = bytes;
     this.pos = VARINT_HEADER_BYTES;
-    this.n = (bytes[1]! << 8) | bytes[2]!;
     this.i = -1;
     this.t = 0;
     this.v = 0;

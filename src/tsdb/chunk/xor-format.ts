@@ -18,6 +18,20 @@ export class CorruptChunkError extends StorageError {
   }
 }
 
+/**
+ * The sample count of a chunk with the 3-byte header of head chunks (encoding byte, big-endian
+ * count), after checking length and encoding; `name` names the encoding in the error.
+ */
+export function headerCount(bytes: Uint8Array, encoding: number, name: string): number {
+  if (bytes.length < XOR_HEADER_BYTES) {
+    throw new CorruptChunkError(`chunk is ${bytes.length} bytes, its header alone has ${XOR_HEADER_BYTES}`);
+  }
+  if (bytes[0] !== encoding) {
+    throw new CorruptChunkError(`chunk encoding is ${bytes[0]}, this iterator reads ${name} chunks (${encoding})`);
+  }
+  return (bytes[1]! << 8) | bytes[2]!;
+}
+
 /** @internal No value window written yet (the first XOR must use the explicit `11` form). */
 export const NO_WINDOW = 0xff;
 /** @internal */

@@ -4,7 +4,7 @@
 
 import type { SampleIterator } from '../../storage/interface.js';
 import { BitReader, peekBits32 } from './bit-reader.js';
-import { CorruptChunkError, ENCODING_XOR, NO_WINDOW, TWO_32, XOR_HEADER_BYTES, fromBits } from './xor-format.js';
+import { CorruptChunkError, ENCODING_XOR, NO_WINDOW, TWO_32, XOR_HEADER_BYTES, fromBits, headerCount } from './xor-format.js';
 
 const HEADER_BITS = XOR_HEADER_BYTES * 8;
 const EMPTY_CHUNK = new Uint8Array([ENCODING_XOR, 0, 0]);
@@ -40,16 +40,10 @@ export class XorIterator implements SampleIterator {
 
   /** Starts over on another chunk (or the same one, grown), reading its sample count now. */
   reset(bytes: Uint8Array): void {
-    if (bytes.length < XOR_HEADER_BYTES) {
-      throw new CorruptChunkError(`chunk is ${bytes.length} bytes, its header alone has ${XOR_HEADER_BYTES}`);
-    }
-    if (bytes[0] !== ENCODING_XOR) {
-      throw new CorruptChunkError(`chunk encoding is ${bytes[0]}, this iterator reads XOR chunks (${ENCODING_XOR})`);
-    }
+    this.n = headerCount(bytes, ENCODING_XOR, 'XOR');
     this.buf = bytes;
     this.pos = HEADER_BITS;
     this.end = bytes.length * 8;
-    this.n = (bytes[1]! << 8) | bytes[2]!;
     this.i = -1;
     this.t = 0;
     this.delta = 0;

@@ -42,7 +42,10 @@ export function pairOf(v: number): [number, number] {
   return [u32[HI]!, u32[LO]!];
 }
 
-export function encode(s: Samples, from = 0, to = s.ts.length, app = new XorAppender()): XorAppender {
+/** Appends samples [from, to) of `s` to a new XOR chunk, or to `app` (any chunk appender). */
+export function encode(s: Samples, from?: number, to?: number): XorAppender;
+export function encode<A extends { append(t: number, v: number): void }>(s: Samples, from: number, to: number, app: A): A;
+export function encode(s: Samples, from = 0, to = s.ts.length, app: { append(t: number, v: number): void } = new XorAppender()): unknown {
   for (let i = from; i < to; i++) app.append(s.ts[i]!, fromBits(s.bits[2 * i]!, s.bits[2 * i + 1]!));
   return app;
 }

@@ -1,5 +1,5 @@
-// VarintAppender: a decimal varint chunk (encoding 8) on its own, for code that builds one chunk
-// at a time; the head keeps its open chunks in the rows of its series instead (open-chunk.ts).
+// For tests of the decimal varint chunk (encoding 8): VarintAppender builds one chunk on its own
+// row through the same functions the head uses for its series' open chunks (open-chunk.ts).
 // Byte layout: docs/format/chunks.md.
 
 import {
