@@ -268,3 +268,27 @@ test('a long instant query does not hold up ingest', async () => {
   assert.ok(queryDone - started > 500, `the query took only ${queryDone - started} ms: too short to tell`);
   assert.ok(ingestDone < queryDone, 'the ingest request was answered only after the query');
 });
+
+test('range queries repeated: settled steps come from the cache, and an import into the past is seen at once', async () => {
+  const ts = Array.from({ length: 11 }, (_, i) => T0 + i * 60_000);
+  const line = { metric: { __name__: 'q_cached', job: 'api' }, values: ts.map((_, i) => i), timestamps: ts };
+  assert.equal((await fetch(`${n.url}/api/v1/import`, { method: 'POST', body: JSON.stringify(line) })).status, 204);
+  const hits = async () => {
+    const text = await (await fetch(`${n.url}/metrics`, { headers: { accept: 'text/plain' } })).text();
+    return Number(/^metricstream_query_range_cache_requests_total\{result="hit"\} (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  const path = (nocache: boolean) =>
+    `/api/v1/query_range?query=${encodeURIComponent('sum(q_cached)')}&start=${T0 / 1000}&end=${(T0 + 600_000) / 1000}&step=60${nocache ? '&nocache=1' : ''}`;
+  const first = await get(path(false));
+  const hitsBefore = await hits();
+  const second = await get(path(false));
+  assert.equal(await hits(), hitsBefore + 1);
+  assert.deepEqual(second.json, first.json);
+  assert.deepEqual(first.json.data.result[0].values.slice(0, 3), [[T0 / 1000, '0'], [T0 / 1000 + 60, '1'], [T0 / 1000 + 120, '2']]);
+  // A second series imported into the cached range: the cached steps from its first sample on are recomputed.
+  const late = { metric: { __name__: 'q_cached', job: 'web' }, values: [100], timestamps: [T0 + 120_000] };
+  assert.equal((await fetch(`${n.url}/api/v1/import`, { method: 'POST', body: JSON.stringify(late) })).status, 204);
+  const third = await get(path(false));
+  assert.deepEqual(third.json, (await get(path(true))).json);
+  assert.deepEqual(third.json.data.result[0].values.slice(0, 4), [[T0 / 1000, '0'], [T0 / 1000 + 60, '1'], [T0 / 1000 + 120, '102'], [T0 / 1000 + 180, '103']]);
+});

@@ -1,7 +1,8 @@
 // GET|POST /api/v1/query and /api/v1/query_range: PromQL over the storage, answered in
 // Prometheus's JSON shapes and error types (bad_data 400, execution 422).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Engine, EvalError, type RangeSeries, type Value } from '../promql/engine/index.js';
+import { Counter, Gauge } from 'prom-client';
+import { Engine, EvalError, RangeCache, type RangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
@@ -117,8 +118,24 @@ function evalError(e: unknown): unknown {
   return e;
 }
 
-export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Route[] {
+const cacheAnswers = new Counter({
+  name: 'metricstream_query_range_cache_requests_total',
+  help: 'Range queries by what the result cache gave: hit (every step), partial (the settled steps), miss, uncacheable (negative offset, @, nocache=1 or cache off)',
+  labelNames: ['result'] as const,
+});
+const cacheBytes = new Gauge({ name: 'metricstream_query_range_cache_bytes', help: 'Estimated bytes of range query answers held by the result cache' });
+
+/** Range answers cached per query (default off: 0 bytes); the storage's change feed keeps them right. */
+export interface QueryRoutesOptions {
+  readonly cacheBytes?: number;
+}
+
+export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opts: QueryRoutesOptions = {}): Route[] {
   const querier = (mint: number, maxt: number, hints?: SelectHints) => storage.querier('default', mint, maxt, hints);
+  const cache = new RangeCache(opts.cacheBytes ?? 0, (outcome, bytes) => {
+    cacheAnswers.inc({ result: outcome });
+    cacheBytes.set(bytes);
+  });
   async function instant(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
     const expr = parseQuery(q);
@@ -147,7 +164,10 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine()): Ro
     }
     let m: RangeSeries[];
     try {
-      m = await engine.rangeAsync(querier, expr, start, end, step, timeoutOf(q, engine.opts.timeoutMs));
+      const timeout = timeoutOf(q, engine.opts.timeoutMs);
+      // nocache=1 (as VictoriaMetrics takes it) evaluates every step afresh.
+      const feed = q.get('nocache') === '1' ? undefined : storage.changes;
+      m = await cache.range(engine, querier, feed, 'default', expr, start, end, step, timeout);
     } catch (e) {
       throw evalError(e);
     }

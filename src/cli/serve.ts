@@ -79,6 +79,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     retentionMs: config.retention,
     retentionBytes: config.retention_size,
     outOfOrderWindowMs: config.out_of_order_window,
+    changeSettleMs: config.query_cache_offset,
     downsample: [
       ...(config.downsample_5m_after > 0 ? [{ resolution: 300_000, afterMs: config.downsample_5m_after, retentionMs: config.retention_5m }] : []),
       ...(config.downsample_1h_after > 0 ? [{ resolution: 3_600_000, afterMs: config.downsample_1h_after, retentionMs: config.retention_1h }] : []),
@@ -127,6 +128,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     ...queryRoutes(
       tsdb,
       new Engine({ timeoutMs: config.query_timeout, maxSamples: config.query_max_samples, lookbackDeltaMs: config.query_lookback_delta }),
+      { cacheBytes: config.query_cache_size },
     ),
     ...labelRoutes(tsdb),
     ...buildInfoRoutes({ version: VERSION, startedAt: new Date(), retention: formatDuration(config.retention) }),

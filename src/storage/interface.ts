@@ -1,5 +1,6 @@
 // The storage contract: everything above storage (ingest, PromQL, the HTTP API) talks to an
 // engine only through these types, modelled on Prometheus's storage.Appender / storage.Querier.
+import type { ChangeFeed } from './change-feed.js';
 
 /** One label pair. A series' labels are sorted by name and include `__name__`. */
 export interface Label {
@@ -165,6 +166,8 @@ export interface Storage {
   metadata(tenant: string): ReadonlyMap<string, MetricMetadata>;
   /** True once start-up work (e.g. WAL replay) is done and reads are complete. */
   readonly ready: boolean;
+  /** Changes to past data, for result caches; an engine without it gets no cached answers. */
+  readonly changes?: ChangeFeed;
   close(): Promise<void>;
 }
 

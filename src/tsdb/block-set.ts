@@ -74,14 +74,21 @@ export class BlockSet {
     return set;
   }
 
-  /** Adds an opened block. */
-  add(reader: BlockReader): BlockEntry {
+  /**
+   * Called with a block's start time when a block added or taken out changes what reads see
+   * (not for blocks that only move samples: head cuts and merges).
+   */
+  onChange: ((minT: number) => void) | null = null;
+
+  /** Adds an opened block; `moved`: its samples are served already (cut from the head, or merged from blocks in the set). */
+  add(reader: BlockReader, moved = false): BlockEntry {
     const e = new BlockEntry(reader);
     const t = reader.meta.tenant;
     let list = this.byTenant.get(t);
     if (list === undefined) this.byTenant.set(t, (list = []));
     list.push(e);
     list.sort((a, b) => a.meta.minTime - b.meta.minTime || a.meta.maxTime - b.meta.maxTime || (a.meta.ulid < b.meta.ulid ? -1 : 1));
+    if (!moved) this.onChange?.(reader.meta.minTime);
     return e;
   }
 
@@ -163,8 +170,8 @@ export class BlockSet {
    * Takes blocks out of the set and deletes their directories (renamed first, so a crash leaves
    * either the block or a `.tmp` directory that the next start removes).
    */
-  async delete(entries: readonly BlockEntry[]): Promise<void> {
-    for (const e of entries) this.detach(e);
+  async delete(entries: readonly BlockEntry[], moved = false): Promise<void> {
+    for (const e of entries) this.detach(e, moved);
     for (const e of entries) await rename(e.reader.dir, e.reader.dir + DELETING_SUFFIX);
     if (entries.length > 0) await syncDir(this.dir);
     failpoint('delete-before-remove');
@@ -186,11 +193,12 @@ export class BlockSet {
     this.byTenant.clear();
   }
 
-  private detach(e: BlockEntry): void {
+  private detach(e: BlockEntry, moved = false): void {
     const list = this.byTenant.get(e.meta.tenant);
     const i = list?.indexOf(e) ?? -1;
     if (list !== undefined && i >= 0) list.splice(i, 1);
     e.gone = true;
+    if (!moved) this.onChange?.(e.meta.minTime);
     if (e.refs === 0) void e.reader.close();
   }
 

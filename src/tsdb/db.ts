@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  ChangeFeed,
   OutOfBoundsError,
   StorageClosedError,
   type Appender,
@@ -72,6 +73,11 @@ export interface TsdbOptions {
   readonly downsample?: readonly { readonly resolution: number; readonly afterMs: number; readonly retentionMs: number }[];
   /** How far behind its series' newest sample a live sample may arrive, ms (default 0: never). */
   readonly outOfOrderWindowMs?: number;
+  /**
+   * Writes and removals more than this far behind the clock are reported to `changes` (result
+   * caches keep answers only for times before it; default 5 min).
+   */
+  readonly changeSettleMs?: number;
 }
 
 const DEFAULT_BLOCK_DURATION = 2 * 3_600_000;
@@ -79,9 +85,18 @@ const DEFAULT_BLOCK_DURATION = 2 * 3_600_000;
 /** Samples per WAL record: bounds record size (and replay memory) for huge imports. */
 const SAMPLES_PER_RECORD = 8192;
 
+/** The smallest of the first n timestamps. */
+function minOf(ts: ArrayLike<number>, n: number): number {
+  let min = Infinity;
+  for (let i = 0; i < n; i++) if (ts[i]! < min) min = ts[i]!;
+  return min;
+}
+
 
 export class Tsdb implements Storage, EngineStatsSource {
   readonly head = new Head();
+  /** Changes to past data (late and backfilled samples, deletions, blocks added or removed), for result caches. */
+  readonly changes: ChangeFeed;
   private readonly opts: TsdbOptions;
   private readonly lock: LockFile;
   private wal: Wal | null = null;
@@ -102,6 +117,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     this.lock = lock;
     this.blockDuration = opts.blockDurationMs ?? DEFAULT_BLOCK_DURATION;
     this.oooWindow = opts.outOfOrderWindowMs ?? 0;
+    this.changes = new ChangeFeed(opts.changeSettleMs ?? 5 * 60_000, opts.now ?? Date.now);
     if (!(Number.isSafeInteger(this.blockDuration) && this.blockDuration >= 1)) {
       throw new RangeError(`block duration is ${this.blockDuration} ms, it must be a whole number of ms >= 1`);
     }
@@ -128,6 +144,9 @@ export class Tsdb implements Storage, EngineStatsSource {
     let fromCheckpoint = 0;
     try {
       const blocks = (this.blocks = await BlockSet.load(join(this.opts.dir, 'blocks'), log));
+      // A block added or removed may change answers from its start on (a cut or a merge moves
+      // samples without changing them; reported all the same, which only costs a cache refill).
+      blocks.onChange = (minT) => this.changes.changed(minT);
       // Samples before the end of the newest block cut from the head are in that block already.
       for (const t of blocks.tenants()) {
         const th = this.head.tenant(t);
@@ -235,7 +254,10 @@ export class Tsdb implements Storage, EngineStatsSource {
       }
     }
     try {
-      return this.commitLive(batch, th, wal);
+      const written = this.commitLive(batch, th, wal);
+      // The samples are visible now (commitLive applies them before it returns).
+      this.changes.changed(minOf(batch.ts, batch.n));
+      return written;
     } finally {
       cleanUp();
     }
@@ -417,7 +439,11 @@ export class Tsdb implements Storage, EngineStatsSource {
    */
   async deleteSeries(tenant: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<{ blockSeries: number; headSeries: number }> {
     if (this.wal === null || this.blocks === null || this.closed || !this.replayed) throw new StorageClosedError('storage is not ready');
-    return deleteSeries(this.head, this.blocks, this.wal, tenant, matchers, mint, maxt);
+    try {
+      return await deleteSeries(this.head, this.blocks, this.wal, tenant, matchers, mint, maxt);
+    } finally {
+      this.changes.changed(mint);
+    }
   }
 
   /** Writes a snapshot of all data under `<data dir>/snapshots/`; returns its name. */

@@ -169,9 +169,10 @@ export class Maintenance {
     });
     // The new block is durable before the old ones go: a crash in between leaves both, and the
     // next start deletes the blocks whose sources the new one covers.
-    if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)));
+    // Samples moved, not changed (tombstones applied were reported when made): `moved`.
+    if (meta !== null) blocks.add(await BlockReader.open(join(blocks.dir, meta.ulid)), true);
     failpoint('compaction-before-delete');
-    await blocks.delete(chosen);
+    await blocks.delete(chosen, true);
     this.stats.compactions++;
     logger.info(
       { tenant, block: meta?.ulid, resolution, from: group.map((m) => m.ulid), minTime: meta?.minTime, maxTime: meta?.maxTime, ms: Date.now() - started },
@@ -193,7 +194,7 @@ export class Maintenance {
     const meta = await cutBlock(head, tenant, a, b, blocks.dir);
     const reader = meta === null ? null : await BlockReader.open(join(blocks.dir, meta.ulid));
     // The block becomes visible and the head stops serving the range in the same turn.
-    if (reader !== null) blocks.add(reader);
+    if (reader !== null) blocks.add(reader, true);
     th.readMinT = b;
     failpoint('cut-before-checkpoint');
     const gone = [];
