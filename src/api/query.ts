@@ -2,7 +2,7 @@
 // Prometheus's JSON shapes and error types (bad_data 400, execution 422).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
-import { Engine, EvalError, RangeCache, type RangeSeries, type Value } from '../promql/engine/index.js';
+import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
 import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
@@ -31,24 +31,30 @@ function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string
   }
 }
 
+/** A point of a matrix answer as JSON text, with the comma that separates it from the one before. */
+function pointText(t: number, v: number): string {
+  return ',[' + String(sec(t)) + ',"' + formatSampleValue(v) + '"]';
+}
+
 /**
  * A matrix answer (range query, or an instant query of a range selector) written as text
  * directly: tens of thousands of [t, "v"] pairs as arrays for JSON.stringify cost more than the
- * query itself. Same bytes as the object form.
+ * query itself. Same bytes as the object form. Points the result cache hands over already
+ * printed (`text`) are not printed again.
  */
-function matrixAnswerText(series: RangeSeries[]): string {
+function matrixAnswerText(series: CachedRangeSeries[]): string {
   // The series of a range query share its step times: each is printed once.
   const timeText = new Map<number, string>();
   const parts: string[] = [];
   for (const s of series) {
-    let values = '';
-    for (let i = 0; i < s.ts.length; i++) {
+    let values = s.text ?? '';
+    for (let i = s.textPoints ?? 0; i < s.ts.length; i++) {
       const t = s.ts[i]!;
       let tt = timeText.get(t);
       if (tt === undefined) timeText.set(t, (tt = String(sec(t))));
-      values += (i === 0 ? '[' : ',[') + tt + ',"' + formatSampleValue(s.vs[i]!) + '"]';
+      values += ',[' + tt + ',"' + formatSampleValue(s.vs[i]!) + '"]';
     }
-    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
+    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values.substring(1)}]}`);
   }
   return `{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`;
 }
@@ -132,7 +138,7 @@ export interface QueryRoutesOptions {
 
 export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opts: QueryRoutesOptions = {}): Route[] {
   const querier = (mint: number, maxt: number, hints?: SelectHints) => storage.querier('default', mint, maxt, hints);
-  const cache = new RangeCache(opts.cacheBytes ?? 0, (outcome, bytes) => {
+  const cache = new RangeCache(opts.cacheBytes ?? 0, pointText, (outcome, bytes) => {
     cacheAnswers.inc({ result: outcome });
     cacheBytes.set(bytes);
   });
@@ -162,7 +168,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     if ((end - start) / step > MAX_POINTS) {
       throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
-    let m: RangeSeries[];
+    let m: CachedRangeSeries[];
     try {
       const timeout = timeoutOf(q, engine.opts.timeoutMs);
       // nocache=1 (as VictoriaMetrics takes it) evaluates every step afresh.

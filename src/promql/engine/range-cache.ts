@@ -8,7 +8,7 @@
 // before it is written or removed. The engine reports every such change at "settled" times (a
 // few minutes behind the clock, `ChangeFeed`) and only settled steps are kept; live writes near
 // the present touch no cached step. Cached steps from the first change on are dropped before use.
-import { compareLabels, type ChangeFeed } from '../../storage/index.js';
+import { compareLabels, type ChangeFeed, type Labels } from '../../storage/index.js';
 import type { Expr } from '../ast.js';
 import { children } from '../ast.js';
 import { formatExpr } from '../printer.js';
@@ -23,13 +23,35 @@ export function cacheable(e: Expr): boolean {
   return children(e).every(cacheable);
 }
 
+/**
+ * A series of an answer. Points [0, textPoints) also come rendered, as the concatenation of
+ * `render(t, v)` of each (the API's JSON text): for a long dashboard query, printing numbers
+ * costs more than evaluating the newest steps, so the cache keeps the text it printed.
+ */
+export interface CachedRangeSeries extends RangeSeries {
+  readonly text?: string;
+  readonly textPoints?: number;
+}
+
+/** A point as text (the cache concatenates these, so each carries its own separator). */
+export type PointRenderer = (t: number, v: number) => string;
+
+/** A series held: its points as numbers and as text, offs[i] where point i's text starts (offs[n] = text.length). */
+interface HeldSeries {
+  readonly labels: Labels;
+  readonly ts: number[];
+  readonly vs: number[];
+  readonly text: string;
+  readonly offs: number[];
+}
+
 interface Entry {
   /** First and last step held (inclusive); the steps are start + k * step. */
   start: number;
   end: number;
   /** ChangeFeed mark taken before the steps held were read. */
   mark: number;
-  series: RangeSeries[];
+  series: HeldSeries[];
   bytes: number;
 }
 
@@ -38,10 +60,10 @@ export type CacheOutcome = 'hit' | 'partial' | 'miss' | 'uncacheable';
 /** What each answer took from the cache, for counters. */
 export type CacheListener = (outcome: CacheOutcome, bytes: number) => void;
 
-/** Estimated bytes of an entry: 16 per point, plus a flat guess per series (its label pairs are shared with the head). */
-function entryBytes(key: string, series: readonly RangeSeries[]): number {
+/** Estimated bytes of an entry: 16 per point, 8 per offset, the text, and a flat guess per series (its label pairs are shared with the head). */
+function entryBytes(key: string, series: readonly HeldSeries[]): number {
   let n = 64 + 2 * key.length;
-  for (const s of series) n += 16 * s.ts.length + 128;
+  for (const s of series) n += 24 * s.ts.length + s.text.length + 128;
   return n;
 }
 
@@ -52,6 +74,7 @@ export class RangeCache {
 
   constructor(
     private readonly maxBytes: number,
+    private readonly render: PointRenderer,
     private readonly listener: CacheListener = () => {},
   ) {}
 
@@ -62,7 +85,8 @@ export class RangeCache {
 
   /**
    * The range query's answer, series sorted by labels, with settled steps from the cache where
-   * possible. Without a change feed (or with `maxBytes` 0) it just runs the query.
+   * possible (those come with their text). Without a change feed (or with `maxBytes` 0) it just
+   * runs the query.
    */
   async range(
     engine: Engine,
@@ -74,7 +98,7 @@ export class RangeCache {
     end: number,
     step: number,
     timeoutMs?: number,
-  ): Promise<RangeSeries[]> {
+  ): Promise<CachedRangeSeries[]> {
     if (feed === undefined || this.maxBytes <= 0 || step <= 0 || !cacheable(expr)) {
       this.listener('uncacheable', this.total);
       return engine.rangeAsync(querier, expr, start, end, step, timeoutMs);
@@ -86,24 +110,46 @@ export class RangeCache {
     const key = `${tenant}\u0000${step}\u0000${((start % step) + step) % step}\u0000${formatExpr(expr)}`;
     const e = this.valid(key, feed, step);
 
-    let cached: RangeSeries[] = [];
+    let held: HeldSeries[] = [];
     let from = start;
     if (e !== undefined && e.start <= start && start <= e.end + step) {
-      cached = slice(e.series, start, Math.min(end, e.end));
+      held = sliceHeld(e.series, start, Math.min(end, e.end));
       from = e.end + step;
     }
-    let fresh: RangeSeries[] = [];
-    if (from <= end) fresh = await engine.rangeAsync(querier, expr, from, end, step, timeoutMs);
-    const answer = cached.length === 0 ? fresh : fresh.length === 0 ? cached : merge(cached, fresh);
+    const fresh = from <= end ? await engine.rangeAsync(querier, expr, from, end, step, timeoutMs) : [];
     this.listener(from > end ? 'hit' : from > start ? 'partial' : 'miss', this.total);
 
-    // Keep the settled steps of this answer: [start, the last step before `settled`].
-    const last = start + Math.floor((settled - 1 - start) / step) * step;
-    if (last >= start) {
-      const keep = slice(answer, start, last);
-      this.put(key, { start, end: last, mark, series: keep, bytes: entryBytes(key, keep) });
+    // The steps kept: [start, the last step before `settled` and not after `end`].
+    const last = start + Math.floor((Math.min(settled - 1, end) - start) / step) * step;
+    const kept = last >= start ? this.extend(held, fresh, last) : held;
+    if (last >= start) this.put(key, { start, end: last, mark, series: kept, bytes: entryBytes(key, kept) });
+    return answer(kept, fresh, last);
+  }
+
+  /** `held` with the points of `fresh` up to `last` appended and rendered, sorted by labels. */
+  private extend(held: readonly HeldSeries[], fresh: readonly RangeSeries[], last: number): HeldSeries[] {
+    const byKey = new Map<string, HeldSeries>();
+    for (const h of held) byKey.set(cachedKey(h.labels), h);
+    for (const f of fresh) {
+      const n = lowerBound(f.ts, last + 1);
+      if (n === 0) continue;
+      const k = cachedKey(f.labels);
+      const h = byKey.get(k);
+      const ts = h === undefined ? [] : h.ts.slice();
+      const vs = h === undefined ? [] : h.vs.slice();
+      const offs = h === undefined ? [0] : h.offs.slice();
+      let text = h === undefined ? '' : h.text;
+      for (let i = 0; i < n; i++) {
+        const t = f.ts[i]!;
+        const v = f.vs[i]!;
+        ts.push(t);
+        vs.push(v);
+        text += this.render(t, v);
+        offs.push(text.length);
+      }
+      byKey.set(k, { labels: h?.labels ?? f.labels, ts, vs, text, offs });
     }
-    return answer;
+    return [...byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
   }
 
   /**
@@ -122,7 +168,7 @@ export class RangeCache {
     if (changed <= e.start) return undefined;
     // The last step before the change; every change since the mark is accounted for.
     const last = e.start + (Math.ceil((changed - e.start) / step) - 1) * step;
-    const series = slice(e.series, e.start, last);
+    const series = sliceHeld(e.series, e.start, last);
     const kept: Entry = { start: e.start, end: last, mark: feed.mark(), series, bytes: entryBytes(key, series) };
     this.put(key, kept);
     return kept;
@@ -146,16 +192,46 @@ export class RangeCache {
   }
 }
 
-/** The points of each series within [from, to]; series left without points are left out. */
-function slice(series: readonly RangeSeries[], from: number, to: number): RangeSeries[] {
-  const out: RangeSeries[] = [];
+/** The points of each series within [from, to], text included; series left without points are left out. */
+function sliceHeld(series: readonly HeldSeries[], from: number, to: number): HeldSeries[] {
+  const out: HeldSeries[] = [];
   for (const s of series) {
     const a = lowerBound(s.ts, from);
     const b = lowerBound(s.ts, to + 1);
     if (b <= a) continue;
-    out.push({ labels: s.labels, ts: Array.prototype.slice.call(s.ts, a, b) as number[], vs: Array.prototype.slice.call(s.vs, a, b) as number[] });
+    if (a === 0 && b === s.ts.length) {
+      out.push(s);
+      continue;
+    }
+    const base = s.offs[a]!;
+    const offs = new Array<number>(b - a + 1);
+    for (let i = a; i <= b; i++) offs[i - a] = s.offs[i]! - base;
+    out.push({ labels: s.labels, ts: s.ts.slice(a, b), vs: s.vs.slice(a, b), text: s.text.substring(base, s.offs[b]!), offs });
   }
   return out;
+}
+
+/** The answer: the series held (with their text), followed by the points of `fresh` after `last`. */
+function answer(held: readonly HeldSeries[], fresh: readonly RangeSeries[], last: number): CachedRangeSeries[] {
+  const byKey = new Map<string, CachedRangeSeries>();
+  for (const h of held) byKey.set(cachedKey(h.labels), { labels: h.labels, ts: h.ts, vs: h.vs, text: h.text, textPoints: h.ts.length });
+  let added = false;
+  for (const f of fresh) {
+    const a = lowerBound(f.ts, last + 1);
+    if (a === f.ts.length) continue;
+    const k = cachedKey(f.labels);
+    const h = byKey.get(k);
+    const ts = h === undefined ? [] : Array.from(h.ts);
+    const vs = h === undefined ? [] : Array.from(h.vs);
+    for (let i = a; i < f.ts.length; i++) {
+      ts.push(f.ts[i]!);
+      vs.push(f.vs[i]!);
+    }
+    if (h === undefined) added = true;
+    byKey.set(k, h === undefined ? { labels: f.labels, ts, vs } : { labels: h.labels, ts, vs, text: h.text!, textPoints: h.textPoints! });
+  }
+  const out = [...byKey.values()];
+  return added ? out.sort((a, b) => compareLabels(a.labels, b.labels)) : out;
 }
 
 /** First index whose time is >= t. */
@@ -168,24 +244,4 @@ function lowerBound(ts: ArrayLike<number>, t: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** Older steps (`a`) followed by newer ones (`b`) per series, sorted by labels. */
-function merge(a: readonly RangeSeries[], b: readonly RangeSeries[]): RangeSeries[] {
-  const byKey = new Map<string, RangeSeries>();
-  for (const s of a) byKey.set(cachedKey(s.labels), { labels: s.labels, ts: s.ts, vs: s.vs });
-  for (const s of b) {
-    const k = cachedKey(s.labels);
-    const have = byKey.get(k);
-    if (have === undefined) byKey.set(k, s);
-    else byKey.set(k, { labels: have.labels, ts: concat(have.ts, s.ts), vs: concat(have.vs, s.vs) });
-  }
-  return [...byKey.values()].sort((x, y) => compareLabels(x.labels, y.labels));
-}
-
-function concat(x: ArrayLike<number>, y: ArrayLike<number>): number[] {
-  const out = new Array<number>(x.length + y.length);
-  for (let i = 0; i < x.length; i++) out[i] = x[i]!;
-  for (let i = 0; i < y.length; i++) out[x.length + i] = y[i]!;
-  return out;
 }
