@@ -70,8 +70,31 @@ export function formatDuration(msIn: number): string {
   return out;
 }
 
-/** Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent. */
+/**
+ * Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip digits, never an exponent.
+ * Answers print tens of thousands of these, so whole numbers and numbers of two decimals (most
+ * gauges) take a short way: for |v| < 1e12 no other number of at most two decimals is as close
+ * to v as its own decimal text, so that text is the shortest that reads back as v.
+ */
 export function formatNumber(v: number): string {
+  if (Number.isInteger(v)) {
+    if (v === 0) return Object.is(v, -0) ? '-0' : '0';
+    if (v < 1e21 && v > -1e21) return String(v);
+  } else {
+    const c = v * 100;
+    if (Number.isInteger(c) && c < 1e14 && c > -1e14 && c / 100 === v) {
+      const a = c < 0 ? -c : c;
+      const whole = Math.floor(a / 100);
+      const cents = a - whole * 100;
+      const frac = cents % 10 === 0 ? String(cents / 10) : cents < 10 ? '0' + String(cents) : String(cents);
+      return (c < 0 ? '-' : '') + String(whole) + '.' + frac;
+    }
+  }
+  return formatDigits(v);
+}
+
+/** formatNumber's general way: JavaScript's shortest digits, exponent written out. */
+export function formatDigits(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
