@@ -62,6 +62,9 @@ END=$((START + (STEPS - 1) * 10000))
 echo "== data: $STEPS steps of 10 s from $START (W2 10,000 series, histogram 1200 series, wide gauge 10,000 series x 90 steps); queries end at $END"
 
 for target in $TARGETS; do
+  for port in $PORT_MS $PORT_PROM $PORT_VM; do
+    if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/"; then echo "port $port is in use by another server: stop it first" >&2; exit 1; fi
+  done
   mkdir -p "$WORK/data/$target"
   case $target in
     metricstream|metricstream-before)
@@ -69,7 +72,8 @@ for target in $TARGETS; do
       root=$MS_ROOT; [ "$target" = metricstream-before ] && root=$MS_BEFORE
       node "$root/bin/metricstream.js" serve --port "$PORT_MS" --listen 127.0.0.1 --data-dir "$WORK/data/$target" --rate-limit 0 --log-level warn &
       PID=$!
-      wait_http "$URL/ready" ;;
+      wait_http "$URL/ready"
+      kill -0 "$PID" 2>/dev/null || { echo "$target exited" >&2; exit 1; } ;;
     prometheus)
       URL=http://127.0.0.1:$PORT_PROM FORMAT=promrw
       printf 'global:\n  scrape_interval: 15s\n' >"$WORK/prometheus.yml"
