@@ -34,10 +34,10 @@ export class Engine {
     try {
       ev.plan(expr, t, t);
       v = ev.eval(expr, t);
-      return v;
     } finally {
-      releaseUnlessMatrix(ev, v);
+      v = detachAndRelease(ev, v);
     }
+    return v!;
   }
 
   /**
@@ -52,10 +52,10 @@ export class Engine {
       ev.plan(expr, t, t);
       await ev.prepareAsync(expr, t, sliceMs);
       v = ev.eval(expr, t);
-      return v;
     } finally {
-      releaseUnlessMatrix(ev, v);
+      v = detachAndRelease(ev, v);
     }
+    return v!;
   }
 
   /** The evaluator of a range query, planned for its whole window. */
@@ -121,9 +121,21 @@ export class Engine {
   }
 }
 
-/** An instant query's load buffers go back to the pool unless its result (a matrix) has views into them. */
-function releaseUnlessMatrix(ev: Evaluator, v: Value | null): void {
-  if (v === null || v.kind !== 'matrix') ev.releaseBuffers();
+/**
+ * An instant query's load buffers go back to the pool. A matrix result (a range selector) has
+ * views into them: its points are copied out first (a few hundred per series, where a fresh
+ * pair of load buffers is 1 MB to allocate and zero for every such query).
+ */
+function detachAndRelease(ev: Evaluator, v: Value | null): Value | null {
+  if (v !== null && v.kind === 'matrix') {
+    v = { kind: 'matrix', series: v.series.map((s) => ({ labels: s.labels, ts: copyOf(s.ts), vs: copyOf(s.vs) })) };
+  }
+  ev.releaseBuffers();
+  return v;
+}
+
+function copyOf(a: ArrayLike<number>): ArrayLike<number> {
+  return a instanceof Float64Array ? a.slice() : Array.from(a);
 }
 
 /** An all-steps result as the API's series: the present steps only, sorted by labels. */

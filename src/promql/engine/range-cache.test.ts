@@ -37,14 +37,14 @@ type Op =
 
 /** Per run: two queries, windows, steps and phases its query ops choose from. */
 const setup = fc.record({
-  windows: fc.tuple(fc.integer({ min: 0, max: 40 * MIN }), fc.integer({ min: 5 * MIN, max: 30 * MIN })),
+  windows: fc.tuple(fc.integer({ min: 10 * MIN, max: 40 * MIN }), fc.integer({ min: 0, max: 30 * MIN })),
   queries: fc.tuple(fc.integer({ min: 0, max: QUERIES.length - 1 }), fc.integer({ min: 0, max: QUERIES.length - 1 })),
   steps: fc.tuple(fc.constantFrom(15 * S, 30 * S, 60 * S), fc.constantFrom(15 * S, 60 * S)),
   phases: fc.tuple(fc.constantFrom(0, 7 * S), fc.constantFrom(0, 11 * S)),
 });
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 4 * MIN }) }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 2 * MIN }) }) },
   {
     weight: 6,
     arbitrary: fc.record({
@@ -80,11 +80,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
       kind: fc.constant('query' as const),
       // Which of the run's two queries, steps and phases: dashboards repeat theirs.
       q: fc.integer({ min: 0, max: 1 }),
-      window: fc.constantFrom(0, 0, 0, 1),
+      window: fc.constantFrom(0, 0, 0, 0, 0, 0, 1),
       // Mostly the first step and phase (dashboards repeat theirs), mostly ending now.
-      step: fc.constantFrom(0, 0, 0, 1),
-      phase: fc.constantFrom(0, 0, 0, 1),
-      back: fc.constantFrom(0, 0, 0, 0, 0, 3, 30),
+      step: fc.constantFrom(0, 0, 0, 0, 0, 0, 1),
+      phase: fc.constantFrom(0, 0, 0, 0, 0, 0, 1),
+      back: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 3, 30),
     }),
   },
 );
