@@ -43,18 +43,30 @@ function pointText(t: number, v: number): string {
  * printed (`text`) are not printed again.
  */
 function matrixAnswerText(series: CachedRangeSeries[]): string {
-  // The series of a range query share its step times: each is printed once.
-  const timeText = new Map<number, string>();
+  // The series of a range query share its step times: the text of the k-th point's time is
+  // printed once and reused while the next series' k-th point has the same time (an index check
+  // is cheaper than a map of times). Points are joined once per series, which V8 does faster
+  // than growing one string point by point.
+  const stepT: number[] = [];
+  const stepText: string[] = [];
   const parts: string[] = [];
   for (const s of series) {
-    let values = s.text ?? '';
-    for (let i = s.textPoints ?? 0; i < s.ts.length; i++) {
+    const first = s.textPoints ?? 0;
+    const pts: string[] = new Array<string>(s.ts.length - first);
+    for (let i = first; i < s.ts.length; i++) {
       const t = s.ts[i]!;
-      let tt = timeText.get(t);
-      if (tt === undefined) timeText.set(t, (tt = String(sec(t))));
-      values += ',[' + tt + ',"' + formatSampleValue(s.vs[i]!) + '"]';
+      let tt: string;
+      if (stepT[i] === t) tt = stepText[i]!;
+      else {
+        tt = '[' + String(sec(t)) + ',"';
+        stepT[i] = t;
+        stepText[i] = tt;
+      }
+      pts[i - first] = tt + formatSampleValue(s.vs[i]!) + '"]';
     }
-    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values.substring(1)}]}`);
+    const held = s.text === undefined || first === 0 ? '' : s.text.substring(1);
+    const values = held === '' ? pts.join(',') : pts.length === 0 ? held : held + ',' + pts.join(',');
+    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
   }
   return `{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`;
 }

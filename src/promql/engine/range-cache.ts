@@ -60,10 +60,14 @@ export type CacheOutcome = 'hit' | 'partial' | 'miss' | 'uncacheable';
 /** What each answer took from the cache, for counters. */
 export type CacheListener = (outcome: CacheOutcome, bytes: number) => void;
 
-/** Estimated bytes of an entry: 16 per point, 8 per offset, the text, and a flat guess per series (its label pairs are shared with the head). */
+/**
+ * Estimated bytes of an entry: 16 per point, 8 per offset, the text twice (a substring may keep
+ * the text it was cut from, the previous answer's, alive), and a flat guess per series (its
+ * label pairs are shared with the head).
+ */
 function entryBytes(key: string, series: readonly HeldSeries[]): number {
   let n = 64 + 2 * key.length;
-  for (const s of series) n += 24 * s.ts.length + s.text.length + 128;
+  for (const s of series) n += 24 * s.ts.length + 2 * s.text.length + 128;
   return n;
 }
 
