@@ -1,6 +1,6 @@
 // Collects one request's samples for the head: checked as they arrive (order within each series),
-// handed to the engine's commit as parallel arrays (the series, timestamps and values per sample),
-// never as an object per sample.
+// handed to the engine's commit as parallel arrays (the series, its ref and row, timestamps and
+// values per sample), never as an object per sample.
 import {
   OutOfBoundsError,
   OutOfOrderSampleError,
@@ -8,9 +8,10 @@ import {
   type Labels,
   type MetricMetadata,
 } from '../storage/index.js';
+import { I, I_TENANT, rows } from './chunk/rows.js';
 import type { Head, TenantHead } from './head.js';
 import { labelsHash } from './labels-map.js';
-import { MemSeries } from './mem-series.js';
+import { collectInRow, MemSeries } from './mem-series.js';
 
 /** What an appender hands to the engine on commit: parallel arrays, one entry per sample. */
 export interface PendingBatch {
@@ -19,6 +20,9 @@ export interface PendingBatch {
   readonly n: number;
   /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile). */
   readonly series: MemSeries[];
+  /** Per sample: the series' ref and row (rows.ts; -1: none), as when appended; commit re-checks and updates them. */
+  readonly refs: Float64Array;
+  readonly rows: Int32Array;
   readonly ts: Float64Array;
   /** Values in a Float64Array: a plain number[] would turn NaN payloads (staleness markers) into the canonical NaN. */
   readonly vs: Float64Array;
@@ -86,8 +90,10 @@ export class HeadAppender implements Appender {
   private readonly stamp = newStamp();
   private n = 0;
   private series: MemSeries[] = [];
-  // 8 entries keep each array at 64 bytes, which V8 allocates on its heap (cheap); larger typed
-  // arrays get an off-heap backing store, which costs a microsecond or more per request.
+  // 8 entries keep each array at 64 bytes at most, which V8 allocates on its heap (cheap); larger
+  // typed arrays get an off-heap backing store, which costs a microsecond or more per request.
+  private refs = new Float64Array(8);
+  private rows = new Int32Array(8);
   private ts = new Float64Array(8);
   private vs = new Float64Array(8);
   private readonly meta = new Map<string, MetricMetadata>();
@@ -110,10 +116,16 @@ export class HeadAppender implements Appender {
 
   private grow(): void {
     const cap = this.ts.length * 2;
+    const refs = new Float64Array(cap);
+    refs.set(this.refs);
+    const rs = new Int32Array(cap);
+    rs.set(this.rows);
     const ts = new Float64Array(cap);
     ts.set(this.ts);
     const vs = new Float64Array(cap);
     vs.set(this.vs);
+    this.refs = refs;
+    this.rows = rs;
     this.ts = ts;
     this.vs = vs;
   }
@@ -142,17 +154,32 @@ export class HeadAppender implements Appender {
   }
 
   append(labels: Labels, t: number, v: number): void {
-    this.add(this.resolve(labels), t, v);
+    const s = this.resolve(labels);
+    this.add(s, s.ref, s.rowIndex, t, v);
   }
 
   appendRef(ref: number, labels: Labels, t: number, v: number): number {
-    let s = ref > 0 ? this.head.byRefOf(ref) : undefined;
-    if (s === undefined || s.dropped || s.tenant !== this.tenant) s = this.resolve(labels);
-    this.add(s, t, v);
+    // The fast path reads typed arrays only: the series object is not visited (a cache miss per
+    // sample in a batch over thousands of series).
+    if (ref > 0) {
+      const r = this.head.rowOf(ref);
+      if (r >= 0 && rows.i32[r * I + I_TENANT] === this.tenantId()) {
+        this.add(this.head.byRefOf(ref)!, ref, r, t, v);
+        return ref;
+      }
+    }
+    const s = this.resolve(labels);
+    this.add(s, s.ref, s.rowIndex, t, v);
     return s.ref;
   }
 
-  private add(s: MemSeries, t: number, v: number): void {
+  /** The tenant's TenantHead.id, -1 while the tenant has no head (then no series matches it). */
+  private tenantId(): number {
+    return (this.th ??= this.head.existingTenant(this.tenant))?.id ?? -1;
+  }
+
+  /** Adds a sample of series `s` (ref `ref`, row `r`; -1 for a stand-in that has none). */
+  private add(s: MemSeries, ref: number, r: number, t: number, v: number): void {
     // The engine checks again at commit (other requests may commit first); checking here names
     // the offending sample before anything is stored.
     const th = (this.th ??= this.head.existingTenant(this.tenant));
@@ -166,11 +193,13 @@ export class HeadAppender implements Appender {
     }
     // The series' scratch holds this batch's newest sample while the stamp is ours; another
     // appender or commit taking it over only weakens this early check, never the one at commit.
-    const newest = s.collect(this.stamp, t);
+    const newest = r >= 0 ? collectInRow(r, this.stamp, t) : s.collect(this.stamp, t);
     if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(s.labels, t, newest, this.opts.oooWindowMs);
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     this.series.push(s);
+    this.refs[i] = ref;
+    this.rows[i] = r;
     this.ts[i] = t;
     this.vs[i] = v;
   }
@@ -186,6 +215,8 @@ export class HeadAppender implements Appender {
       tenant: this.tenant,
       n: this.n,
       series: this.series,
+      refs: this.refs,
+      rows: this.rows,
       ts: this.ts,
       vs: this.vs,
       metadata: this.meta,
@@ -207,6 +238,8 @@ export class HeadAppender implements Appender {
  */
 export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
   const series: MemSeries[] = [];
+  const refs = new Float64Array(batch.n);
+  const rs = new Int32Array(batch.n);
   const ts = new Float64Array(batch.n);
   const vs = new Float64Array(batch.n);
   let n = 0;
@@ -214,9 +247,11 @@ export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
     const t = batch.ts[i]!;
     if (t < before) continue;
     series.push(batch.series[i]!);
+    refs[n] = batch.refs[i]!;
+    rs[n] = batch.rows[i]!;
     ts[n] = t;
     vs[n] = batch.vs[i]!;
     n++;
   }
-  return { ...batch, series, n, ts, vs };
+  return { ...batch, series, n, refs, rows: rs, ts, vs };
 }

@@ -5,8 +5,12 @@ import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
 
+let nextTenantId = 0;
+
 /** One tenant's part of the head. */
 export class TenantHead {
+  /** Unique in the process: head series rows carry it, so appendRef checks a ref's tenant without visiting the series. */
+  readonly id = nextTenantId++;
   readonly byLabels = new LabelsMap<MemSeries>();
   postings = new PostingsIndex();
   readonly metadata = new Map<string, MetricMetadata>();
@@ -22,10 +26,15 @@ export class TenantHead {
   maxT = -Infinity;
 }
 
+/** Largest ref kept in the row index (its Int32Array grows by doubling up to here). */
+const MAX_TRACKED_REF = 2 ** 30;
+
 export class Head {
   private readonly tenants = new Map<string, TenantHead>();
   /** Series by ref; refs are dense from 1. */
   private readonly byRef: (MemSeries | undefined)[] = [];
+  /** Row (rows.ts) of each live series by ref, -1 for none: appendRef reads only typed arrays. Refs beyond it are looked up by labels. */
+  private rowByRef = new Int32Array(1024).fill(-1);
   private nextRef = 1;
   // Label strings are interned: thousands of series share each name and most values, and a
   // request's freshly parsed strings should not each stay alive in the head.
@@ -57,6 +66,22 @@ export class Head {
     return this.byRef[ref];
   }
 
+  /** The row of the live series `ref` (an integer >= 0), or -1 when unknown. */
+  rowOf(ref: number): number {
+    return ref < this.rowByRef.length ? this.rowByRef[ref]! : -1;
+  }
+
+  private setRow(ref: number, row: number): void {
+    if (ref >= this.rowByRef.length) {
+      // Refs are dense from 1; a far-off one (replayed from an odd WAL) is just not tracked.
+      if (row < 0 || ref >= Math.max(2 * this.rowByRef.length, 1 << 16) || ref > MAX_TRACKED_REF) return;
+      const grown = new Int32Array(Math.max(2 * this.rowByRef.length, ref + 1)).fill(-1);
+      grown.set(this.rowByRef);
+      this.rowByRef = grown;
+    }
+    this.rowByRef[ref] = row;
+  }
+
   /**
    * Creates a series; `ref` is given on WAL replay and chosen here otherwise. `logged`: whether
    * the WAL holds its series record already (appenders create series unlogged; commit logs them).
@@ -64,10 +89,11 @@ export class Head {
   create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels), logged = true): MemSeries {
     const t = this.tenant(tenant);
     const interned = labels.map((l) => this.internLabel(l));
-    const s = new MemSeries(ref, this.intern(tenant), interned, logged);
+    const s = new MemSeries(ref, this.intern(tenant), interned, logged, t.id);
     t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
     this.byRef[ref] = s;
+    this.setRow(ref, s.rowIndex);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.seriesCount++;
     return s;
@@ -86,6 +112,7 @@ export class Head {
       s.retire();
       t.byLabels.delete(s);
       this.byRef[s.ref] = undefined;
+      this.setRow(s.ref, -1);
       this.seriesCount--;
     }
     // A few series (a refused batch's new ones) leave the index one by one; many, as after a
