@@ -16,6 +16,7 @@ import {
   type Querier,
   type Storage,
 } from '../storage/index.js';
+import { recycleBatchArrays } from './batch-arrays.js';
 import { BlockSet } from './block-set.js';
 import { BlockQuerier } from './block-querier.js';
 import { findCheckpoint, readCheckpoint } from './checkpoint.js';
@@ -261,6 +262,8 @@ export class Tsdb implements Storage, EngineStatsSource {
       return written;
     } finally {
       cleanUp();
+      // commitLive keeps nothing of the per-sample arrays (the WAL records are copies).
+      recycleBatchArrays(batch);
     }
   }
 

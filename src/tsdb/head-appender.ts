@@ -8,6 +8,7 @@ import {
   type Labels,
   type MetricMetadata,
 } from '../storage/index.js';
+import { largerBatchArrays } from './batch-arrays.js';
 import { I, I_TENANT, rows } from './chunk/rows.js';
 import type { Head, TenantHead } from './head.js';
 import { labelsHash } from './labels-map.js';
@@ -70,6 +71,9 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
 // skip hashing and the head lookup. Weak, so label sets no one holds are collected.
 const seriesOf = new WeakMap<Labels, MemSeries>();
 
+const NO_F64: Float64Array = new Float64Array(0);
+const NO_I32: Int32Array = new Int32Array(0);
+
 /** Appender ids, also used as commit stamps (see MemSeries.collect and advanceRun). */
 let nextStamp = 1;
 export function newStamp(): number {
@@ -92,10 +96,10 @@ export class HeadAppender implements Appender {
   private series: MemSeries[] = [];
   // 8 entries keep each array at 64 bytes at most, which V8 allocates on its heap (cheap); larger
   // typed arrays get an off-heap backing store, which costs a microsecond or more per request.
-  private refs = new Float64Array(8);
-  private rows = new Int32Array(8);
-  private ts = new Float64Array(8);
-  private vs = new Float64Array(8);
+  private refs: Float64Array = new Float64Array(8);
+  private rows: Int32Array = new Int32Array(8);
+  private ts: Float64Array = new Float64Array(8);
+  private vs: Float64Array = new Float64Array(8);
   private readonly meta = new Map<string, MetricMetadata>();
   private readonly created: MemSeries[] = [];
   private th: TenantHead | undefined;
@@ -115,19 +119,11 @@ export class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const cap = this.ts.length * 2;
-    const refs = new Float64Array(cap);
-    refs.set(this.refs);
-    const rs = new Int32Array(cap);
-    rs.set(this.rows);
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const vs = new Float64Array(cap);
-    vs.set(this.vs);
-    this.refs = refs;
-    this.rows = rs;
-    this.ts = ts;
-    this.vs = vs;
+    const a = largerBatchArrays({ refs: this.refs, rows: this.rows, ts: this.ts, vs: this.vs }, this.n, this.ts.length);
+    this.refs = a.refs;
+    this.rows = a.rows;
+    this.ts = a.ts;
+    this.vs = a.vs;
   }
 
   /** The live head series for these labels, created (unlogged) when there is none. */
@@ -211,7 +207,7 @@ export class HeadAppender implements Appender {
   commit(): Promise<void> {
     if (this.done) return Promise.reject(new Error('appender already committed or rolled back'));
     this.done = true;
-    return this.commitFn({
+    const batch: PendingBatch = {
       tenant: this.tenant,
       n: this.n,
       series: this.series,
@@ -222,7 +218,11 @@ export class HeadAppender implements Appender {
       metadata: this.meta,
       backfill: this.opts.backfill,
       created: this.created,
-    });
+    };
+    // The engine may recycle the arrays once it has consumed them (batch-arrays.ts).
+    this.refs = this.ts = this.vs = NO_F64;
+    this.rows = NO_I32;
+    return this.commitFn(batch);
   }
 
   rollback(): void {
