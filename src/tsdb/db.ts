@@ -220,6 +220,8 @@ export class Tsdb implements Storage, EngineStatsSource {
       isClosed: () => this.closed,
     });
     this.replayed = true;
+    // Appenders that added while the WAL replayed checked against a head that kept changing.
+    this.head.epoch++;
     const every = this.opts.maintenanceIntervalMs ?? 5000;
     if (every > 0) {
       this.timer = setInterval(() => {
@@ -273,11 +275,18 @@ export class Tsdb implements Storage, EngineStatsSource {
     const tenant = batch.tenant;
     // Every sample is checked before anything is applied: a batch is stored whole or not at all.
     let late: Uint8Array | null;
-    try {
-      late = this.checkLive(batch, th);
-    } catch (err) {
-      return Promise.reject(err);
+    // The appender's checks stand when nothing changed the head since its first sample
+    // (HeadAppender.add); otherwise every sample is checked again here.
+    if (batch.checkedAt === head.epoch) late = batch.late;
+    else {
+      try {
+        late = this.checkLive(batch, th);
+      } catch (err) {
+        head.epoch++;
+        return Promise.reject(err);
+      }
     }
+    head.epoch++;
     const n = batch.n;
     const series = batch.series;
     const { refs, ts, vs } = batch;

@@ -158,3 +158,34 @@ test('appendRef across chunk cuts, late samples in the window, and repeats of a 
     cleanup();
   }
 });
+
+test('an appender whose series another appender touched in between is checked again at commit', async () => {
+  const { dir, cleanup } = tempDataDir();
+  let db = await openDb(dir, { outOfOrderWindowMs: 60_000 });
+  try {
+    const x = lbl('x');
+    let app = db.appender('t');
+    app.append(x, T0, 0);
+    await app.commit();
+    const a = db.appender('t');
+    const b = db.appender('t');
+    a.append(x, T0 + 100_000, 1);
+    b.append(x, T0 + 200_000, 2);
+    // `a` no longer sees its own first sample (b holds the series' scratch): only the commit's
+    // check finds this one late.
+    a.append(x, T0 + 90_000, 3);
+    await a.commit();
+    await b.commit();
+    app = db.appender('t');
+    app.append(x, T0 + 150_000, 4);
+    await app.commit();
+    const want = new Map([[seriesKey(x), [[T0, 0], [T0 + 90_000, 3], [T0 + 100_000, 1], [T0 + 150_000, 4], [T0 + 200_000, 2]]]]);
+    assert.deepEqual(readAll(db, 't'), want);
+    await db.close();
+    db = await openDb(dir, { outOfOrderWindowMs: 60_000 });
+    assert.deepEqual(readAll(db, 't'), want);
+  } finally {
+    await db.close();
+    cleanup();
+  }
+});

@@ -27,6 +27,14 @@ export interface PendingBatch {
   readonly ts: Float64Array;
   /** Values in a Float64Array: a plain number[] would turn NaN payloads (staleness markers) into the canonical NaN. */
   readonly vs: Float64Array;
+  /**
+   * The head epoch (Head.epoch) the appender checked every sample against, or -1 when its checks
+   * cannot stand in for the commit's (a backfill, a stand-in series, another appender adding in
+   * between). When it is still the head's epoch, `late` is the commit's verdict.
+   */
+  readonly checkedAt: number;
+  /** Per sample, 1 when it is older than its series' newest (as the appender saw it); null: none. */
+  readonly late: Uint8Array | null;
   readonly metadata: ReadonlyMap<string, MetricMetadata>;
   /** Samples older than the head go into blocks instead of being refused (imports). */
   readonly backfill: boolean;
@@ -74,6 +82,9 @@ const seriesOf = new WeakMap<Labels, MemSeries>();
 const NO_F64: Float64Array = new Float64Array(0);
 const NO_I32: Int32Array = new Int32Array(0);
 
+/** Stamp of the appender that added the last sample (in any head): tells an appender whether another one added in between. */
+let lastAdder = 0;
+
 /** Appender ids, also used as commit stamps (see MemSeries.collect and advanceRun). */
 let nextStamp = 1;
 export function newStamp(): number {
@@ -104,6 +115,9 @@ export class HeadAppender implements Appender {
   private readonly created: MemSeries[] = [];
   private th: TenantHead | undefined;
   private done = false;
+  /** See PendingBatch.checkedAt. */
+  private checkedAt = -1;
+  private late: Uint8Array | null = null;
 
   private readonly opts: HeadAppenderOptions;
 
@@ -124,6 +138,11 @@ export class HeadAppender implements Appender {
     this.rows = a.rows;
     this.ts = a.ts;
     this.vs = a.vs;
+    if (this.late !== null) {
+      const late = new Uint8Array(this.ts.length);
+      late.set(this.late.subarray(0, this.n));
+      this.late = late;
+    }
   }
 
   /** The live head series for these labels, created (unlogged) when there is none. */
@@ -190,9 +209,16 @@ export class HeadAppender implements Appender {
     // The series' scratch holds this batch's newest sample while the stamp is ours; another
     // appender or commit taking it over only weakens this early check, never the one at commit.
     const newest = r >= 0 ? collectInRow(r, this.stamp, t) : s.collect(this.stamp, t);
+    // Whether these checks can stand in for the commit's: nothing else may have added (collect
+    // above took over the row's scratch even if this sample is refused), committed or dropped
+    // series since the first sample, and every series must have had a row.
+    if (this.n === 0) this.checkedAt = this.opts.backfill || r < 0 ? -1 : this.head.epoch;
+    else if (lastAdder !== this.stamp || this.checkedAt !== this.head.epoch || r < 0) this.checkedAt = -1;
+    lastAdder = this.stamp;
     if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(s.labels, t, newest, this.opts.oooWindowMs);
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
+    if (t < newest) (this.late ??= new Uint8Array(this.ts.length))[i] = 1;
     this.series.push(s);
     this.refs[i] = ref;
     this.rows[i] = r;
@@ -218,6 +244,8 @@ export class HeadAppender implements Appender {
       metadata: this.meta,
       backfill: this.opts.backfill,
       created: this.created,
+      checkedAt: this.checkedAt,
+      late: this.late,
     };
     // The engine may recycle the arrays once it has consumed them (batch-arrays.ts).
     this.refs = this.ts = this.vs = NO_F64;
@@ -253,5 +281,5 @@ export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
     vs[n] = batch.vs[i]!;
     n++;
   }
-  return { ...batch, series, n, refs, rows: rs, ts, vs };
+  return { ...batch, series, n, refs, rows: rs, ts, vs, checkedAt: -1, late: null };
 }

@@ -42,6 +42,12 @@ export class Head {
   private readonly pairs = new Map<string, Map<string, Label>>();
   samples = 0;
   seriesCount = 0;
+  /**
+   * Bumped by whatever can change what an appender checked its samples against (a commit, a
+   * series leaving the head, the head's start moving, a deletion): a batch whose appender saw
+   * the same epoch from its first sample to its commit needs no second check (see HeadAppender).
+   */
+  epoch = 0;
 
   tenant(name: string): TenantHead {
     let t = this.tenants.get(name);
@@ -107,6 +113,7 @@ export class Head {
     if (gone.length === 0) return;
     const t = this.tenants.get(tenant);
     if (t === undefined) return;
+    this.epoch++;
     for (const s of gone) {
       s.dropped = true;
       s.retire();
