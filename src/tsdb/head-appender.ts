@@ -74,11 +74,6 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
   );
 }
 
-// Decoders that cache validated label sets (remote write's label-bytes cache) hand the same Labels
-// object for a series again and again: its head series is remembered per object, so such appends
-// skip hashing and the head lookup. Weak, so label sets no one holds are collected.
-const seriesOf = new WeakMap<Labels, MemSeries>();
-
 const NO_F64: Float64Array = new Float64Array(0);
 const NO_I32: Int32Array = new Int32Array(0);
 
@@ -147,45 +142,47 @@ export class HeadAppender implements Appender {
 
   /** The live head series for these labels, created (unlogged) when there is none. */
   private resolve(labels: Labels): MemSeries {
-    let s = seriesOf.get(labels);
-    if (s === undefined || s.dropped || s.tenant !== this.tenant) {
-      const hash = labelsHash(labels);
-      s = this.head.get(this.tenant, labels, hash);
-      if (s === undefined && !this.opts.ready()) {
-        // Not in the head: stands in until commit, which refuses the batch or (if the engine
-        // became ready meanwhile) resolves it like a series a head cut dropped.
-        s = new MemSeries(0, this.tenant, labels, false);
-        s.dropped = true;
-        s.retire();
-        return s;
-      }
-      if (s === undefined) {
-        s = this.head.create(this.tenant, labels, undefined, hash, false);
-        this.created.push(s);
-      }
-      seriesOf.set(labels, s);
+    const hash = labelsHash(labels);
+    let s = this.head.get(this.tenant, labels, hash);
+    if (s === undefined && !this.opts.ready()) {
+      // Not in the head: stands in until commit, which refuses the batch or (if the engine
+      // became ready meanwhile) resolves it like a series a head cut dropped.
+      s = new MemSeries(0, this.tenant, labels, false);
+      s.dropped = true;
+      s.retire();
+      return s;
     }
+    if (s === undefined) {
+      s = this.head.create(this.tenant, labels, undefined, hash, false);
+      this.created.push(s);
+    }
+    this.head.refOfLabels.set(labels, s.ref);
     return s;
   }
 
   append(labels: Labels, t: number, v: number): void {
-    const s = this.resolve(labels);
-    this.add(s, s.ref, s.rowIndex, t, v);
+    this.appendRef(0, labels, t, v);
   }
 
   appendRef(ref: number, labels: Labels, t: number, v: number): number {
-    // The fast path reads typed arrays only: the series object is not visited (a cache miss per
+    // The fast paths read typed arrays only: the series object is not visited (a cache miss per
     // sample in a batch over thousands of series).
-    if (ref > 0) {
-      const r = this.head.rowOf(ref);
-      if (r >= 0 && rows.i32[r * I + I_TENANT] === this.tenantId()) {
-        this.add(this.head.byRefOf(ref)!, ref, r, t, v);
-        return ref;
-      }
-    }
+    if (ref > 0 && this.addByRef(ref, t, v)) return ref;
+    // Decoders that cache validated label sets (remote write's label-bytes cache) hand the same
+    // Labels object for a series again and again: its ref is remembered per object.
+    const known = this.head.refOfLabels.get(labels);
+    if (known !== undefined && known !== ref && this.addByRef(known, t, v)) return known;
     const s = this.resolve(labels);
     this.add(s, s.ref, s.rowIndex, t, v);
     return s.ref;
+  }
+
+  /** Adds a sample to the live series `ref` of this tenant; false (nothing added) when there is none. */
+  private addByRef(ref: number, t: number, v: number): boolean {
+    const r = this.head.rowOf(ref);
+    if (r < 0 || rows.i32[r * I + I_TENANT] !== this.tenantId()) return false;
+    this.add(this.head.byRefOf(ref)!, ref, r, t, v);
+    return true;
   }
 
   /** The tenant's TenantHead.id, -1 while the tenant has no head (then no series matches it). */

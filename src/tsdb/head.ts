@@ -33,6 +33,11 @@ export class Head {
   private readonly tenants = new Map<string, TenantHead>();
   /** Series by ref; refs are dense from 1. */
   private readonly byRef: (MemSeries | undefined)[] = [];
+  /**
+   * The ref last resolved for a Labels object (any tenant): callers that hand the same object
+   * again skip hashing and the lookup. Weak, so label sets no one holds are collected.
+   */
+  readonly refOfLabels = new WeakMap<Labels, number>();
   /** Row (rows.ts) of each live series by ref, -1 for none: appendRef reads only typed arrays. Refs beyond it are looked up by labels. */
   private rowByRef = new Int32Array(1024).fill(-1);
   private nextRef = 1;
