@@ -1,10 +1,14 @@
-// The per-sample arrays of appenders (ref, row, timestamp, value), kept for reuse once a commit
+// The per-sample arrays of appenders (series, ref, row, timestamp, value), kept for reuse once a commit
 // has consumed them. A batch of 10,000 samples grew its arrays eleven times from 8 entries, and
 // each typed array above 64 bytes is an off-heap allocation that also brings the next GC closer;
 // taking the arrays of an earlier commit makes that one allocation-free copy.
 
+import type { MemSeries } from './mem-series.js';
+
 /** One set of per-sample arrays, all of the same length. */
 export interface BatchArrays {
+  /** Holey: entries past the batch's count are undefined (cleared when the set is given back). */
+  readonly series: (MemSeries | undefined)[];
   readonly refs: Float64Array;
   readonly rows: Int32Array;
   readonly ts: Float64Array;
@@ -20,7 +24,7 @@ const PER_CAPACITY = 4;
 const spare: BatchArrays[][] = Array.from({ length: MAX_SHIFT + 1 }, () => []);
 
 function alloc(cap: number): BatchArrays {
-  return { refs: new Float64Array(cap), rows: new Int32Array(cap), ts: new Float64Array(cap), vs: new Float64Array(cap) };
+  return { series: new Array<MemSeries | undefined>(cap), refs: new Float64Array(cap), rows: new Int32Array(cap), ts: new Float64Array(cap), vs: new Float64Array(cap) };
 }
 
 /**
@@ -34,6 +38,7 @@ export function largerBatchArrays(from: BatchArrays, n: number, cap: number): Ba
     if (out !== undefined) break;
   }
   out ??= alloc(Math.max(cap * 2, 1 << MIN_SHIFT));
+  for (let i = 0; i < n; i++) out.series[i] = from.series[i];
   out.refs.set(from.refs.subarray(0, n));
   out.rows.set(from.rows.subarray(0, n));
   out.ts.set(from.ts.subarray(0, n));
@@ -41,12 +46,14 @@ export function largerBatchArrays(from: BatchArrays, n: number, cap: number): Ba
   return out;
 }
 
-/** Keeps a set for later appenders; its owner must not touch it afterwards. */
-export function recycleBatchArrays(a: BatchArrays): void {
+/** Keeps a set whose first `n` entries were used for later appenders; its owner must not touch it afterwards. */
+export function recycleBatchArrays(a: BatchArrays, n: number): void {
   const cap = a.ts.length;
   const shift = 31 - Math.clz32(cap);
   if (shift < MIN_SHIFT || shift > MAX_SHIFT || 1 << shift !== cap) return;
-  if (a.refs.length !== cap || a.rows.length !== cap || a.vs.length !== cap) return;
+  if (a.series.length !== cap || a.refs.length !== cap || a.rows.length !== cap || a.vs.length !== cap) return;
+  // A kept set must not keep series alive.
+  a.series.fill(undefined, 0, n);
   const list = spare[shift]!;
   if (list.length < PER_CAPACITY) list.push(a);
 }

@@ -265,7 +265,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     } finally {
       cleanUp();
       // commitLive keeps nothing of the per-sample arrays (the WAL records are copies).
-      recycleBatchArrays(batch);
+      recycleBatchArrays(batch, batch.n);
     }
   }
 

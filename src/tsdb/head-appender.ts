@@ -19,8 +19,8 @@ export interface PendingBatch {
   readonly tenant: string;
   /** Number of samples. */
   readonly n: number;
-  /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile). */
-  readonly series: MemSeries[];
+  /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile); entries from `n` on are undefined. */
+  readonly series: (MemSeries | undefined)[];
   /** Per sample: the series' ref and row (rows.ts; -1: none), as when appended; commit re-checks and updates them. */
   readonly refs: Float64Array;
   readonly rows: Int32Array;
@@ -99,7 +99,7 @@ export class HeadAppender implements Appender {
   private readonly commitFn: (batch: PendingBatch) => Promise<void>;
   private readonly stamp = newStamp();
   private n = 0;
-  private series: MemSeries[] = [];
+  private series: (MemSeries | undefined)[] = new Array<MemSeries | undefined>(8);
   // 8 entries keep each array at 64 bytes at most, which V8 allocates on its heap (cheap); larger
   // typed arrays get an off-heap backing store, which costs a microsecond or more per request.
   private refs: Float64Array = new Float64Array(8);
@@ -128,7 +128,8 @@ export class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const a = largerBatchArrays({ refs: this.refs, rows: this.rows, ts: this.ts, vs: this.vs }, this.n, this.ts.length);
+    const a = largerBatchArrays({ series: this.series, refs: this.refs, rows: this.rows, ts: this.ts, vs: this.vs }, this.n, this.ts.length);
+    this.series = a.series;
     this.refs = a.refs;
     this.rows = a.rows;
     this.ts = a.ts;
@@ -216,7 +217,7 @@ export class HeadAppender implements Appender {
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
     if (t < newest) (this.late ??= new Uint8Array(this.ts.length))[i] = 1;
-    this.series.push(s);
+    this.series[i] = s;
     this.refs[i] = ref;
     this.rows[i] = r;
     this.ts[i] = t;
@@ -245,6 +246,7 @@ export class HeadAppender implements Appender {
       late: this.late,
     };
     // The engine may recycle the arrays once it has consumed them (batch-arrays.ts).
+    this.series = [];
     this.refs = this.ts = this.vs = NO_F64;
     this.rows = NO_I32;
     return this.commitFn(batch);
@@ -262,7 +264,7 @@ export class HeadAppender implements Appender {
  * The samples of a batch at or after `before`, as a batch of its own.
  */
 export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
-  const series: MemSeries[] = [];
+  const series: (MemSeries | undefined)[] = [];
   const refs = new Float64Array(batch.n);
   const rs = new Int32Array(batch.n);
   const ts = new Float64Array(batch.n);
