@@ -24,9 +24,12 @@ test('appendRef: a ref of another tenant or of no series falls back to the label
     await b.commit();
     const a2 = db.appender('a');
     assert.equal(a2.appendRef(refA, lbl('x'), T0 + 1000, 4), refA);
+    // Not a ref at all: the labels decide.
+    assert.equal(a2.appendRef(refA + 0.5, lbl('x'), T0 + 2000, 5), refA);
+    assert.equal(a2.appendRef(NaN, lbl('x'), T0 + 3000, 6), refA);
     await a2.commit();
     const want = () => {
-      assert.deepEqual(readAll(db, 'a'), new Map([[seriesKey(lbl('x')), [[T0, 1], [T0 + 1000, 4]]]]));
+      assert.deepEqual(readAll(db, 'a'), new Map([[seriesKey(lbl('x')), [[T0, 1], [T0 + 1000, 4], [T0 + 2000, 5], [T0 + 3000, 6]]]]));
       assert.deepEqual(
         readAll(db, 'b'),
         new Map([

@@ -4,6 +4,7 @@ import type { Label, Labels, MetricMetadata } from '../storage/index.js';
 import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
+import { RowIndex } from './row-index.js';
 
 let nextTenantId = 0;
 
@@ -26,9 +27,6 @@ export class TenantHead {
   maxT = -Infinity;
 }
 
-/** Largest ref kept in the row index (its Int32Array grows by doubling up to here). */
-const MAX_TRACKED_REF = 2 ** 30;
-
 export class Head {
   private readonly tenants = new Map<string, TenantHead>();
   /** Series by ref; refs are dense from 1. */
@@ -38,8 +36,8 @@ export class Head {
    * again skip hashing and the lookup. Weak, so label sets no one holds are collected.
    */
   readonly refOfLabels = new WeakMap<Labels, number>();
-  /** Row (rows.ts) of each live series by ref, -1 for none: appendRef reads only typed arrays. Refs beyond it are looked up by labels. */
-  private rowByRef = new Int32Array(1024).fill(-1);
+  /** Row (rows.ts) of each live series by ref: appendRef reads only typed arrays. */
+  private readonly rowByRef = new RowIndex();
   private nextRef = 1;
   // Label strings are interned: thousands of series share each name and most values, and a
   // request's freshly parsed strings should not each stay alive in the head.
@@ -79,18 +77,7 @@ export class Head {
 
   /** The row of the live series `ref` (an integer >= 0), or -1 when unknown. */
   rowOf(ref: number): number {
-    return ref < this.rowByRef.length ? this.rowByRef[ref]! : -1;
-  }
-
-  private setRow(ref: number, row: number): void {
-    if (ref >= this.rowByRef.length) {
-      // Refs are dense from 1; a far-off one (replayed from an odd WAL) is just not tracked.
-      if (row < 0 || ref >= Math.max(2 * this.rowByRef.length, 1 << 16) || ref > MAX_TRACKED_REF) return;
-      const grown = new Int32Array(Math.max(2 * this.rowByRef.length, ref + 1)).fill(-1);
-      grown.set(this.rowByRef);
-      this.rowByRef = grown;
-    }
-    this.rowByRef[ref] = row;
+    return this.rowByRef.get(ref);
   }
 
   /**
@@ -104,7 +91,7 @@ export class Head {
     t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
     this.byRef[ref] = s;
-    this.setRow(ref, s.rowIndex);
+    this.rowByRef.set(ref, s.rowIndex);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.seriesCount++;
     return s;
@@ -124,7 +111,7 @@ export class Head {
       s.retire();
       t.byLabels.delete(s);
       this.byRef[s.ref] = undefined;
-      this.setRow(s.ref, -1);
+      this.rowByRef.set(s.ref, -1);
       this.seriesCount--;
     }
     // A few series (a refused batch's new ones) leave the index one by one; many, as after a
