@@ -282,10 +282,10 @@ export class Tsdb implements Storage, EngineStatsSource {
       try {
         late = this.checkLive(batch, th);
       } catch (err) {
-        head.epoch++;
         return Promise.reject(err);
       }
     }
+    // Applying moves series' newest timestamps.
     head.epoch++;
     const n = batch.n;
     const series = batch.series;
@@ -345,6 +345,8 @@ export class Tsdb implements Storage, EngineStatsSource {
     const series = batch.series;
     const refs = batch.refs;
     const rs = batch.rows;
+    // The walk below takes over rows' scratch: appenders collecting meanwhile must check again.
+    this.head.epoch++;
     const stamp = newStamp();
     // Imports take samples of any age: the window is for live pushes only.
     const window = batch.backfill ? Infinity : this.oooWindow;

@@ -192,3 +192,35 @@ test('an appender whose series another appender touched in between is checked ag
     cleanup();
   }
 });
+
+test('a backfilled batch checked while another appender collects makes that appender check again', async () => {
+  const { dir, cleanup } = tempDataDir();
+  const db = await openDb(dir, { blockDurationMs: HOUR });
+  try {
+    const x = lbl('x');
+    let app = db.appender('t');
+    app.append(x, T0 + 30 * 60_000, 0);
+    await app.commit();
+    app = db.appender('t');
+    app.append(x, T0 + 3 * HOUR, 1);
+    await app.commit();
+    await db.maintain();
+    const b = db.appender('t', { backfill: true });
+    b.append(x, T0, 5);
+    b.append(x, T0 + 3 * HOUR + 200_000, 6);
+    const c = db.appender('t');
+    c.append(x, T0 + 3 * HOUR + 100_000, 2);
+    // Its live part is checked now, before the block is written: x's scratch is the commit's.
+    const backfilled = b.commit();
+    c.append(x, T0 + 3 * HOUR + 90_000, 3);
+    await assert.rejects(c.commit(), OutOfOrderSampleError);
+    await backfilled;
+    assert.deepEqual(
+      readAll(db, 't'),
+      new Map([[seriesKey(x), [[T0, 5], [T0 + 30 * 60_000, 0], [T0 + 3 * HOUR, 1], [T0 + 3 * HOUR + 200_000, 6]]]]),
+    );
+  } finally {
+    await db.close();
+    cleanup();
+  }
+});
