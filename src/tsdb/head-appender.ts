@@ -80,7 +80,7 @@ const NO_I32: Int32Array = new Int32Array(0);
 /** Stamp of the appender that added the last sample (in any head): tells an appender whether another one added in between. */
 let lastAdder = 0;
 
-/** Appender ids, also used as commit stamps (see MemSeries.collect and advanceRun). */
+/** Appender ids, also used as commit stamps (see collectInRow and advanceInRow in mem-series.ts). */
 let nextStamp = 1;
 export function newStamp(): number {
   nextStamp = nextStamp >= 0x3fffffff ? 1 : nextStamp + 1;

@@ -95,14 +95,6 @@ export class MemSeries {
     return this.row < 0 ? this.goneLastT : collectInRow(this.row, stamp, t);
   }
 
-  /**
-   * For a commit walking its batch in order (`stamp` is the commit's own): the newest timestamp
-   * before this sample, in the head or earlier in the batch; then notes `t` if it is newer.
-   */
-  advanceRun(stamp: number, t: number): number {
-    return this.row < 0 ? this.goneLastT : advanceInRow(this.row, stamp, t);
-  }
-
   /** Whether the series holds no sample at all. */
   get empty(): boolean {
     return this.lastT === -Infinity && this.ooo === null;
@@ -300,8 +292,8 @@ export function collectInRow(r: number, stamp: number, t: number): number {
 }
 
 /**
- * Row `r`'s part of MemSeries.advanceRun: the newest timestamp before this sample, in the head or
- * earlier in the batch of the commit holding `stamp`; then notes `t` if it is newer.
+ * For a commit walking its batch in order (`stamp` is the commit's own), on row `r`: the newest
+ * timestamp before this sample, in the head or earlier in the batch; then notes `t` if it is newer.
  */
 export function advanceInRow(r: number, stamp: number, t: number): number {
   const f = r * F;
