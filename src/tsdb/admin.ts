@@ -27,6 +27,7 @@ export async function deleteSeries(
   let blockSeries = 0;
   for (const e of [...blocks.of(tenant)]) blockSeries += await e.reader.deleteSeries(matchers, mint, maxt);
   const dels: RefTombstone[] = [];
+  head.epoch++;
   for (const s of headSeriesMatching(head, tenant, matchers)) {
     if (s.deleteRange(mint, maxt) > 0) dels.push({ ref: s.ref, mint, maxt });
   }

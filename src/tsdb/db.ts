@@ -16,6 +16,7 @@ import {
   type Querier,
   type Storage,
 } from '../storage/index.js';
+import { recycleBatchArrays } from './batch-arrays.js';
 import { BlockSet } from './block-set.js';
 import { BlockQuerier } from './block-querier.js';
 import { findCheckpoint, readCheckpoint } from './checkpoint.js';
@@ -29,7 +30,8 @@ import { deleteSeries, snapshot } from './admin.js';
 import { BlockReader, type BlockMeta } from './block/index.js';
 import { writeBackfillBlock } from './backfill.js';
 import { formatSeries, formatTime, HeadAppender, liveSamples, newStamp, outOfOrder, type PendingBatch } from './head-appender.js';
-import type { MemSeries } from './mem-series.js';
+import { advanceInRow, appendInRow, type MemSeries } from './mem-series.js';
+import { F, F_REF, I, I_LOGGED, rows } from './chunk/rows.js';
 import { HeadQuerier } from './head-querier.js';
 import { LockFile } from './lock-file.js';
 import {
@@ -218,6 +220,8 @@ export class Tsdb implements Storage, EngineStatsSource {
       isClosed: () => this.closed,
     });
     this.replayed = true;
+    // Appenders that added while the WAL replayed checked against a head that kept changing.
+    this.head.epoch++;
     const every = this.opts.maintenanceIntervalMs ?? 5000;
     if (every > 0) {
       this.timer = setInterval(() => {
@@ -260,6 +264,8 @@ export class Tsdb implements Storage, EngineStatsSource {
       return written;
     } finally {
       cleanUp();
+      // commitLive keeps nothing of the per-sample arrays (the WAL records are copies).
+      recycleBatchArrays(batch, batch.n);
     }
   }
 
@@ -269,32 +275,41 @@ export class Tsdb implements Storage, EngineStatsSource {
     const tenant = batch.tenant;
     // Every sample is checked before anything is applied: a batch is stored whole or not at all.
     let late: Uint8Array | null;
-    try {
-      late = this.checkLive(batch, th);
-    } catch (err) {
-      return Promise.reject(err);
+    // The appender's checks stand when nothing changed the head since its first sample
+    // (HeadAppender.add); otherwise every sample is checked again here.
+    if (batch.checkedAt === head.epoch) late = batch.late;
+    else {
+      try {
+        late = this.checkLive(batch, th);
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
+    // Applying moves series' newest timestamps.
+    head.epoch++;
     const n = batch.n;
     const series = batch.series;
-    const { ts, vs } = batch;
+    const { refs, ts, vs } = batch;
+    const rs = batch.rows;
     const created: { ref: number; tenant: string; labels: Labels }[] = [];
-    const refs = new Float64Array(n);
     let minT = th.minT;
     let maxT = th.maxT;
-    // One pass applies the batch to the head and gathers what the WAL records need: each series
-    // is touched once (a batch spans thousands of them, and each visit is a cache miss).
+    // One pass applies the batch to the head and gathers what the WAL records need, through the
+    // series' rows (checkLive made refs and rows current): the series objects are visited only
+    // for what is rare (a new series, a late sample, a chunk to start or cut).
     for (let i = 0; i < n; i++) {
-      const s = series[i]!;
+      const r = rs[i]!;
       const t = ts[i]!;
       if (t < minT) minT = t;
       if (t > maxT) maxT = t;
-      if (!s.logged) {
-        s.logged = true;
+      const li = r * I + I_LOGGED;
+      if (rows.i32[li] === 0) {
+        rows.i32[li] = 1;
+        const s = series[i]!;
         created.push({ ref: s.ref, tenant, labels: s.labels });
       }
-      refs[i] = s.ref;
-      if (late !== null && late[i] === 1) s.insertOoo(t, vs[i]!);
-      else s.append(t, vs[i]!);
+      if (late !== null && late[i] === 1) series[i]!.insertOoo(t, vs[i]!);
+      else if (!appendInRow(r, t, vs[i]!)) series[i]!.append(t, vs[i]!);
     }
     th.minT = minT;
     th.maxT = maxT;
@@ -328,24 +343,34 @@ export class Tsdb implements Storage, EngineStatsSource {
    */
   private checkLive(batch: PendingBatch, th: TenantHead): Uint8Array | null {
     const series = batch.series;
+    const refs = batch.refs;
+    const rs = batch.rows;
+    // The walk below takes over rows' scratch: appenders collecting meanwhile must check again.
+    this.head.epoch++;
     const stamp = newStamp();
     // Imports take samples of any age: the window is for live pushes only.
     const window = batch.backfill ? Infinity : this.oooWindow;
     const minValidT = th.minValidT;
     let late: Uint8Array | null = null;
     for (let i = 0; i < batch.n; i++) {
-      let s = series[i]!;
-      if (s.dropped) s = series[i] = this.live(batch, s);
+      let r = rs[i]!;
+      // A row still naming the series' ref is its live row; otherwise the series left the head
+      // (its row was given back, maybe to another series) or was a stand-in with none.
+      if (r < 0 || rows.f64[r * F + F_REF] !== refs[i]) {
+        const s = (series[i] = this.live(batch, series[i]!));
+        r = rs[i] = s.rowIndex;
+        refs[i] = s.ref;
+      }
       const t = batch.ts[i]!;
       if (t < minValidT) {
         throw new OutOfBoundsError(
-          `sample of ${formatSeries(s.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValidT)}; ` +
+          `sample of ${formatSeries(series[i]!.labels)} at ${formatTime(t)} is older than the in-memory head, which starts at ${formatTime(minValidT)}; ` +
             'that time range is already written to blocks and takes no live appends',
         );
       }
-      const run = s.advanceRun(stamp, t);
+      const run = advanceInRow(r, stamp, t);
       if (t >= run) continue;
-      if (t < run - window) throw outOfOrder(s.labels, t, run, window);
+      if (t < run - window) throw outOfOrder(series[i]!.labels, t, run, window);
       (late ??= new Uint8Array(batch.n))[i] = 1;
     }
     return late;

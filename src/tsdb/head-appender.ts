@@ -1,6 +1,6 @@
 // Collects one request's samples for the head: checked as they arrive (order within each series),
-// handed to the engine's commit as parallel arrays (the series, timestamps and values per sample),
-// never as an object per sample.
+// handed to the engine's commit as parallel arrays (the series, its ref and row, timestamps and
+// values per sample), never as an object per sample.
 import {
   OutOfBoundsError,
   OutOfOrderSampleError,
@@ -8,20 +8,33 @@ import {
   type Labels,
   type MetricMetadata,
 } from '../storage/index.js';
+import { largerBatchArrays } from './batch-arrays.js';
+import { I, I_TENANT, rows } from './chunk/rows.js';
 import type { Head, TenantHead } from './head.js';
 import { labelsHash } from './labels-map.js';
-import { MemSeries } from './mem-series.js';
+import { collectInRow, MemSeries } from './mem-series.js';
 
 /** What an appender hands to the engine on commit: parallel arrays, one entry per sample. */
 export interface PendingBatch {
   readonly tenant: string;
   /** Number of samples. */
   readonly n: number;
-  /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile). */
-  readonly series: MemSeries[];
+  /** Per sample: its head series (re-resolved at commit when a head cut dropped it meanwhile); entries from `n` on are undefined. */
+  readonly series: (MemSeries | undefined)[];
+  /** Per sample: the series' ref and row (rows.ts; -1: none), as when appended; commit re-checks and updates them. */
+  readonly refs: Float64Array;
+  readonly rows: Int32Array;
   readonly ts: Float64Array;
   /** Values in a Float64Array: a plain number[] would turn NaN payloads (staleness markers) into the canonical NaN. */
   readonly vs: Float64Array;
+  /**
+   * The head epoch (Head.epoch) the appender checked every sample against, or -1 when its checks
+   * cannot stand in for the commit's (a backfill, a stand-in series, another appender adding in
+   * between). When it is still the head's epoch, `late` is the commit's verdict.
+   */
+  readonly checkedAt: number;
+  /** Per sample, 1 when it is older than its series' newest (as the appender saw it); null: none. */
+  readonly late: Uint8Array | null;
   readonly metadata: ReadonlyMap<string, MetricMetadata>;
   /** Samples older than the head go into blocks instead of being refused (imports). */
   readonly backfill: boolean;
@@ -61,12 +74,13 @@ export function outOfOrder(labels: Labels, t: number, newest: number, windowMs: 
   );
 }
 
-// Decoders that cache validated label sets (remote write's label-bytes cache) hand the same Labels
-// object for a series again and again: its head series is remembered per object, so such appends
-// skip hashing and the head lookup. Weak, so label sets no one holds are collected.
-const seriesOf = new WeakMap<Labels, MemSeries>();
+const NO_F64: Float64Array = new Float64Array(0);
+const NO_I32: Int32Array = new Int32Array(0);
 
-/** Appender ids, also used as commit stamps (see MemSeries.collect and advanceRun). */
+/** Stamp of the appender that added the last sample (in any head): tells an appender whether another one added in between. */
+let lastAdder = 0;
+
+/** Appender ids, also used as commit stamps (see collectInRow and advanceInRow in mem-series.ts). */
 let nextStamp = 1;
 export function newStamp(): number {
   nextStamp = nextStamp >= 0x3fffffff ? 1 : nextStamp + 1;
@@ -85,15 +99,20 @@ export class HeadAppender implements Appender {
   private readonly commitFn: (batch: PendingBatch) => Promise<void>;
   private readonly stamp = newStamp();
   private n = 0;
-  private series: MemSeries[] = [];
-  // 8 entries keep each array at 64 bytes, which V8 allocates on its heap (cheap); larger typed
-  // arrays get an off-heap backing store, which costs a microsecond or more per request.
-  private ts = new Float64Array(8);
-  private vs = new Float64Array(8);
+  private series: (MemSeries | undefined)[] = new Array<MemSeries | undefined>(8);
+  // 8 entries keep each array at 64 bytes at most, which V8 allocates on its heap (cheap); larger
+  // typed arrays get an off-heap backing store, which costs a microsecond or more per request.
+  private refs: Float64Array = new Float64Array(8);
+  private rows: Int32Array = new Int32Array(8);
+  private ts: Float64Array = new Float64Array(8);
+  private vs: Float64Array = new Float64Array(8);
   private readonly meta = new Map<string, MetricMetadata>();
   private readonly created: MemSeries[] = [];
   private th: TenantHead | undefined;
   private done = false;
+  /** See PendingBatch.checkedAt. */
+  private checkedAt = -1;
+  private late: Uint8Array | null = null;
 
   private readonly opts: HeadAppenderOptions;
 
@@ -109,50 +128,71 @@ export class HeadAppender implements Appender {
   }
 
   private grow(): void {
-    const cap = this.ts.length * 2;
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const vs = new Float64Array(cap);
-    vs.set(this.vs);
-    this.ts = ts;
-    this.vs = vs;
+    const a = largerBatchArrays({ series: this.series, refs: this.refs, rows: this.rows, ts: this.ts, vs: this.vs }, this.n, this.ts.length);
+    this.series = a.series;
+    this.refs = a.refs;
+    this.rows = a.rows;
+    this.ts = a.ts;
+    this.vs = a.vs;
+    if (this.late !== null) {
+      const late = new Uint8Array(this.ts.length);
+      late.set(this.late.subarray(0, this.n));
+      this.late = late;
+    }
   }
 
   /** The live head series for these labels, created (unlogged) when there is none. */
   private resolve(labels: Labels): MemSeries {
-    let s = seriesOf.get(labels);
-    if (s === undefined || s.dropped || s.tenant !== this.tenant) {
-      const hash = labelsHash(labels);
-      s = this.head.get(this.tenant, labels, hash);
-      if (s === undefined && !this.opts.ready()) {
-        // Not in the head: stands in until commit, which refuses the batch or (if the engine
-        // became ready meanwhile) resolves it like a series a head cut dropped.
-        s = new MemSeries(0, this.tenant, labels, false);
-        s.dropped = true;
-        s.retire();
-        return s;
-      }
-      if (s === undefined) {
-        s = this.head.create(this.tenant, labels, undefined, hash, false);
-        this.created.push(s);
-      }
-      seriesOf.set(labels, s);
+    const hash = labelsHash(labels);
+    let s = this.head.get(this.tenant, labels, hash);
+    if (s === undefined && !this.opts.ready()) {
+      // Not in the head: stands in until commit, which refuses the batch or (if the engine
+      // became ready meanwhile) resolves it like a series a head cut dropped.
+      s = new MemSeries(0, this.tenant, labels, false);
+      s.dropped = true;
+      s.retire();
+      return s;
     }
+    if (s === undefined) {
+      s = this.head.create(this.tenant, labels, undefined, hash, false);
+      this.created.push(s);
+    }
+    this.head.refOfLabels.set(labels, s.ref);
     return s;
   }
 
   append(labels: Labels, t: number, v: number): void {
-    this.add(this.resolve(labels), t, v);
+    this.appendRef(0, labels, t, v);
   }
 
   appendRef(ref: number, labels: Labels, t: number, v: number): number {
-    let s = ref > 0 ? this.head.byRefOf(ref) : undefined;
-    if (s === undefined || s.dropped || s.tenant !== this.tenant) s = this.resolve(labels);
-    this.add(s, t, v);
+    // The fast paths read typed arrays only: the series object is not visited (a cache miss per
+    // sample in a batch over thousands of series).
+    if (ref > 0 && this.addByRef(ref, t, v)) return ref;
+    // Decoders that cache validated label sets (remote write's label-bytes cache) hand the same
+    // Labels object for a series again and again: its ref is remembered per object.
+    const known = this.head.refOfLabels.get(labels);
+    if (known !== undefined && known !== ref && this.addByRef(known, t, v)) return known;
+    const s = this.resolve(labels);
+    this.add(s, s.ref, s.rowIndex, t, v);
     return s.ref;
   }
 
-  private add(s: MemSeries, t: number, v: number): void {
+  /** Adds a sample to the live series `ref` of this tenant; false (nothing added) when there is none. */
+  private addByRef(ref: number, t: number, v: number): boolean {
+    const r = this.head.rowOf(ref);
+    if (r < 0 || rows.i32[r * I + I_TENANT] !== this.tenantId()) return false;
+    this.add(this.head.byRefOf(ref)!, ref, r, t, v);
+    return true;
+  }
+
+  /** The tenant's TenantHead.id, -1 while the tenant has no head (then no series matches it). */
+  private tenantId(): number {
+    return (this.th ??= this.head.existingTenant(this.tenant))?.id ?? -1;
+  }
+
+  /** Adds a sample of series `s` (ref `ref`, row `r`; -1 for a stand-in that has none). */
+  private add(s: MemSeries, ref: number, r: number, t: number, v: number): void {
     // The engine checks again at commit (other requests may commit first); checking here names
     // the offending sample before anything is stored.
     const th = (this.th ??= this.head.existingTenant(this.tenant));
@@ -166,11 +206,20 @@ export class HeadAppender implements Appender {
     }
     // The series' scratch holds this batch's newest sample while the stamp is ours; another
     // appender or commit taking it over only weakens this early check, never the one at commit.
-    const newest = s.collect(this.stamp, t);
+    const newest = r >= 0 ? collectInRow(r, this.stamp, t) : s.collect(this.stamp, t);
+    // Whether these checks can stand in for the commit's: nothing else may have added (collect
+    // above took over the row's scratch even if this sample is refused), committed or dropped
+    // series since the first sample, and every series must have had a row.
+    if (this.n === 0) this.checkedAt = this.opts.backfill || r < 0 ? -1 : this.head.epoch;
+    else if (lastAdder !== this.stamp || this.checkedAt !== this.head.epoch || r < 0) this.checkedAt = -1;
+    lastAdder = this.stamp;
     if (!old && !this.opts.backfill && t < newest - this.opts.oooWindowMs) throw outOfOrder(s.labels, t, newest, this.opts.oooWindowMs);
     if (this.n === this.ts.length) this.grow();
     const i = this.n++;
-    this.series.push(s);
+    if (t < newest) (this.late ??= new Uint8Array(this.ts.length))[i] = 1;
+    this.series[i] = s;
+    this.refs[i] = ref;
+    this.rows[i] = r;
     this.ts[i] = t;
     this.vs[i] = v;
   }
@@ -182,16 +231,25 @@ export class HeadAppender implements Appender {
   commit(): Promise<void> {
     if (this.done) return Promise.reject(new Error('appender already committed or rolled back'));
     this.done = true;
-    return this.commitFn({
+    const batch: PendingBatch = {
       tenant: this.tenant,
       n: this.n,
       series: this.series,
+      refs: this.refs,
+      rows: this.rows,
       ts: this.ts,
       vs: this.vs,
       metadata: this.meta,
       backfill: this.opts.backfill,
       created: this.created,
-    });
+      checkedAt: this.checkedAt,
+      late: this.late,
+    };
+    // The engine may recycle the arrays once it has consumed them (batch-arrays.ts).
+    this.series = [];
+    this.refs = this.ts = this.vs = NO_F64;
+    this.rows = NO_I32;
+    return this.commitFn(batch);
   }
 
   rollback(): void {
@@ -206,7 +264,9 @@ export class HeadAppender implements Appender {
  * The samples of a batch at or after `before`, as a batch of its own.
  */
 export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
-  const series: MemSeries[] = [];
+  const series: (MemSeries | undefined)[] = [];
+  const refs = new Float64Array(batch.n);
+  const rs = new Int32Array(batch.n);
   const ts = new Float64Array(batch.n);
   const vs = new Float64Array(batch.n);
   let n = 0;
@@ -214,9 +274,11 @@ export function liveSamples(batch: PendingBatch, before: number): PendingBatch {
     const t = batch.ts[i]!;
     if (t < before) continue;
     series.push(batch.series[i]!);
+    refs[n] = batch.refs[i]!;
+    rs[n] = batch.rows[i]!;
     ts[n] = t;
     vs[n] = batch.vs[i]!;
     n++;
   }
-  return { ...batch, series, n, ts, vs };
+  return { ...batch, series, n, refs, rows: rs, ts, vs, checkedAt: -1, late: null };
 }

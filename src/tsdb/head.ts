@@ -4,9 +4,14 @@ import type { Label, Labels, MetricMetadata } from '../storage/index.js';
 import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
+import { RowIndex } from './row-index.js';
+
+let nextTenantId = 0;
 
 /** One tenant's part of the head. */
 export class TenantHead {
+  /** Unique in the process: head series rows carry it, so appendRef checks a ref's tenant without visiting the series. */
+  readonly id = nextTenantId++;
   readonly byLabels = new LabelsMap<MemSeries>();
   postings = new PostingsIndex();
   readonly metadata = new Map<string, MetricMetadata>();
@@ -26,6 +31,13 @@ export class Head {
   private readonly tenants = new Map<string, TenantHead>();
   /** Series by ref; refs are dense from 1. */
   private readonly byRef: (MemSeries | undefined)[] = [];
+  /**
+   * The ref last resolved for a Labels object (any tenant): callers that hand the same object
+   * again skip hashing and the lookup. Weak, so label sets no one holds are collected.
+   */
+  readonly refOfLabels = new WeakMap<Labels, number>();
+  /** Row (rows.ts) of each live series by ref: appendRef reads only typed arrays. */
+  private readonly rowByRef = new RowIndex();
   private nextRef = 1;
   // Label strings are interned: thousands of series share each name and most values, and a
   // request's freshly parsed strings should not each stay alive in the head.
@@ -33,6 +45,12 @@ export class Head {
   private readonly pairs = new Map<string, Map<string, Label>>();
   samples = 0;
   seriesCount = 0;
+  /**
+   * Bumped by whatever can change what an appender checked its samples against (a commit, a
+   * series leaving the head, the head's start moving, a deletion): a batch whose appender saw
+   * the same epoch from its first sample to its commit needs no second check (see HeadAppender).
+   */
+  epoch = 0;
 
   tenant(name: string): TenantHead {
     let t = this.tenants.get(name);
@@ -57,6 +75,11 @@ export class Head {
     return this.byRef[ref];
   }
 
+  /** The row of the live series `ref` (an integer >= 0), or -1 when unknown. */
+  rowOf(ref: number): number {
+    return this.rowByRef.get(ref);
+  }
+
   /**
    * Creates a series; `ref` is given on WAL replay and chosen here otherwise. `logged`: whether
    * the WAL holds its series record already (appenders create series unlogged; commit logs them).
@@ -64,10 +87,11 @@ export class Head {
   create(tenant: string, labels: Labels, ref = this.nextRef, hash: number = labelsHash(labels), logged = true): MemSeries {
     const t = this.tenant(tenant);
     const interned = labels.map((l) => this.internLabel(l));
-    const s = new MemSeries(ref, this.intern(tenant), interned, logged);
+    const s = new MemSeries(ref, this.intern(tenant), interned, logged, t.id);
     t.byLabels.add(s, hash);
     t.postings.add(ref, interned);
     this.byRef[ref] = s;
+    this.rowByRef.set(ref, s.rowIndex);
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     this.seriesCount++;
     return s;
@@ -81,11 +105,13 @@ export class Head {
     if (gone.length === 0) return;
     const t = this.tenants.get(tenant);
     if (t === undefined) return;
+    this.epoch++;
     for (const s of gone) {
       s.dropped = true;
       s.retire();
       t.byLabels.delete(s);
       this.byRef[s.ref] = undefined;
+      this.rowByRef.set(s.ref, -1);
       this.seriesCount--;
     }
     // A few series (a refused batch's new ones) leave the index one by one; many, as after a

@@ -190,6 +190,7 @@ export class Maintenance {
     const b = a + bd;
     // From here on appends before b are refused, so the range stays as the worker reads it.
     th.minValidT = b;
+    head.epoch++;
     const started = Date.now();
     const meta = await cutBlock(head, tenant, a, b, blocks.dir);
     const reader = meta === null ? null : await BlockReader.open(join(blocks.dir, meta.ulid));

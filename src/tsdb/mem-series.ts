@@ -2,7 +2,7 @@
 // varint; XOR ones from older checkpoints), the last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
 import { chunkBytes, chunkClose, chunkCount, chunkMaxT, chunkMinT, chunkOpen, chunkAppend, chunkRelease, chunkSize, chunkStart } from './chunk/open-chunk.js';
-import { F, F_FIRST_T, F_LAST_T, F_SCRATCH_T, I, I_C_FIRST_SEG, I_C_N, I_STAMP, rows } from './chunk/rows.js';
+import { F, F_FIRST_T, F_LAST_T, F_REF, F_SCRATCH_T, I, I_C_FIRST_SEG, I_C_N, I_LOGGED, I_STAMP, I_TENANT, rows } from './chunk/rows.js';
 import { MergeIterator } from './merge-querier.js';
 import { ArrayIterator, OooBuffer } from './ooo-buffer.js';
 import { ChunksIterator } from './series-iterator.js';
@@ -32,22 +32,39 @@ export class MemSeries {
   dropped = false;
   /** Samples that arrived out of order (older than lastT, within the out-of-order window). */
   ooo: OooBuffer | null = null;
-  /** Whether the WAL has the series record (series created by an appender are logged at commit). */
-  logged: boolean;
   /**
-   * The series' row of hot state (rows.ts): newest/oldest timestamp, commit scratch and the open
-   * chunk; -1 once retired, when `goneLastT` / `goneFirstT` hold the last two.
+   * The series' row of hot state (rows.ts): newest/oldest timestamp, commit scratch, the open
+   * chunk, ref, tenant id and WAL flag; -1 once retired, when the `gone…` fields hold what is left.
    */
   private row: number;
   private goneLastT = -Infinity;
   private goneFirstT = Infinity;
+  private goneLogged = false;
 
-  constructor(ref: number, tenant: string, labels: Labels, logged = true) {
+  /** `tenantId`: the TenantHead's id, which appendRef checks refs against (-1: none). */
+  constructor(ref: number, tenant: string, labels: Labels, logged = true, tenantId = -1) {
     this.ref = ref;
     this.tenant = tenant;
     this.labels = labels;
-    this.logged = logged;
-    this.row = rows.alloc();
+    const r = (this.row = rows.alloc());
+    rows.f64[r * F + F_REF] = ref;
+    rows.i32[r * I + I_TENANT] = tenantId;
+    rows.i32[r * I + I_LOGGED] = logged ? 1 : 0;
+  }
+
+  /** The series' row in rows.ts (-1 once retired); the append path works on it directly. */
+  get rowIndex(): number {
+    return this.row;
+  }
+
+  /** Whether the WAL has the series record (series created by an appender are logged at commit). */
+  get logged(): boolean {
+    return this.row >= 0 ? rows.i32[this.row * I + I_LOGGED] === 1 : this.goneLogged;
+  }
+
+  set logged(yes: boolean) {
+    if (this.row >= 0) rows.i32[this.row * I + I_LOGGED] = yes ? 1 : 0;
+    else this.goneLogged = yes;
   }
 
   /** Newest timestamp appended; -Infinity when empty. */
@@ -75,37 +92,7 @@ export class MemSeries {
    * so far, in the head or earlier in this batch; then notes `t` as part of the batch.
    */
   collect(stamp: number, t: number): number {
-    const r = this.row;
-    if (r < 0) return this.goneLastT;
-    const f = r * F;
-    const i = r * I;
-    const f64 = rows.f64;
-    const i32 = rows.i32;
-    let batch = -Infinity;
-    if (i32[i + I_STAMP] !== stamp) i32[i + I_STAMP] = stamp;
-    else batch = f64[f + F_SCRATCH_T]!;
-    if (t > batch) f64[f + F_SCRATCH_T] = t;
-    const last = f64[f + F_LAST_T]!;
-    return batch > last ? batch : last;
-  }
-
-  /**
-   * For a commit walking its batch in order (`stamp` is the commit's own): the newest timestamp
-   * before this sample, in the head or earlier in the batch; then notes `t` if it is newer.
-   */
-  advanceRun(stamp: number, t: number): number {
-    const r = this.row;
-    if (r < 0) return this.goneLastT;
-    const f = r * F;
-    const i = r * I;
-    const f64 = rows.f64;
-    let run: number;
-    if (rows.i32[i + I_STAMP] !== stamp) {
-      rows.i32[i + I_STAMP] = stamp;
-      run = f64[f + F_SCRATCH_T] = f64[f + F_LAST_T]!;
-    } else run = f64[f + F_SCRATCH_T]!;
-    if (t >= run) f64[f + F_SCRATCH_T] = t;
-    return run;
+    return this.row < 0 ? this.goneLastT : collectInRow(this.row, stamp, t);
   }
 
   /** Whether the series holds no sample at all. */
@@ -136,20 +123,16 @@ export class MemSeries {
   append(t: number, v: number): void {
     const r = this.row;
     if (r < 0) throw new Error('append to a series that left the head');
+    if (appendInRow(r, t, v)) return;
     const i = r * I;
-    if (rows.i32[i + I_C_FIRST_SEG]! < 0) chunkStart(r);
-    else if (rows.i32[i + I_C_N]! >= SAMPLES_PER_CHUNK) {
+    if (rows.i32[i + I_C_FIRST_SEG]! >= 0) {
       const minT = chunkMinT(r);
       const maxT = chunkMaxT(r);
       const n = chunkCount(r);
       this.addClosed(chunkClose(r), minT, maxT, n);
-      chunkStart(r);
     }
-    chunkAppend(r, t, v);
-    const f64 = rows.f64;
-    const f = r * F;
-    if (t < f64[f + F_FIRST_T]!) f64[f + F_FIRST_T] = t;
-    f64[f + F_LAST_T] = t;
+    chunkStart(r);
+    if (!appendInRow(r, t, v)) throw new Error('a new chunk took no sample');
   }
 
   /** Stores a sample older than lastT; a sample already at `t` is replaced (last write wins). */
@@ -229,6 +212,7 @@ export class MemSeries {
     }
     this.goneLastT = this.lastT;
     this.goneFirstT = this.firstT;
+    this.goneLogged = this.logged;
     rows.release(r);
     this.row = -1;
   }
@@ -288,4 +272,54 @@ export class MemSeries {
     if (this.openCount > 0 && this.openMaxT >= mint && this.openMinT <= maxt) out.push(this.openBytes());
     return out;
   }
+}
+
+/**
+ * Row `r`'s part of MemSeries.collect: the series' newest timestamp so far, in the head or earlier
+ * in the batch of the appender holding `stamp`; then notes `t` as part of that batch.
+ */
+export function collectInRow(r: number, stamp: number, t: number): number {
+  const f = r * F;
+  const i = r * I;
+  const f64 = rows.f64;
+  const i32 = rows.i32;
+  let batch = -Infinity;
+  if (i32[i + I_STAMP] !== stamp) i32[i + I_STAMP] = stamp;
+  else batch = f64[f + F_SCRATCH_T]!;
+  if (t > batch) f64[f + F_SCRATCH_T] = t;
+  const last = f64[f + F_LAST_T]!;
+  return batch > last ? batch : last;
+}
+
+/**
+ * For a commit walking its batch in order (`stamp` is the commit's own), on row `r`: the newest
+ * timestamp before this sample, in the head or earlier in the batch; then notes `t` if it is newer.
+ */
+export function advanceInRow(r: number, stamp: number, t: number): number {
+  const f = r * F;
+  const i = r * I;
+  const f64 = rows.f64;
+  let run: number;
+  if (rows.i32[i + I_STAMP] !== stamp) {
+    rows.i32[i + I_STAMP] = stamp;
+    run = f64[f + F_SCRATCH_T] = f64[f + F_LAST_T]!;
+  } else run = f64[f + F_SCRATCH_T]!;
+  if (t >= run) f64[f + F_SCRATCH_T] = t;
+  return run;
+}
+
+/**
+ * Appends a sample (t >= the newest) to row `r`'s open chunk when it has one with room; returns
+ * false, changing nothing, when a chunk must be started or cut first (MemSeries.append does that).
+ */
+export function appendInRow(r: number, t: number, v: number): boolean {
+  const i = r * I;
+  const i32 = rows.i32;
+  if (i32[i + I_C_FIRST_SEG]! < 0 || i32[i + I_C_N]! >= SAMPLES_PER_CHUNK) return false;
+  chunkAppend(r, t, v);
+  const f64 = rows.f64;
+  const f = r * F;
+  if (t < f64[f + F_FIRST_T]!) f64[f + F_FIRST_T] = t;
+  f64[f + F_LAST_T] = t;
+  return true;
 }

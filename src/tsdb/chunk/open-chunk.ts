@@ -30,47 +30,32 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 /** After this many raw values in a row, the exponent search runs only every 16th sample. */
 const RAW_STREAK = 4;
 
-// The write cursor of the sample being appended: loaded from the row, stored back after it.
-let cPage: Uint8Array = new Uint8Array(0);
-let cPos = 0;
-let cEnd = 0;
-let cSeg = -1;
-let cSegs = 0;
+// A sample is encoded into this scratch first (at most 18 bytes: an 8-byte timestamp or dod
+// varint and a 10-byte value record), then copied into the chunk's segments in one loop: the
+// encoders keep their cursor in a local instead of checking for a segment's end at every byte.
+const scratch = new Uint8Array(32);
 
-function put(b: number): void {
-  if (cPos === cEnd) {
-    cSeg = openChunks.alloc(cSeg);
-    cPage = openChunks.page(cSeg);
-    cPos = openChunks.offset(cSeg);
-    cEnd = cPos + SEGMENT_BYTES;
-    cSegs++;
-  }
-  cPage[cPos++] = b;
-}
-
-/** A non-negative integer ≤ 2^53 − 1 in 7-bit groups, least significant first. */
-function putUvarint(u: number): void {
+/** Writes a non-negative integer ≤ 2^53 − 1 at `p` in 7-bit groups, least significant first; returns the end. */
+function uvarintAt(b: Uint8Array, p: number, u: number): number {
   if (u < 0x80000000) {
     while (u >= 0x80) {
-      put((u & 0x7f) | 0x80);
+      b[p++] = (u & 0x7f) | 0x80;
       u >>>= 7;
     }
   } else {
     while (u >= 0x80) {
       const low = u % 128;
-      put(low | 0x80);
+      b[p++] = low | 0x80;
       u = (u - low) / 128;
     }
   }
-  put(u);
+  b[p] = u;
+  return p + 1;
 }
 
-/** A signed integer (|x| ≤ 2^53 − 1) as a zigzag uvarint. */
-function putVarint(x: number): void {
-  if (x > -0x40000000 && x < 0x40000000) {
-    putUvarint(((x << 1) ^ (x >> 31)) >>> 0);
-    return;
-  }
+/** Writes a signed integer (|x| ≤ 2^53 − 1) at `p` as a zigzag uvarint; returns the end. */
+function varintAt(b: Uint8Array, p: number, x: number): number {
+  if (x > -0x40000000 && x < 0x40000000) return uvarintAt(b, p, ((x << 1) ^ (x >> 31)) >>> 0);
   // zigzag(x) = 2|x| - (x < 0) can exceed 2^53 and lose its low bit as a double, so the first
   // 7-bit group comes from |x| directly and only the (exact) rest is a uvarint (as XOR chunks do).
   const neg = x < 0;
@@ -82,27 +67,26 @@ function putVarint(x: number): void {
     first = 127;
     rest -= 1;
   }
-  put(first | 0x80);
-  putUvarint(rest);
+  b[p] = first | 0x80;
+  return uvarintAt(b, p + 1, rest);
 }
 
-/** `u` with `flag` (0 or 1) as one more lowest bit; -1: no flag. */
-function putTagged(u: number, flag: number): void {
-  putUvarint(flag < 0 ? u : 2 * u + flag);
+/** Writes `u` with `flag` (0 or 1) as one more lowest bit (-1: no flag) at `p`; returns the end. */
+function taggedAt(b: Uint8Array, p: number, u: number, flag: number): number {
+  return uvarintAt(b, p, flag < 0 ? u : 2 * u + flag);
 }
 
-/** The value record of a sample; `flag` goes into its first varint (see putTagged). */
-function putValue(f64: Float64Array, i32: Int32Array, f: number, i: number, v: number, flag: number): void {
+/** Writes the value record of a sample at `p` (`flag` goes into its first varint); returns the end. */
+function valueAt(b: Uint8Array, p: number, f64: Float64Array, i32: Int32Array, f: number, i: number, v: number, flag: number): number {
   let e = i32[i + I_C_E]!;
   if (e >= 0) {
     const m = mantissaAt(v, e);
     if (m === m) {
       // Tag bit 0: the zigzag'ed mantissa delta, doubled.
       const d = m - f64[f + F_C_M]!;
-      putTagged(d >= 0 ? 4 * d : -4 * d - 2, flag);
       f64[f + F_C_M] = m;
       i32[i + I_C_RAW_STREAK] = 0;
-      return;
+      return taggedAt(b, p, d >= 0 ? 4 * d : -4 * d - 2, flag);
     }
   }
   const streak = i32[i + I_C_RAW_STREAK]!;
@@ -112,20 +96,19 @@ function putValue(f64: Float64Array, i32: Int32Array, f: number, i: number, v: n
     if (e >= 0) {
       // Tag 1 with k = e + 1: a new exponent, then the whole mantissa (zigzag).
       const m = mantissaAt(v, e);
-      putTagged(2 * (e + 1) + 1, flag);
-      putUvarint(m >= 0 ? 2 * m : -2 * m - 1);
       i32[i + I_C_E] = e;
       f64[f + F_C_M] = m;
       i32[i + I_C_RAW_STREAK] = 0;
-      return;
+      return uvarintAt(b, taggedAt(b, p, 2 * (e + 1) + 1, flag), m >= 0 ? 2 * m : -2 * m - 1);
     }
   }
   // Tag 1 with k = 0: the float64 bits, little-endian, bit for bit (NaN payloads included).
   i32[i + I_C_RAW_STREAK] = streak + 1;
-  putTagged(1, flag);
+  p = taggedAt(b, p, 1, flag);
   scratchF64[0] = v;
-  if (LITTLE_ENDIAN) for (let k = 0; k < 8; k++) put(rawBytes[k]!);
-  else for (let k = 7; k >= 0; k--) put(rawBytes[k]!);
+  if (LITTLE_ENDIAN) for (let k = 0; k < 8; k++) b[p++] = rawBytes[k]!;
+  else for (let k = 7; k >= 0; k--) b[p++] = rawBytes[k]!;
+  return p;
 }
 
 /** Whether row `r` has an open chunk. */
@@ -179,39 +162,45 @@ export function chunkAppend(r: number, t: number, v: number): void {
       throw new RangeError(`timestamp ${t} is more than 2^53-1 ms after the chunk's first timestamp ${f64[f + F_C_MIN_T]!}`);
     }
   }
-  const seg = i32[i + I_C_SEG]!;
+  let seg = i32[i + I_C_SEG]!;
   if (seg < 0) throw new Error('no open chunk in this row');
-  cSeg = seg;
-  cPage = openChunks.page(seg);
-  cEnd = openChunks.offset(seg) + SEGMENT_BYTES;
-  cPos = cEnd - SEGMENT_BYTES + i32[i + I_C_USED]!;
-  cSegs = i32[i + I_C_SEGMENTS]!;
+  const sb = scratch;
+  let len: number;
   if (n === 0) {
-    putVarint(t);
-    putValue(f64, i32, f, i, v, -1);
+    len = valueAt(sb, varintAt(sb, 0, t), f64, i32, f, i, v, -1);
     f64[f + F_C_MIN_T] = t;
   } else if (n === 1) {
     const delta = t - tLast;
-    putUvarint(delta);
-    putValue(f64, i32, f, i, v, -1);
+    len = valueAt(sb, uvarintAt(sb, 0, delta), f64, i32, f, i, v, -1);
     f64[f + F_C_DELTA] = delta;
   } else {
     // From the third sample on, the value's first varint carries one more bit: whether the
     // timestamp's delta of delta (usually 0) follows the value.
     const delta = t - tLast;
     const dod = delta - f64[f + F_C_DELTA]!;
-    if (dod === 0) putValue(f64, i32, f, i, v, 0);
-    else {
-      putValue(f64, i32, f, i, v, 1);
-      putVarint(dod);
-    }
+    if (dod === 0) len = valueAt(sb, 0, f64, i32, f, i, v, 0);
+    else len = varintAt(sb, valueAt(sb, 0, f64, i32, f, i, v, 1), dod);
     f64[f + F_C_DELTA] = delta;
   }
   f64[f + F_C_MAX_T] = t;
   i32[i + I_C_N] = n + 1;
-  i32[i + I_C_SEG] = cSeg;
-  i32[i + I_C_USED] = cPos - (cEnd - SEGMENT_BYTES);
-  i32[i + I_C_SEGMENTS] = cSegs;
+  // Copy into the current segment, chaining more when it fills up.
+  let used = i32[i + I_C_USED]!;
+  let page = openChunks.page(seg);
+  let pos = openChunks.offset(seg) + used;
+  for (let k = 0; k < len; k++) {
+    if (used === SEGMENT_BYTES) {
+      seg = openChunks.alloc(seg);
+      page = openChunks.page(seg);
+      pos = openChunks.offset(seg);
+      used = 0;
+      i32[i + I_C_SEGMENTS]!++;
+    }
+    page[pos++] = sb[k]!;
+    used++;
+  }
+  i32[i + I_C_SEG] = seg;
+  i32[i + I_C_USED] = used;
 }
 
 /** Samples in row `r`'s open chunk. */

@@ -1,8 +1,10 @@
 // Hot per-series state of the head, a row per series in two typed arrays: the newest and oldest
-// timestamps, the commit scratch, and the open chunk's encoder state. Appending a batch touches
+// timestamps, the commit scratch, the open chunk's encoder state, and what the append path checks
+// (the series' ref, tenant and whether the WAL has it). Appending a batch touches
 // thousands of series once each; as object fields each double was a heap box of its own, so a
-// sample cost a dozen scattered cache lines. A row is one line of doubles and half a line of
-// int32s. Rows are numbered from 0 and reused after release; the arrays grow by doubling, so hold
+// sample cost a dozen scattered cache lines. A row is one line of doubles and one of int32s, and
+// the append path reads only rows: visiting the series object itself was a cache miss per sample
+// in each pass over a batch. Rows are numbered from 0 and reused after release; the arrays grow by doubling, so hold
 // `rows.f64` / `rows.i32` only while no row can be allocated.
 
 /** Doubles per row. */
@@ -18,9 +20,11 @@ export const F_C_MIN_T = 3;
 export const F_C_MAX_T = 4;
 export const F_C_DELTA = 5;
 export const F_C_M = 6;
+/** Series: its ref (NaN while the row is free or holds no head series): tells a batch that kept a row whether the series still owns it. */
+export const F_REF = 7;
 
-/** Int32s per row. */
-export const I = 8;
+/** Int32s per row (8 spare, keeping a row one cache line). */
+export const I = 16;
 /** Series: who may use F_SCRATCH_T (an appender or commit stamp). */
 export const I_STAMP = 0;
 /** Open chunk: samples, decimal exponent (-1: none), first and current arena segment (-1: no open chunk), bytes used in the current segment, segments, raw values in a row. */
@@ -31,6 +35,10 @@ export const I_C_SEG = 4;
 export const I_C_USED = 5;
 export const I_C_SEGMENTS = 6;
 export const I_C_RAW_STREAK = 7;
+/** Series: its tenant's id (TenantHead.id; -1: none). */
+export const I_TENANT = 8;
+/** Series: 1 once the WAL holds its series record, else 0. */
+export const I_LOGGED = 9;
 
 export class Rows {
   f64 = new Float64Array(F * 1024);
@@ -51,6 +59,7 @@ export class Rows {
     f64[f + F_C_MAX_T] = NaN;
     f64[f + F_C_DELTA] = 0;
     f64[f + F_C_M] = 0;
+    f64[f + F_REF] = NaN;
     const i = r * I;
     const i32 = this.i32;
     i32[i + I_STAMP] = 0;
@@ -61,11 +70,15 @@ export class Rows {
     i32[i + I_C_USED] = 0;
     i32[i + I_C_SEGMENTS] = 0;
     i32[i + I_C_RAW_STREAK] = 0;
+    i32[i + I_TENANT] = -1;
+    i32[i + I_LOGGED] = 0;
     return r;
   }
 
   /** Gives a row back (its open chunk must have been closed or released). */
   release(r: number): void {
+    this.f64[r * F + F_REF] = NaN;
+    this.i32[r * I + I_TENANT] = -1;
     this.free.push(r);
   }
 

@@ -95,6 +95,54 @@ export class ByteWriter {
     this.uvarint(m);
   }
 
+  /** `uvarint` of each of `values[0, n)`, in one loop (the common small values without a call each). */
+  uvarintRun(values: ArrayLike<number>, n: number): void {
+    this.ensure(n * 8);
+    let buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      let v = values[i]!;
+      if (v >>> 0 !== v) {
+        this.pos = pos;
+        this.uvarint(v);
+        // The slow path may have grown the buffer.
+        buf = this.buf;
+        pos = this.pos;
+        continue;
+      }
+      while (v > 0x7f) {
+        buf[pos++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+      buf[pos++] = v;
+    }
+    this.pos = pos;
+  }
+
+  /** `varint` of `values[i] - minus` for i in [0, n), in one loop like uvarintRun. */
+  varintRun(values: ArrayLike<number>, n: number, minus: number): void {
+    this.ensure(n * 8);
+    let buf = this.buf;
+    let pos = this.pos;
+    for (let i = 0; i < n; i++) {
+      const x = values[i]! - minus;
+      if (!(x >= -0x4000_0000 && x < 0x4000_0000 && (x | 0) === x)) {
+        this.pos = pos;
+        this.varint(x);
+        buf = this.buf;
+        pos = this.pos;
+        continue;
+      }
+      let u = ((x << 1) ^ (x >> 31)) >>> 0;
+      while (u > 0x7f) {
+        buf[pos++] = (u & 0x7f) | 0x80;
+        u >>>= 7;
+      }
+      buf[pos++] = u;
+    }
+    this.pos = pos;
+  }
+
   /** A safe integer as two's complement int64, little-endian. */
   i64(v: number): void {
     if (!Number.isSafeInteger(v)) throw new RangeError(`cannot encode ${v} as int64: a safe integer is needed`);

@@ -157,8 +157,8 @@ export function encodeSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs
   w.u8(enc);
   w.uvarint(n);
   if (enc === TS_DELTA && n > 0) w.varint(base);
-  for (let i = 0; i < n; i++) w.uvarint(refs[i]!);
-  if (enc === TS_DELTA) for (let i = 0; i < n; i++) w.varint(ts[i]! - base);
+  w.uvarintRun(refs, n);
+  if (enc === TS_DELTA) w.varintRun(ts, n, base);
   else for (let i = 0; i < n; i++) w.i64(ts[i]!);
   if (LITTLE_ENDIAN && vs instanceof Float64Array) {
     w.bytes(new Uint8Array(vs.buffer, vs.byteOffset, n * 8));

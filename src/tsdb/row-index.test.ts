@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RowIndex } from './row-index.js';
+
+test('RowIndex: rows by ref, pages dropped once empty, refs it does not index read as -1', () => {
+  const x = new RowIndex();
+  assert.equal(x.get(1), -1);
+  x.set(1, 7);
+  x.set(4095, 8);
+  x.set(5_000_000, 9);
+  assert.deepEqual([x.get(1), x.get(4095), x.get(4096), x.get(5_000_000)], [7, 8, -1, 9]);
+  assert.equal(x.pageCount, 2);
+  x.set(1, 3);
+  assert.equal(x.get(1), 3);
+  x.set(1, -1);
+  assert.equal(x.pageCount, 2);
+  x.set(4095, -1);
+  assert.equal(x.pageCount, 1, 'an empty page is dropped');
+  assert.equal(x.get(4095), -1);
+  x.set(5_000_000, -1);
+  assert.equal(x.pageCount, 0);
+  x.set(2 ** 40, 1);
+  x.set(-1, 1);
+  x.set(1.5, 1);
+  assert.deepEqual([x.get(2 ** 40), x.get(2 ** 32), x.get(-1), x.get(NaN), x.pageCount], [-1, -1, -1, -1, 0]);
+  x.set(1, 2);
+  assert.deepEqual([x.get(1), x.get(1.5)], [2, -1], 'a fraction names no series');
+  x.set(2 ** 32 - 1, 5);
+  assert.equal(x.get(2 ** 32 - 1), 5);
+});
