@@ -8,7 +8,7 @@ import type { Labels } from '../../storage/index.js';
 import { importLabels, parseImportLine } from '../import/parse.js';
 import type { SampleBatch } from '../series-batch.js';
 import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
-import { BytesCache } from './bytes-cache.js';
+import { BytesCache } from '../bytes-cache.js';
 import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainMetricLabels } from './plain-labels.js';
 

@@ -8,7 +8,7 @@ import type { Labels, MetricType } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
 import { parseRfc3339, TYPES } from '../seed-json/parse.js';
 import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
-import { BytesCache } from './bytes-cache.js';
+import { BytesCache } from '../bytes-cache.js';
 import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainTagLabels } from './plain-labels.js';
 

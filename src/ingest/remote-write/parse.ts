@@ -8,6 +8,7 @@
 // samples are accepted. They are only counted.
 import { uncompressSync } from 'snappy';
 import { sortLabels, type Label, type MetricMetadata, type MetricType } from '../../storage/index.js';
+import { BytesCache } from '../bytes-cache.js';
 import type { SampleBatch } from '../series-batch.js';
 import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
 import { decodeLabels, decodeWireWriteRequest, WireError, type WireWriteRequest } from './write-request.js';
@@ -43,18 +44,19 @@ const MAX_LISTED = 20;
 
 /**
  * Validated, sorted labels (or the problem found) by the bytes a sender encoded them as, per set
- * of limits. Senders resend the same series every interval, so most series skip decoding,
- * validating and sorting their labels. Bounded: emptied when full.
+ * of limits. Senders resend the same series every interval, in the same order, so most series
+ * skip decoding, validating and sorting their labels, and most lookups are one byte compare
+ * against the predicted entry (BytesCache). A Map keyed by a latin1 string of the bytes cost
+ * 0.5 µs per lookup at 10,000 series, more than the rest of the decode. Bounded: emptied when full.
  */
-const labelCaches = new WeakMap<ValidationLimits, Map<string, Label[] | string>>();
+const labelCaches = new WeakMap<ValidationLimits, BytesCache<Label[] | string>>();
 const LABEL_CACHE_MAX = 65_536;
 
-type Slice = (this: Buffer, start: number, end: number) => string;
-const latin1Slice: Slice =
-  (Buffer.prototype as unknown as { latin1Slice?: Slice }).latin1Slice ??
-  function (this: Buffer, a: number, b: number) {
-    return this.toString('latin1', a, b);
-  };
+function cacheFor(limits: ValidationLimits): BytesCache<Label[] | string> {
+  let c = labelCaches.get(limits);
+  if (c === undefined) labelCaches.set(limits, (c = new BytesCache<Label[] | string>(LABEL_CACHE_MAX)));
+  return c;
+}
 
 /** The uncompressed length a snappy block announces (its varint preamble), or -1 if malformed. */
 export function snappyLength(b: Uint8Array): number {
@@ -142,8 +144,7 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
   let droppedHistograms = 0;
   const { ts, vs, bytes } = req;
   const all = req.series;
-  let cache = labelCaches.get(o.limits);
-  if (cache === undefined) labelCaches.set(o.limits, (cache = new Map()));
+  const cache = cacheFor(o.limits);
   for (let k = 0; k < all.length; k++) {
     const s = all[k]!;
     droppedExemplars += s.exemplars;
@@ -152,9 +153,8 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
     let labels: Label[] | string;
     if (s.labels !== null) labels = seriesLabels(s.labels, o.limits);
     else {
-      const key = latin1Slice.call(bytes, s.labelsFrom, s.labelsTo);
-      const known = cache.get(key);
-      if (known !== undefined) labels = known;
+      const hit = cache.find(bytes, s.labelsFrom, s.labelsTo, s.labelsTo, s.labelsTo);
+      if (hit >= 0) labels = cache.value(hit);
       else {
         try {
           labels = seriesLabels(decodeLabels(bytes, s.labelsFrom, s.labelsTo), o.limits);
@@ -162,8 +162,8 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
           if (!(e instanceof WireError)) throw e;
           return fail(400, `request body is not a valid protobuf WriteRequest: ${e.message} at byte ${e.offset}`);
         }
-        if (cache.size >= LABEL_CACHE_MAX) cache.clear();
-        cache.set(key, labels);
+        // Right after the find() that missed: add() takes the key's hash from it.
+        cache.add(bytes, s.labelsFrom, s.labelsTo, s.labelsTo, s.labelsTo, labels);
       }
     }
     let problem: string | null = typeof labels === 'string' ? labels : null;
