@@ -11,7 +11,7 @@ export function decodeRemoteWrite(bytes: Uint8Array, ctx: DecodeContext, s: Deco
   const b = r.batch;
   return {
     ok: true,
-    batch: { labels: b.labels, start: b.start, ts: b.ts, vs: b.vs },
+    batch: { labels: b.labels, refs: b.refs, start: b.start, ts: b.ts, vs: b.vs },
     extra: {
       metadata: [...b.metadata].map(([name, m]) => [name, m.type, m.help, m.unit] as const),
       info: { samples: b.samples, droppedExemplars: b.droppedExemplars, droppedHistograms: b.droppedHistograms },

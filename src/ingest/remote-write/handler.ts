@@ -8,9 +8,10 @@ import { StorageClosedError, StorageError } from '../../storage/index.js';
 import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { appendEntry } from '../series-batch.js';
+import { appendEntry, refScope } from '../series-batch.js';
 
 const PROTOCOL = 'remote_write';
+const TENANT = 'default';
 
 const dropped = new Counter({
   name: 'metricstream_remote_write_dropped_total',
@@ -48,9 +49,10 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   if (info.droppedExemplars > 0) dropped.inc({ kind: 'exemplar' }, info.droppedExemplars);
   if (info.droppedHistograms > 0) dropped.inc({ kind: 'histogram' }, info.droppedHistograms);
 
-  const app = deps.storage.appender('default');
+  const app = deps.storage.appender(TENANT);
+  const scope = refScope(deps.storage, TENANT);
   try {
-    for (let k = 0; k < batch.labels.length; k++) appendEntry(app, batch, k);
+    for (let k = 0; k < batch.labels.length; k++) appendEntry(app, batch, k, scope);
   } catch (e) {
     app.rollback();
     // An out-of-order sample will be refused again on retry: 400, so the sender moves on;
@@ -60,7 +62,7 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     }
     throw storageHttpError(e);
   }
-  setDecodedMetadata(app, deps.storage, 'default', r.extra);
+  setDecodedMetadata(app, deps.storage, TENANT, r.extra);
   await commitOrThrow(app, deps.gate);
   deps.stats.accepted(PROTOCOL, 204, info.samples);
   res.writeHead(204);
