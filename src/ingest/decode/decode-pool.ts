@@ -7,6 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 import type { Decoded, DecodeContext, DecodeSettings } from './decoder.js';
 import { decoderOf } from './decoders.js';
 import type { JobAnswer, JobRequest } from './messages.js';
+import type { SeriesRef } from '../series-batch.js';
 import { SeriesTable } from './series-codec.js';
 
 export interface DecodePoolOptions {
@@ -166,13 +167,14 @@ export class DecodePool {
       return;
     }
     let labels;
+    const refs: SeriesRef[] = [];
     try {
-      labels = this.table.labels(index, a.series);
+      labels = this.table.labels(index, a.series, refs);
     } catch (e) {
       p.reject(e as Error);
       return;
     }
-    p.resolve({ ok: true, batch: { labels, start: a.start, ts: a.ts, vs: a.vs }, extra: a.extra });
+    p.resolve({ ok: true, batch: { labels, refs, start: a.start, ts: a.ts, vs: a.vs }, extra: a.extra });
   }
 
   /** Stops the workers; later decodes run on the main thread. */

@@ -4,6 +4,7 @@
 // one shared Labels object per series, so the head's per-Labels-object caches keep hitting
 // whichever worker decoded the request.
 import type { Label, Labels } from '../../storage/index.js';
+import type { SeriesRef } from '../series-batch.js';
 
 /** An unambiguous key of a label set (length-prefixed names and values). */
 export function seriesKey(labels: Labels): string {
@@ -86,24 +87,30 @@ function encodeDefs(labels: readonly Labels[], ids: Uint32Array, entries: readon
   return new Uint8Array(out.buffer, out.byteOffset, o);
 }
 
-/** Main-thread side: (worker, number) -> the one Labels object of that series. */
+/** A series on the main thread: its one Labels object and where its storage reference is kept. */
+interface TableEntry extends SeriesRef {
+  readonly labels: Labels;
+}
+
+/** Main-thread side: (worker, number) -> the one Labels object (and SeriesRef) of that series. */
 export class SeriesTable {
-  private readonly byWorker: Labels[][] = [];
-  /** One Labels object per series over all workers; bounded: emptied when full. */
-  private intern = new Map<string, Labels>();
+  private readonly byWorker: TableEntry[][] = [];
+  /** One entry per series over all workers; bounded: emptied when full. */
+  private intern = new Map<string, TableEntry>();
   constructor(private readonly maxInterned: number) {}
 
-  /** The labels of each entry of a worker's batch. */
-  labels(worker: number, s: EncodedSeries): Labels[] {
+  /** The labels of each entry of a worker's batch; with `refs`, each entry's SeriesRef is pushed to it. */
+  labels(worker: number, s: EncodedSeries, refs?: SeriesRef[]): Labels[] {
     let table = this.byWorker[worker];
     if (table === undefined || s.reset) this.byWorker[worker] = table = [];
     if (s.defs !== null) this.define(table, s.defs);
     const { ids } = s;
     const out = new Array<Labels>(ids.length);
     for (let k = 0; k < ids.length; k++) {
-      const ls = table[ids[k]!];
-      if (ls === undefined) throw new Error(`decode worker ${worker} sent series number ${ids[k]} without its labels`);
-      out[k] = ls;
+      const e = table[ids[k]!];
+      if (e === undefined) throw new Error(`decode worker ${worker} sent series number ${ids[k]} without its labels`);
+      out[k] = e.labels;
+      if (refs !== undefined) refs.push(e);
     }
     return out;
   }
@@ -113,7 +120,7 @@ export class SeriesTable {
     this.byWorker[worker] = [];
   }
 
-  private define(table: Labels[], defs: Uint8Array): void {
+  private define(table: TableEntry[], defs: Uint8Array): void {
     const b = Buffer.from(defs.buffer, defs.byteOffset, defs.byteLength);
     const count = b.readUInt32LE(0);
     let o = 4;
@@ -135,7 +142,7 @@ export class SeriesTable {
       let shared = this.intern.get(key);
       if (shared === undefined) {
         if (this.intern.size >= this.maxInterned) this.intern = new Map();
-        this.intern.set(key, (shared = ls));
+        this.intern.set(key, (shared = { labels: ls, ref: 0, scope: null }));
       }
       table[id] = shared;
     }

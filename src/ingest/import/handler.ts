@@ -8,10 +8,11 @@ import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
 import type { Decoded } from '../decode/decoder.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { appendEntry } from '../series-batch.js';
+import { appendEntry, refScope } from '../series-batch.js';
 import { MAX_LISTED } from './decode-import-lines.js';
 
 const PROTOCOL = 'import';
+const TENANT = 'default';
 /** Whole lines handed to the decode stage at a time, and pieces of one request in flight. */
 const PIECE_BYTES = 1 << 20;
 const PIECES_IN_FLIGHT = 4;
@@ -44,7 +45,8 @@ export async function* pieces(chunks: AsyncIterable<Buffer>, pieceBytes = PIECE_
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const now = Date.now();
-  const app = deps.storage.appender('default', { backfill: true });
+  const app = deps.storage.appender(TENANT, { backfill: true });
+  const scope = refScope(deps.storage, TENANT);
   const bad: { line: number; message: string }[] = [];
   let badCount = 0;
   /** Lines of the pieces consumed so far: the offset of the next piece's line numbers. */
@@ -71,7 +73,7 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     const lineOf = r.extra.lineOf!;
     for (let k = 0; k < batch.labels.length; k++) {
       try {
-        appendEntry(app, batch, k);
+        appendEntry(app, batch, k, scope);
         good += batch.start[k + 1]! - batch.start[k]!;
       } catch (e) {
         if (!(e instanceof StorageError)) throw storageHttpError(e);

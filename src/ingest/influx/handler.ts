@@ -8,10 +8,11 @@ import { StorageError, type Appender } from '../../storage/index.js';
 import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { appendEntry, type SampleBatch } from '../series-batch.js';
+import { appendEntry, refScope, type SampleBatch } from '../series-batch.js';
 import type { LineError, Precision } from './parse.js';
 
 const PROTOCOL = 'influx';
+const TENANT = 'default';
 /** Refused lines listed in one answer. */
 const MAX_LISTED = 100;
 
@@ -41,13 +42,20 @@ function defaultDb(q: URLSearchParams, version: ApiVersion): string {
 }
 
 /** Appends the good lines' samples; returns the entries storage refused (by index) or throws. */
-function appendAll(app: Appender, batch: SampleBatch, lineOf: Uint32Array, skipLines: ReadonlySet<number> | null, refused: Map<number, string>): number {
+function appendAll(
+  app: Appender,
+  scope: object,
+  batch: SampleBatch,
+  lineOf: Uint32Array,
+  skipLines: ReadonlySet<number> | null,
+  refused: Map<number, string>,
+): number {
   let n = 0;
   for (let k = 0; k < batch.labels.length; k++) {
     const line = lineOf[k]!;
     if (skipLines !== null && skipLines.has(line)) continue;
     try {
-      appendEntry(app, batch, k);
+      appendEntry(app, batch, k, scope);
       n++;
     } catch (e) {
       if (!(e instanceof StorageError) || skipLines !== null) throw storageHttpError(e);
@@ -72,12 +80,13 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
   // A storage refusal (e.g. a sample older than its series' newest) refuses its whole line: the
   // appender cannot forget part of what it holds, so the good lines are appended again without it.
   const refused = new Map<number, string>();
-  let app = deps.storage.appender('default');
-  let stored = appendAll(app, batch, lineOf, null, refused);
+  let app = deps.storage.appender(TENANT);
+  const scope = refScope(deps.storage, TENANT);
+  let stored = appendAll(app, scope, batch, lineOf, null, refused);
   if (refused.size > 0) {
     app.rollback();
-    app = deps.storage.appender('default');
-    stored = appendAll(app, batch, lineOf, new Set(refused.keys()), refused);
+    app = deps.storage.appender(TENANT);
+    stored = appendAll(app, scope, batch, lineOf, new Set(refused.keys()), refused);
   }
   if (stored > 0) await commitOrThrow(app, deps.gate);
   else app.rollback();

@@ -5,7 +5,7 @@
 // "metrics" key, an escaped key, deep nesting) it returns null and the caller runs the
 // JSON.parse path, which then produces the same answer and error messages as before.
 import type { Labels, MetricType } from '../../storage/index.js';
-import type { SampleBatch } from '../series-batch.js';
+import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { parseRfc3339, TYPES } from '../seed-json/parse.js';
 import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
@@ -20,7 +20,8 @@ export interface SeedBatch extends SampleBatch {
   readonly unit: readonly (string | undefined)[];
 }
 
-interface SeriesEntry {
+/** A cached series: its name, checked labels, and its storage reference once appended (SeriesRef). */
+interface SeriesEntry extends SeriesRef {
   readonly name: string;
   readonly labels: Labels;
 }
@@ -241,7 +242,7 @@ function metricSeries(b: Buffer, limits: ValidationLimits): SeriesEntry | null {
     labels = buildLabels(name, tags, limits, problems);
     if (problems.length > 0) return null;
   }
-  const entry: SeriesEntry = Object.freeze({ name, labels: freezeLabels(labels) });
+  const entry: SeriesEntry = { name, labels: freezeLabels(labels), ref: 0, scope: null };
   cache.add(b, m.nameFrom, m.nameTo, tagsFrom, tagsTo, entry);
   return entry;
 }
@@ -298,6 +299,7 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
   const ts = new Float64Array(cap);
   const vs = new Float64Array(cap);
   const labels: Labels[] = [];
+  const refs: SeriesRef[] = [];
   const names: string[] = [];
   const types: MetricType[] = [];
   const help: (string | undefined)[] = [];
@@ -343,6 +345,7 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
     const series = metricSeries(b, limits);
     if (series === null) return null;
     labels.push(series.labels);
+    refs.push(series);
     names.push(series.name);
     types.push(type);
     help.push(m.help === OK ? decodeString(b, m.helpFrom, m.helpTo, m.helpEsc) : undefined);
@@ -359,5 +362,5 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
   scanEnd = p + 1;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i <= n; i++) start[i] = i;
-  return { labels, start, ts: ts.subarray(0, n), vs: vs.subarray(0, n), names, types, help, unit };
+  return { labels, refs, start, ts: ts.subarray(0, n), vs: vs.subarray(0, n), names, types, help, unit };
 }

@@ -6,7 +6,7 @@ import { StorageError } from '../../storage/index.js';
 import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
-import { appendEntry } from '../series-batch.js';
+import { appendEntry, refScope } from '../series-batch.js';
 
 const PROTOCOL = 'json';
 
@@ -30,10 +30,11 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
 
   const tenant = 'default';
   const app = deps.storage.appender(tenant);
+  const scope = refScope(deps.storage, tenant);
   // One entry per metric, so entry k is the k-th metric of the request.
   for (let k = 0; k < n; k++) {
     try {
-      appendEntry(app, batch, k);
+      appendEntry(app, batch, k, scope);
     } catch (e) {
       app.rollback();
       if (e instanceof StorageError) {
