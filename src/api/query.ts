@@ -19,7 +19,7 @@ const MAX_FORM_BYTES = 1 << 20;
 
 const sec = (ms: number) => ms / 1000;
 
-/** A scalar, string or vector answer's data as Prometheus shapes it (matrices are written as text by matrixAnswerText). */
+/** A scalar, string or vector answer's data as Prometheus shapes it (matrices are written as text by matrixAnswerBytes). */
 function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string; result: unknown } {
   switch (v.kind) {
     case 'scalar':
@@ -37,21 +37,23 @@ function pointText(t: number, v: number): string {
 }
 
 /**
- * A matrix answer (range query, or an instant query of a range selector) written as text
+ * A matrix answer (range query, or an instant query of a range selector) written as bytes
  * directly: tens of thousands of [t, "v"] pairs as arrays for JSON.stringify cost more than the
  * query itself. Same bytes as the object form. Points the result cache hands over already
- * printed (`text`) are not printed again.
+ * printed (`text`, bytes) are copied, not printed or encoded again.
  */
-function matrixAnswerText(series: CachedRangeSeries[]): string {
+function matrixAnswerBytes(series: CachedRangeSeries[]): Buffer {
   // The series of a range query share its step times: the text of the k-th point's time is
   // printed once and reused while the next series' k-th point has the same time (an index check
   // is cheaper than a map of times). Points are joined once per series, which V8 does faster
   // than growing one string point by point.
   const stepT: number[] = [];
   const stepText: string[] = [];
-  const parts: string[] = [];
-  for (const s of series) {
-    const first = s.textPoints ?? 0;
+  const chunks: (string | Buffer)[] = ['{"status":"success","data":{"resultType":"matrix","result":['];
+  for (let k = 0; k < series.length; k++) {
+    const s = series[k]!;
+    const held = s.text !== undefined && (s.textPoints ?? 0) > 0 ? s.text : null;
+    const first = held === null ? 0 : s.textPoints!;
     const pts: string[] = new Array<string>(s.ts.length - first);
     for (let i = first; i < s.ts.length; i++) {
       const t = s.ts[i]!;
@@ -64,17 +66,25 @@ function matrixAnswerText(series: CachedRangeSeries[]): string {
       }
       pts[i - first] = tt + formatSampleValue(s.vs[i]!) + '"]';
     }
-    const held = s.text === undefined || first === 0 ? '' : s.text.substring(1);
-    const values = held === '' ? pts.join(',') : pts.length === 0 ? held : held + ',' + pts.join(',');
-    parts.push(`{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[${values}]}`);
+    chunks.push(`${k === 0 ? '' : ','}{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[`);
+    // Held text is ",[t,\"v\"]" per point: its first comma is left out.
+    if (held !== null) chunks.push(held.subarray(1));
+    if (pts.length > 0) chunks.push((held !== null ? ',' : '') + pts.join(','));
+    chunks.push(']}');
   }
-  return `{"status":"success","data":{"resultType":"matrix","result":[${parts.join(',')}]}}`;
+  chunks.push(']}}');
+  let n = 0;
+  for (const c of chunks) n += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
+  const out = Buffer.allocUnsafe(n);
+  let o = 0;
+  for (const c of chunks) o += typeof c === 'string' ? out.write(c, o) : c.copy(out, o);
+  return out;
 }
 
-/** Sends a JSON answer already written as text. */
-function sendText(res: ServerResponse, text: string): void {
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
+/** Sends a JSON answer already written as bytes. */
+function sendBytes(res: ServerResponse, body: Buffer): void {
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
+  res.end(body);
 }
 
 /** Query parameters from the URL and, for POST, a form-encoded body. */
@@ -164,7 +174,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     } catch (e) {
       throw evalError(e);
     }
-    if (v.kind === 'matrix') sendText(res, matrixAnswerText(v.series));
+    if (v.kind === 'matrix') sendBytes(res, matrixAnswerBytes(v.series));
     else sendJson(res, 200, { status: 'success', data: resultJson(v) });
   }
   async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
@@ -189,7 +199,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     } catch (e) {
       throw evalError(e);
     }
-    sendText(res, matrixAnswerText(m));
+    sendBytes(res, matrixAnswerBytes(m));
   }
   async function format(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);

@@ -94,12 +94,13 @@ function plain(rs: RangeSeries[]) {
   return rs.map((s) => ({ labels: JSON.stringify(s.labels), ts: Array.from(s.ts), vs: Array.from(s.vs, (v) => (Object.is(v, -0) ? '-0' : String(v))) }));
 }
 
-const render = (t: number, v: number) => `;${t}=${Object.is(v, -0) ? '-0' : String(v)}`;
+// Some points print a character of two UTF-8 bytes, so byte offsets differ from char offsets.
+const render = (t: number, v: number) => `;${t}=${Object.is(v, -0) ? '-0' : String(v)}${Math.abs(v) % 2 === 1 ? 'µ' : ''}`;
 
 /** Each series as text: the points the cache handed over printed, the rest printed here. */
 function printed(rs: CachedRangeSeries[]): string[] {
   return rs.map((s) => {
-    let text = s.text ?? '';
+    let text = s.text?.toString('utf8') ?? '';
     for (let i = s.textPoints ?? 0; i < s.ts.length; i++) text += render(s.ts[i]!, s.vs[i]!);
     return text;
   });

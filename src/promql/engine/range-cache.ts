@@ -24,24 +24,25 @@ export function cacheable(e: Expr): boolean {
 }
 
 /**
- * A series of an answer. Points [0, textPoints) also come rendered, as the concatenation of
- * `render(t, v)` of each (the API's JSON text): for a long dashboard query, printing numbers
- * costs more than evaluating the newest steps, so the cache keeps the text it printed.
+ * A series of an answer. Points [0, textPoints) also come rendered, as the UTF-8 bytes of the
+ * concatenation of `render(t, v)` of each (the API's JSON text): for a long dashboard query,
+ * printing numbers costs more than evaluating the newest steps, so the cache keeps what it
+ * printed, as bytes, which the answer copies instead of encoding them again.
  */
 export interface CachedRangeSeries extends RangeSeries {
-  readonly text?: string;
+  readonly text?: Buffer;
   readonly textPoints?: number;
 }
 
 /** A point as text (the cache concatenates these, so each carries its own separator). */
 export type PointRenderer = (t: number, v: number) => string;
 
-/** A series held: its points as numbers and as text, offs[i] where point i's text starts (offs[n] = text.length). */
+/** A series held: its points as numbers and as text (UTF-8), offs[i] where point i's text starts (offs[n] = text.length). */
 interface HeldSeries {
   readonly labels: Labels;
   readonly ts: number[];
   readonly vs: number[];
-  readonly text: string;
+  readonly text: Buffer;
   readonly offs: number[];
 }
 
@@ -61,13 +62,12 @@ export type CacheOutcome = 'hit' | 'partial' | 'miss' | 'uncacheable';
 export type CacheListener = (outcome: CacheOutcome, bytes: number) => void;
 
 /**
- * Estimated bytes of an entry: 16 per point, 8 per offset, the text twice (a substring may keep
- * the text it was cut from, the previous answer's, alive), and a flat guess per series (its
- * label pairs are shared with the head).
+ * Estimated bytes of an entry: 16 per point, 8 per offset, the text, and a flat guess per
+ * series (its label pairs are shared with the head).
  */
 function entryBytes(key: string, series: readonly HeldSeries[]): number {
   let n = 64 + 2 * key.length;
-  for (const s of series) n += 24 * s.ts.length + 2 * s.text.length + 128;
+  for (const s of series) n += 24 * s.ts.length + s.text.length + 128;
   return n;
 }
 
@@ -142,15 +142,20 @@ export class RangeCache {
       const ts = h === undefined ? [] : h.ts.slice();
       const vs = h === undefined ? [] : h.vs.slice();
       const offs = h === undefined ? [0] : h.offs.slice();
-      let text = h === undefined ? '' : h.text;
+      const base = h === undefined ? 0 : h.text.length;
+      let added = '';
       for (let i = 0; i < n; i++) {
         const t = f.ts[i]!;
         const v = f.vs[i]!;
         ts.push(t);
         vs.push(v);
-        text += this.render(t, v);
-        offs.push(text.length);
+        const p = this.render(t, v);
+        added += p;
+        // Rendered points are ASCII as a rule; other characters take more bytes than chars.
+        offs.push(offs[offs.length - 1]! + (isAscii(p) ? p.length : Buffer.byteLength(p)));
       }
+      const bytes = Buffer.from(added, 'utf8');
+      const text = h === undefined ? bytes : Buffer.concat([h.text, bytes], base + bytes.length);
       byKey.set(k, { labels: h?.labels ?? f.labels, ts, vs, text, offs });
     }
     return [...byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
@@ -210,7 +215,8 @@ function sliceHeld(series: readonly HeldSeries[], from: number, to: number): Hel
     const base = s.offs[a]!;
     const offs = new Array<number>(b - a + 1);
     for (let i = a; i <= b; i++) offs[i - a] = s.offs[i]! - base;
-    out.push({ labels: s.labels, ts: s.ts.slice(a, b), vs: s.vs.slice(a, b), text: s.text.substring(base, s.offs[b]!), offs });
+    // A copy (Buffer.from of a view): a view would keep the whole older text alive.
+    out.push({ labels: s.labels, ts: s.ts.slice(a, b), vs: s.vs.slice(a, b), text: Buffer.from(s.text.subarray(base, s.offs[b]!)), offs });
   }
   return out;
 }
@@ -236,6 +242,11 @@ function answer(held: readonly HeldSeries[], fresh: readonly RangeSeries[], last
   }
   const out = [...byKey.values()];
   return added ? out.sort((a, b) => compareLabels(a.labels, b.labels)) : out;
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /** First index whose time is >= t. */
