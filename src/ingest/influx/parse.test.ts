@@ -218,3 +218,28 @@ test('fuzz: random and mutated bodies never throw; every line is either samples 
     { numRuns: 2000 },
   );
 });
+
+test('series parts seen before: the same labels objects, checks kept per limits and default labels', () => {
+  const text = `sp,host=a,dc=x value=1,b=2 ${NS}\nsp,host=a,dc=x value=3 ${NS}\n`;
+  const first = parseLineProtocol(Buffer.from(text), { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [] });
+  const again = parseLineProtocol(Buffer.from(text), { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [] });
+  assert.deepEqual(again.labels, first.labels);
+  // One Labels object per (series, field), across lines and bodies.
+  assert.equal(first.labels[2], first.labels[0]);
+  assert.equal(again.labels[0], first.labels[0]);
+  assert.notEqual(first.labels[1], first.labels[0]);
+  // Tighter limits: the series part seen under LIMITS is checked again, and refused.
+  const tight = parse(text, { limits: { ...LIMITS, maxLabelsPerSeries: 1 } });
+  assert.equal(tight.samples.length, 0);
+  assert.match(tight.errors[0]!.error_message, /series has 2 labels, the limit is 1/);
+  // A default label (db) makes other series of the same text.
+  const withDb = parse(text, { defaultLabels: [{ name: 'db', value: 'telegraf' }] });
+  assert.deepEqual(withDb.samples[0]!.labels, { __name__: 'sp', host: 'a', dc: 'x', db: 'telegraf' });
+  // A field whose metric name is too long is refused on every line, cached part or not.
+  const longField = 'f'.repeat(300);
+  for (let k = 0; k < 2; k++) {
+    const r = parse(`sp,host=a,dc=x ${longField}=1 ${NS}\n`);
+    assert.equal(r.samples.length, 0);
+    assert.equal(r.errors.length, 1);
+  }
+});

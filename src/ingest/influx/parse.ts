@@ -172,10 +172,52 @@ interface Columns {
   readonly lineOf: number[];
 }
 
-/** Parses one line (not empty, not a comment) and appends its samples to `out`. */
-function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Columns): void {
+/**
+ * A line's series part (measurement and tags) once parsed and checked: the same text gives the
+ * same tags, so a line whose series part was seen before skips the scan, the checks and the
+ * sort, and each (series, field) gets one shared Labels object (which the decode stage and the
+ * head recognise by identity instead of by a key built per sample).
+ */
+interface SeriesPart {
+  readonly measurement: string;
+  /** Sorted, default labels added. */
+  readonly tags: readonly Label[];
+  /** Labels per field key, made on first use (metric name checked then). */
+  readonly byField: Map<string, Labels>;
+}
+
+/** Series parts cached per limits object (checks depend on them) and default labels; cleared when full. */
+const seriesParts = new WeakMap<ValidationLimits, Map<string, SeriesPart>>();
+const MAX_SERIES_PARTS = 100_000;
+
+/** Index of the first space outside escapes: where the series part of a line ends (or n). */
+function seriesPartEnd(s: string): number {
   const n = s.length;
-  const at = [0];
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === SPACE) return i;
+    if (c === BACKSLASH) i++;
+  }
+  return n;
+}
+
+/** The cache of series parts for these options. */
+function partsFor(o: InfluxParseOptions): Map<string, SeriesPart> {
+  let m = seriesParts.get(o.limits);
+  if (m === undefined) seriesParts.set(o.limits, (m = new Map()));
+  return m;
+}
+
+/** The key of a line's series part under the options' default labels. */
+function partKey(s: string, end: number, o: InfluxParseOptions): string {
+  let k = s.slice(0, end);
+  for (const d of o.defaultLabels) k += '\u0000' + d.name + '\u0000' + d.value;
+  return k;
+}
+
+/** Parses and checks a line's measurement and tags; `at[0]` gets the index after them. */
+function parseSeriesPart(s: string, o: InfluxParseOptions, at: number[]): SeriesPart {
+  const n = s.length;
   const limits = o.limits;
   const measurement = scanKey(s, 0, false, at);
   let i = at[0]!;
@@ -197,9 +239,7 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Column
     for (const t of tags) if (t.name === key) throw new BadLine(`duplicate tags: tag ${JSON.stringify(key)} appears more than once`);
     tags.push({ name: key, value });
   }
-  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
-  while (i < n && s.charCodeAt(i) === SPACE) i++;
-  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
+  at[0] = i;
   for (const d of o.defaultLabels) {
     let have = false;
     for (const t of tags) if (t.name === d.name) have = true;
@@ -207,6 +247,51 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Column
   }
   if (tags.length > limits.maxLabelsPerSeries) throw new BadLine(`series has ${tags.length} labels, the limit is ${limits.maxLabelsPerSeries}`);
   sortLabels(tags);
+  return { measurement, tags, byField: new Map() };
+}
+
+/** The labels of a series part's field (metric name `measurement_field`, or `measurement` for `value`), shared per part and field. */
+function fieldLabels(part: SeriesPart, field: string): Labels {
+  let labels = part.byField.get(field);
+  if (labels !== undefined) return labels;
+  const { tags, measurement } = part;
+  // Tags are sorted and none is named __name__: the name goes in at one place.
+  let nameAt = 0;
+  while (nameAt < tags.length && tags[nameAt]!.name < '__name__') nameAt++;
+  const ls: Label[] = new Array<Label>(tags.length + 1);
+  for (let j = 0; j < nameAt; j++) ls[j] = tags[j]!;
+  ls[nameAt] = { name: '__name__', value: field === 'value' ? measurement : `${measurement}_${field}` };
+  for (let j = nameAt; j < tags.length; j++) ls[j + 1] = tags[j]!;
+  // Field keys are few per measurement; a body inventing new ones forever only refills this.
+  if (part.byField.size >= 1000) part.byField.clear();
+  part.byField.set(field, (labels = ls));
+  return labels;
+}
+
+/** Parses one line (not empty, not a comment) and appends its samples to `out`. */
+function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Columns): void {
+  const n = s.length;
+  const at = [0];
+  const limits = o.limits;
+  const end = seriesPartEnd(s);
+  const parts = partsFor(o);
+  const key = partKey(s, end, o);
+  let part = parts.get(key);
+  let i: number;
+  if (part === undefined) {
+    part = parseSeriesPart(s, o, at);
+    i = at[0]!;
+    // Cached only once the series part checked out, and only when it ends where the line's
+    // first unescaped space is (it always does for a part that parses).
+    if (i === end) {
+      if (parts.size >= MAX_SERIES_PARTS) parts.clear();
+      parts.set(key, part);
+    }
+  } else i = end;
+  const { measurement } = part;
+  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
+  while (i < n && s.charCodeAt(i) === SPACE) i++;
+  if (i >= n) throw new BadLine('missing fields: a point needs at least one field after a space, e.g. "cpu value=1"');
 
   const names: string[] = [];
   const values: number[] = [];
@@ -221,10 +306,11 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Column
     const v = fieldValue(s, i + 1, key, at);
     i = at[0]!;
     if (v !== undefined) {
-      const name = key === 'value' ? measurement : `${measurement}_${key}`;
-      const problem = checkMetricName(name, limits);
-      if (problem) throw new BadLine(`field ${JSON.stringify(key)}: ${problem}`);
-      names.push(name);
+      if (!part.byField.has(key)) {
+        const problem = checkMetricName(key === 'value' ? measurement : `${measurement}_${key}`, limits);
+        if (problem) throw new BadLine(`field ${JSON.stringify(key)}: ${problem}`);
+      }
+      names.push(key);
       values.push(v);
     }
     if (i >= n) break;
@@ -244,15 +330,8 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Column
     const problem = checkTimestamp(t, o.now, o.limits);
     if (problem) throw new BadLine(problem);
   }
-  // Tags are sorted and none is named __name__: the name goes in at one place for every field.
-  let nameAt = 0;
-  while (nameAt < tags.length && tags[nameAt]!.name < '__name__') nameAt++;
   for (let k = 0; k < names.length; k++) {
-    const labels: Label[] = new Array<Label>(tags.length + 1);
-    for (let j = 0; j < nameAt; j++) labels[j] = tags[j]!;
-    labels[nameAt] = { name: '__name__', value: names[k]! };
-    for (let j = nameAt; j < tags.length; j++) labels[j + 1] = tags[j]!;
-    out.labels.push(labels);
+    out.labels.push(fieldLabels(part, names[k]!));
     out.ts.push(t);
     out.vs.push(values[k]!);
     out.lineOf.push(lineNo);
