@@ -67,8 +67,42 @@ function above(digits: string, bound: string): boolean {
   return d.length > bound.length || (d.length === bound.length && d > bound);
 }
 
+/** Whether s is one or more ASCII digits. */
+function allDigits(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether s is a float of the simplest form, `[-]digits[.digits]` with a digit somewhere: every
+ * such text matches FLOAT (most values are written so; the rest goes through the regex).
+ */
+function simpleFloat(s: string): boolean {
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  let digits = 0;
+  let dot = false;
+  for (; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else return false;
+  }
+  return digits > 0;
+}
+
 /** Converts a line's timestamp text in `precision` units to milliseconds (floored). */
 export function timestampToMs(text: string, precision: Precision): number {
+  // The usual case, a non-negative integer inside int64, without regexes.
+  const len = text.length;
+  if (len <= 19 && allDigits(text) && (len < 19 || text <= INT64_MAX)) {
+    const drop = DROP_DIGITS[precision];
+    if (drop > 0) return len > drop ? Number(text.slice(0, len - drop)) : 0;
+    return Number(text) * FACTOR[precision];
+  }
   if (!INTEGER.test(text)) throw new BadLine(`invalid timestamp ${JSON.stringify(cut(text, 40))}: expected an integer number of ${precision}`);
   const neg = text.charCodeAt(0) === 45;
   const digits = neg ? text.slice(1) : text;
@@ -153,9 +187,13 @@ function fieldValue(s: string, i: number, key: string, at: number[]): number | u
       return Number(body);
     }
   }
-  const b = BOOLEANS[raw];
-  if (b !== undefined) return b;
-  if (!FLOAT.test(raw)) {
+  const c0 = raw.charCodeAt(0);
+  // t, T, f, F: a boolean, or nothing valid (a keyed lookup of other text costs a string-table probe).
+  if (c0 === 116 || c0 === 84 || c0 === 102 || c0 === 70) {
+    const b = BOOLEANS[raw];
+    if (b !== undefined) return b;
+  }
+  if (!simpleFloat(raw) && !FLOAT.test(raw)) {
     throw new BadLine(
       `invalid field value ${JSON.stringify(cut(raw, 40))} in field ${JSON.stringify(key)}: expected a float (1.5, -2e3), an integer (42i), an unsigned integer (42u), a boolean (t, true, f, false) or a "string"`,
     );
@@ -186,8 +224,11 @@ interface SeriesPart {
   readonly byField: Map<string, Labels>;
 }
 
-/** Series parts cached per limits object (checks depend on them) and default labels; cleared when full. */
-const seriesParts = new WeakMap<ValidationLimits, Map<string, SeriesPart>>();
+/**
+ * Series parts cached per limits object (checks depend on them) and default labels, by the text
+ * of the series part; cleared when full.
+ */
+const seriesParts = new WeakMap<ValidationLimits, Map<string, Map<string, SeriesPart>>>();
 const MAX_SERIES_PARTS = 100_000;
 
 /** Index of the first space outside escapes: where the series part of a line ends (or n). */
@@ -201,18 +242,15 @@ function seriesPartEnd(s: string): number {
   return n;
 }
 
-/** The cache of series parts for these options. */
+/** The cache of series parts for these options (looked up once per body). */
 function partsFor(o: InfluxParseOptions): Map<string, SeriesPart> {
-  let m = seriesParts.get(o.limits);
-  if (m === undefined) seriesParts.set(o.limits, (m = new Map()));
+  let byDefaults = seriesParts.get(o.limits);
+  if (byDefaults === undefined) seriesParts.set(o.limits, (byDefaults = new Map()));
+  let d = '';
+  for (const l of o.defaultLabels) d += l.name + '\u0000' + l.value + '\u0000';
+  let m = byDefaults.get(d);
+  if (m === undefined) byDefaults.set(d, (m = new Map()));
   return m;
-}
-
-/** The key of a line's series part under the options' default labels. */
-function partKey(s: string, end: number, o: InfluxParseOptions): string {
-  let k = s.slice(0, end);
-  for (const d of o.defaultLabels) k += '\u0000' + d.name + '\u0000' + d.value;
-  return k;
 }
 
 /** Parses and checks a line's measurement and tags; `at[0]` gets the index after them. */
@@ -269,13 +307,12 @@ function fieldLabels(part: SeriesPart, field: string): Labels {
 }
 
 /** Parses one line (not empty, not a comment) and appends its samples to `out`. */
-function parseLine(s: string, lineNo: number, o: InfluxParseOptions, out: Columns): void {
+function parseLine(s: string, lineNo: number, o: InfluxParseOptions, parts: Map<string, SeriesPart>, out: Columns): void {
   const n = s.length;
   const at = [0];
   const limits = o.limits;
   const end = seriesPartEnd(s);
-  const parts = partsFor(o);
-  const key = partKey(s, end, o);
+  const key = s.slice(0, end);
   let part = parts.get(key);
   let i: number;
   if (part === undefined) {
@@ -370,6 +407,7 @@ export function parseLineProtocol(body: Uint8Array, o: InfluxParseOptions): Infl
   const errors: LineError[] = [];
   let points = 0;
   const lines = splitLines(body);
+  const parts = partsFor(o);
   for (let k = 0; k < lines.length; k++) {
     const raw = lines[k]!;
     if (raw === null) {
@@ -386,7 +424,7 @@ export function parseLineProtocol(body: Uint8Array, o: InfluxParseOptions): Infl
     points++;
     const before = out.labels.length;
     try {
-      parseLine(line, k + 1, o, out);
+      parseLine(line, k + 1, o, parts, out);
     } catch (e) {
       if (!(e instanceof BadLine)) throw e;
       // parseLine adds entries only after the whole line checked out; this is for safety.
