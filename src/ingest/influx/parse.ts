@@ -220,8 +220,9 @@ interface SeriesPart {
   readonly measurement: string;
   /** Sorted, default labels added. */
   readonly tags: readonly Label[];
-  /** Labels per field key, made on first use (metric name checked then). */
+  /** Labels per field key, made on first use (metric name checked then); the field `value`'s apart (most lines have only it). */
   readonly byField: Map<string, Labels>;
+  valueLabels: Labels | null;
 }
 
 /**
@@ -285,13 +286,14 @@ function parseSeriesPart(s: string, o: InfluxParseOptions, at: number[]): Series
   }
   if (tags.length > limits.maxLabelsPerSeries) throw new BadLine(`series has ${tags.length} labels, the limit is ${limits.maxLabelsPerSeries}`);
   sortLabels(tags);
-  return { measurement, tags, byField: new Map() };
+  return { measurement, tags, byField: new Map(), valueLabels: null };
 }
 
 /** The labels of a series part's field (metric name `measurement_field`, or `measurement` for `value`), shared per part and field. */
 function fieldLabels(part: SeriesPart, field: string): Labels {
-  let labels = part.byField.get(field);
-  if (labels !== undefined) return labels;
+  const isValue = field === 'value';
+  let labels = isValue ? part.valueLabels : part.byField.get(field);
+  if (labels !== undefined && labels !== null) return labels;
   const { tags, measurement } = part;
   // Tags are sorted and none is named __name__: the name goes in at one place.
   let nameAt = 0;
@@ -300,10 +302,11 @@ function fieldLabels(part: SeriesPart, field: string): Labels {
   for (let j = 0; j < nameAt; j++) ls[j] = tags[j]!;
   ls[nameAt] = { name: '__name__', value: field === 'value' ? measurement : `${measurement}_${field}` };
   for (let j = nameAt; j < tags.length; j++) ls[j + 1] = tags[j]!;
+  if (isValue) return (part.valueLabels = ls);
   // Field keys are few per measurement; a body inventing new ones forever only refills this.
   if (part.byField.size >= 1000) part.byField.clear();
-  part.byField.set(field, (labels = ls));
-  return labels;
+  part.byField.set(field, ls);
+  return ls;
 }
 
 /** Parses one line (not empty, not a comment) and appends its samples to `out`. */
@@ -343,7 +346,7 @@ function parseLine(s: string, lineNo: number, o: InfluxParseOptions, parts: Map<
     const v = fieldValue(s, i + 1, key, at);
     i = at[0]!;
     if (v !== undefined) {
-      if (!part.byField.has(key)) {
+      if (key === 'value' ? part.valueLabels === null : !part.byField.has(key)) {
         const problem = checkMetricName(key === 'value' ? measurement : `${measurement}_${key}`, limits);
         if (problem) throw new BadLine(`field ${JSON.stringify(key)}: ${problem}`);
       }
