@@ -31,10 +31,14 @@ function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string
   }
 }
 
-/** A point of a matrix answer as JSON text, with the comma that separates it from the one before. */
-function pointText(t: number, v: number): string {
-  return ',[' + String(sec(t)) + ',"' + formatSampleValue(v) + '"]';
-}
+/** The text of a matrix point up to its value: `[<seconds>,"`. */
+const pointHead = (t: number): string => '[' + String(sec(t)) + ',"';
+
+/** A matrix point as JSON text: `[<seconds>,"<value>"]` (both writers below must print the same bytes). */
+const point = (head: string, v: number): string => head + formatSampleValue(v) + '"]';
+
+/** A point as the result cache keeps it: with the comma that separates it from the one before. */
+const pointText = (t: number, v: number): string => ',' + point(pointHead(t), v);
 
 /**
  * A matrix answer (range query, or an instant query of a range selector) written as bytes
@@ -57,14 +61,14 @@ function matrixAnswerBytes(series: CachedRangeSeries[]): Buffer {
     const pts: string[] = new Array<string>(s.ts.length - first);
     for (let i = first; i < s.ts.length; i++) {
       const t = s.ts[i]!;
-      let tt: string;
-      if (stepT[i] === t) tt = stepText[i]!;
+      let head: string;
+      if (stepT[i] === t) head = stepText[i]!;
       else {
-        tt = '[' + String(sec(t)) + ',"';
+        head = pointHead(t);
         stepT[i] = t;
-        stepText[i] = tt;
+        stepText[i] = head;
       }
-      pts[i - first] = tt + formatSampleValue(s.vs[i]!) + '"]';
+      pts[i - first] = point(head, s.vs[i]!);
     }
     chunks.push(`${k === 0 ? '' : ','}{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[`);
     // Held text is ",[t,\"v\"]" per point: its first comma is left out.

@@ -87,13 +87,6 @@ const DEFAULT_BLOCK_DURATION = 2 * 3_600_000;
 /** Samples per WAL record: bounds record size (and replay memory) for huge imports. */
 const SAMPLES_PER_RECORD = 8192;
 
-/** The smallest of the first n timestamps. */
-function minOf(ts: ArrayLike<number>, n: number): number {
-  let min = Infinity;
-  for (let i = 0; i < n; i++) if (ts[i]! < min) min = ts[i]!;
-  return min;
-}
-
 
 export class Tsdb implements Storage, EngineStatsSource {
   readonly head = new Head();
@@ -258,10 +251,7 @@ export class Tsdb implements Storage, EngineStatsSource {
       }
     }
     try {
-      const written = this.commitLive(batch, th, wal);
-      // The samples are visible now (commitLive applies them before it returns).
-      this.changes.changed(minOf(batch.ts, batch.n));
-      return written;
+      return this.commitLive(batch, th, wal);
     } finally {
       cleanUp();
       // commitLive keeps nothing of the per-sample arrays (the WAL records are copies).
@@ -292,7 +282,8 @@ export class Tsdb implements Storage, EngineStatsSource {
     const { refs, ts, vs } = batch;
     const rs = batch.rows;
     const created: { ref: number; tenant: string; labels: Labels }[] = [];
-    let minT = th.minT;
+    // The batch's earliest sample (for the change feed; the head's start follows from it).
+    let batchMinT = Infinity;
     let maxT = th.maxT;
     // One pass applies the batch to the head and gathers what the WAL records need, through the
     // series' rows (checkLive made refs and rows current): the series objects are visited only
@@ -300,7 +291,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     for (let i = 0; i < n; i++) {
       const r = rs[i]!;
       const t = ts[i]!;
-      if (t < minT) minT = t;
+      if (t < batchMinT) batchMinT = t;
       if (t > maxT) maxT = t;
       const li = r * I + I_LOGGED;
       if (rows.i32[li] === 0) {
@@ -311,8 +302,10 @@ export class Tsdb implements Storage, EngineStatsSource {
       if (late !== null && late[i] === 1) series[i]!.insertOoo(t, vs[i]!);
       else if (!appendInRow(r, t, vs[i]!)) series[i]!.append(t, vs[i]!);
     }
-    th.minT = minT;
+    th.minT = Math.min(th.minT, batchMinT);
     th.maxT = maxT;
+    // The samples are visible now: result caches learn which past times they touched.
+    this.changes.changed(batchMinT);
     // The records are queued in this order (series before the samples naming them); the head
     // has the samples already, the client's answer waits for the WAL write.
     const writes: Promise<void>[] = [];

@@ -2,4 +2,4 @@
 export { Engine, DEFAULT_ENGINE_OPTIONS } from './engine.js';
 export type { EngineOptions, QuerierFactory } from './evaluator.js';
 export { EvalError, isStaleNaN, type Value, type Sample, type RangeSeries } from './value.js';
-export { RangeCache, cacheable, type CacheOutcome, type CachedRangeSeries, type PointRenderer } from './range-cache.js';
+export { RangeCache, type CachedRangeSeries } from './range-cache.js';

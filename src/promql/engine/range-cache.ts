@@ -121,12 +121,12 @@ export class RangeCache {
       from = e.end + step;
     }
     const fresh = from <= end ? await engine.rangeAsync(querier, expr, from, end, step, timeoutMs) : [];
-    this.listener(from > end ? 'hit' : from > start ? 'partial' : 'miss', this.total);
 
     // The steps kept: [start, the last step before `settled` and not after `end`].
     const last = start + Math.floor((Math.min(settled - 1, end) - start) / step) * step;
     const kept = last >= start ? this.extend(held, fresh, last) : held;
     if (last >= start) this.put(key, { start, end: last, mark, series: kept, bytes: entryBytes(key, kept) });
+    this.listener(from > end ? 'hit' : from > start ? 'partial' : 'miss', this.total);
     return answer(kept, fresh, last);
   }
 
