@@ -2,7 +2,8 @@
 // senders send them. Remote write: 1000 series x 1 sample with node-exporter-like labels (how
 // Prometheus batches), split into snappy, protobufjs (the reference) against the hand-written
 // decoder, and the whole decodeWriteRequest (with validation) with its label cache warm (senders
-// resend the same series) and cold. Influx: 100 lines x 10 fields (a Telegraf-like batch).
+// resend the same series) and cold. Influx: 100 lines x 10 fields (a Telegraf-like batch), and
+// 1000 lines of one field as `metricstream bench --protocol influx` sends them.
 // JSON (POST /metrics) and JSON lines (/api/v1/import): the bodies `metricstream bench` sends
 // (1000 samples of 10,000 seed-shaped series), JSON.parse alone as the floor of the old path, the
 // old path (JSON.parse + validation), and the byte scanner with its label cache warm and cold.
@@ -116,6 +117,17 @@ for (let b = 0; b < BATCHES; b++) {
   importBodies.push(imp.body);
 }
 if (String(NOW).length !== TS_WIDTH) throw new Error('timestamp width');
+const lpBenchBodies: Buffer[] = [];
+for (let b = 0; b < BATCHES; b++) {
+  const items = Array.from({ length: 1000 }, (_, i) => series[(b * 1000 + i) % series.length]!);
+  const lp = PROTOCOLS.get('influx')!.encode(items);
+  for (const off of lp.tsOffsets!) writeTimestamp(lp.body, off, NOW - 60_000 + b);
+  lpBenchBodies.push(lp.body);
+}
+measure('influx: 1000 lines x 1 field (bench client), ms', 1000, (i) => {
+  const r = parseLineProtocol(lpBenchBodies[i % BATCHES]!, { precision: 'ms', now: NOW, limits: LIMITS, defaultLabels: [] });
+  if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
 console.log(`json batch: ${jsonBodies[0]!.length} bytes; import batch: ${importBodies[0]!.length} bytes`);
 const checkSeed = (ok: boolean | null): void => {
   if (!ok) throw new Error('seed body refused');
