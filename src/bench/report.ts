@@ -1,5 +1,6 @@
 // The bench's final report: as text for people, as JSON for scripts.
 import type { BenchOptions } from './options.js';
+import type { RecordableHistogram } from 'node:perf_hooks';
 import type { LoadResult } from './load.js';
 
 export interface BenchReport {
@@ -23,21 +24,35 @@ export interface BenchReport {
   readonly samples_ok: number;
   readonly samples_per_s: number;
   /** Milliseconds; open loop: from each request's intended send time. */
-  readonly latency_ms: { readonly p50: number; readonly p90: number; readonly p99: number; readonly p999: number; readonly max: number; readonly mean: number };
+  readonly latency_ms: Percentiles;
+  /** The same over the 2xx answers only: what accepted requests waited while others got 429/503. */
+  readonly ok_latency_ms: Percentiles;
   readonly status: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly first_error: string | null;
   readonly client_cpu_pct: number;
 }
 
+export interface Percentiles {
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly max: number;
+  readonly mean: number;
+}
+
 const ms = (us: number) => Math.round(us) / 1000;
+
+function percentiles(h: RecordableHistogram): Percentiles {
+  if (h.count === 0) return { p50: 0, p90: 0, p99: 0, p999: 0, max: 0, mean: 0 };
+  const pct = (p: number) => ms(h.percentile(p));
+  return { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: ms(h.max), mean: Math.round(h.mean) / 1000 };
+}
 
 /** Builds the report from a run. */
 export function buildReport(o: BenchOptions, path: string, r: LoadResult): BenchReport {
   const secs = r.elapsedMs / 1000;
-  const h = r.latency;
-  const answered = h.count > 0;
-  const pct = (p: number) => (answered ? ms(h.percentile(p)) : 0);
   return {
     target: o.target + path,
     protocol: o.protocol,
@@ -58,7 +73,8 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
     ok_requests_per_s: Math.round(r.live.ok / secs),
     samples_ok: r.okSamples,
     samples_per_s: Math.round(r.okSamples / secs),
-    latency_ms: { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: answered ? ms(h.max) : 0, mean: answered ? Math.round(h.mean) / 1000 : 0 },
+    latency_ms: percentiles(r.latency),
+    ok_latency_ms: percentiles(r.okLatency),
     status: Object.fromEntries([...r.status].map(([code, n]) => [String(code), n])),
     errors: r.live.errors,
     first_error: r.firstError ?? null,
@@ -67,6 +83,8 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
 }
 
 const k = (n: number) => n.toLocaleString('en-US');
+
+const line = (l: Percentiles) => `p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (mean ${l.mean} ms)`;
 
 /** The report as a few aligned lines. */
 export function formatReport(r: BenchReport): string {
@@ -78,10 +96,12 @@ export function formatReport(r: BenchReport): string {
     `requests   ${k(r.requests)} answered in ${r.elapsed_s} s = ${k(r.requests_per_s)} req/s; 2xx ${k(r.ok_requests_per_s)} req/s` +
       (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled${r.missed > 0 ? `, ${k(r.missed)} not sent (the server fell behind the schedule)` : ''}` : ''),
     `samples    ${k(r.samples_ok)} accepted = ${k(r.samples_per_s)} samples/s`,
-    `latency    p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (mean ${l.mean} ms)`,
+    `latency    ${line(l)}`,
     `status     ${Object.entries(r.status).map(([c, n]) => `${c}: ${k(n)}`).join('  ') || 'none'}${r.errors > 0 ? `  connection errors: ${k(r.errors)}` : ''}`,
     `client CPU ${r.client_cpu_pct} % of one core`,
   ];
+  // Only worth a line when some answers were not 2xx (else it repeats the line above).
+  if (r.ok_requests !== r.requests) lines.splice(5, 0, `2xx only   ${r.ok_requests > 0 ? line(r.ok_latency_ms) : 'none'}`);
   if (r.first_error !== null) lines.push(`first error ${r.first_error}`);
   return lines.join('\n');
 }

@@ -58,9 +58,11 @@ export async function runThreads(o: BenchOptions, onStart: (live: LiveCounts, st
   await Promise.all(workers.map((w) => w.terminate()));
 
   const latency: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
+  const okLatency: RecordableHistogram = createHistogram({ lowest: 1, highest: 3_600_000_000, figures: 3 });
   const status = new Map<number, number>();
   for (const r of results) {
     latency.add(r.latency);
+    okLatency.add(r.okLatency);
     for (const [code, count] of r.status) status.set(code, (status.get(code) ?? 0) + count);
   }
   const total = (f: (r: WorkerResult) => number) => results.reduce((a, r) => a + f(r), 0);
@@ -73,6 +75,7 @@ export async function runThreads(o: BenchOptions, onStart: (live: LiveCounts, st
     okSamples: total((r) => r.okSamples),
     status,
     latency,
+    okLatency,
     firstError,
     // process.cpuUsage() is the whole process's: every thread's CPU, measured once here.
     clientCpuMs: (cpu.user + cpu.system) / 1000,

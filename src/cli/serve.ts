@@ -105,6 +105,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
       maxDecodeQueue: config.ingest_max_decode_queue,
       maxPendingCommits: config.ingest_max_pending_commits,
       maxWalPendingBytes: config.ingest_max_wal_pending_bytes,
+      queueTargetMs: config.ingest_queue_target,
     },
     { decodeQueue: () => decoder.queued, walPendingBytes: () => tsdb.walPendingBytes },
   );

@@ -41,3 +41,41 @@ test('each bound between stages refuses new requests once reached', async () => 
     gate.close();
   }
 });
+
+test('the adaptive bound refuses with queue_latency once requests wait past the target, and only then', async () => {
+  const gate = new IngestGate(
+    { maxInflightBytes: 1 << 30, maxDecodeQueue: 1e6, maxPendingCommits: 1e6, maxWalPendingBytes: 1 << 30, queueTargetMs: 5 },
+    { decodeQueue: () => 0, walPendingBytes: () => 0 },
+  );
+  try {
+    assert.ok(gate.admission.enabled);
+    const start = gate.admission.limit;
+    gate.inflightRequests = start - 1;
+    assert.equal(gate.refuse(1), null);
+    gate.inflightRequests = start;
+    assert.equal(gate.refuse(1), 'queue_latency');
+    // Requests that waited 50 ms from their body to their commit: the next window admits fewer.
+    await gate.committing(() => Promise.resolve(), performance.now() - 50);
+    await new Promise((r) => setTimeout(r, 110));
+    gate.inflightRequests = 0;
+    assert.equal(gate.refuse(1), null);
+    assert.ok(gate.admission.limit < start, `limit ${gate.admission.limit} after a slow window (was ${start})`);
+    gate.inflightRequests = gate.admission.limit;
+    assert.equal(gate.refuse(1), 'queue_latency');
+  } finally {
+    gate.close();
+  }
+});
+
+test('without a queueing target the adaptive bound is off', () => {
+  const gate = new IngestGate(
+    { maxInflightBytes: 1 << 30, maxDecodeQueue: 1e6, maxPendingCommits: 1e6, maxWalPendingBytes: 1 << 30 },
+    { decodeQueue: () => 0, walPendingBytes: () => 0 },
+  );
+  try {
+    gate.inflightRequests = 100_000;
+    assert.equal(gate.refuse(1), null);
+  } finally {
+    gate.close();
+  }
+});

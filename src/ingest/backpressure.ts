@@ -4,6 +4,7 @@
 // Retry-After at once, before its body is read, instead of queueing without limit; remote-write
 // senders and the SDK retry 503.
 import { Counter, Gauge } from 'prom-client';
+import { AdmissionLimit } from './admission-limit.js';
 
 export interface GateLimits {
   /** Body bytes of admitted requests not yet answered. */
@@ -14,6 +15,12 @@ export interface GateLimits {
   readonly maxPendingCommits: number;
   /** WAL bytes logged and not yet written (the disk falling behind). */
   readonly maxWalPendingBytes: number;
+  /**
+   * Queueing target for the adaptive bound on requests in flight (admission-limit.ts): the
+   * shortest wait from body received to commit in a 100 ms window above which fewer are
+   * admitted; 0 = no such bound.
+   */
+  readonly queueTargetMs?: number;
 }
 
 export interface GateSources {
@@ -22,14 +29,14 @@ export interface GateSources {
 }
 
 /** Why a request was refused, as the metric label says it. */
-export type OverloadReason = 'inflight_bytes' | 'decode_queue' | 'pending_commits' | 'wal_backlog';
+export type OverloadReason = 'inflight_bytes' | 'decode_queue' | 'pending_commits' | 'wal_backlog' | 'queue_latency';
 
 const gates = new Set<IngestGate>();
 const refusedBy = new Map<OverloadReason, { n: number; reported: number }>();
 
 new Counter({
   name: 'metricstream_ingest_overloaded_total',
-  help: 'Ingest requests answered 503 because a bound between stages was reached, by the bound (inflight_bytes, decode_queue, pending_commits, wal_backlog)',
+  help: 'Ingest requests answered 503 because a bound between stages was reached, by the bound (inflight_bytes, decode_queue, pending_commits, wal_backlog, queue_latency)',
   labelNames: ['bound'] as const,
   collect() {
     for (const [bound, e] of refusedBy) {
@@ -47,6 +54,13 @@ const sum = (f: (g: IngestGate) => number) =>
 new Gauge({ name: 'metricstream_ingest_inflight_bytes', help: 'Body bytes of admitted ingest requests not yet answered', collect: sum((g) => g.inflightBytes) });
 new Gauge({ name: 'metricstream_ingest_inflight_requests', help: 'Admitted ingest requests not yet answered', collect: sum((g) => g.inflightRequests) });
 new Gauge({ name: 'metricstream_ingest_pending_commits', help: 'Ingest requests whose samples wait for their commit (WAL write)', collect: sum((g) => g.pendingCommits) });
+new Gauge({
+  name: 'metricstream_ingest_admission_limit',
+  help: 'Ingest requests admitted at once under the adaptive queueing bound (--ingest-queue-target); absent when it is off',
+  collect(this: Gauge) {
+    for (const g of gates) if (g.admission.enabled) this.set(g.admission.limit);
+  },
+});
 new Gauge({ name: 'metricstream_wal_pending_bytes', help: 'WAL bytes logged and not yet written to the segment file', collect: sum((g) => g.sources.walPendingBytes()) });
 
 /** A body whose size is not declared (chunked) is charged this much until it is answered. */
@@ -57,10 +71,14 @@ export class IngestGate {
   inflightRequests = 0;
   pendingCommits = 0;
 
+  /** The adaptive bound on requests in flight (off without limits.queueTargetMs). */
+  readonly admission: AdmissionLimit;
+
   constructor(
     readonly limits: GateLimits,
     readonly sources: GateSources,
   ) {
+    this.admission = new AdmissionLimit({ targetMs: limits.queueTargetMs ?? 0 });
     gates.add(this);
   }
 
@@ -75,6 +93,7 @@ export class IngestGate {
     else if (this.pendingCommits >= l.maxPendingCommits) why = 'pending_commits';
     else if (this.sources.decodeQueue() >= l.maxDecodeQueue) why = 'decode_queue';
     else if (this.sources.walPendingBytes() > l.maxWalPendingBytes) why = 'wal_backlog';
+    else if (!this.admission.admits(this.inflightRequests)) why = 'queue_latency';
     if (why !== null) {
       const e = refusedBy.get(why);
       if (e === undefined) refusedBy.set(why, { n: 1, reported: 0 });
@@ -83,8 +102,12 @@ export class IngestGate {
     return why;
   }
 
-  /** Runs `commit`, counted as a pending commit while it runs. */
-  async committing<T>(commit: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `commit`, counted as a pending commit while it runs; `receivedAt` (performance.now())
+   * is when the request's body was received, for the adaptive bound's wait measure.
+   */
+  async committing<T>(commit: () => Promise<T>, receivedAt?: number): Promise<T> {
+    if (receivedAt !== undefined) this.admission.done(performance.now() - receivedAt);
     this.pendingCommits++;
     try {
       return await commit();
@@ -95,6 +118,7 @@ export class IngestGate {
 
   close(): void {
     gates.delete(this);
+
   }
 }
 
@@ -104,4 +128,5 @@ export const OVERLOAD_MESSAGES: Record<OverloadReason, string> = {
   decode_queue: 'MetricStream is overloaded: the decode queue is full; retry later',
   pending_commits: 'MetricStream is overloaded: storage is behind with commits; retry later',
   wal_backlog: 'MetricStream is overloaded: the write-ahead log is behind the disk; retry later',
+  queue_latency: 'MetricStream is overloaded: requests are queueing longer than --ingest-queue-target; retry later',
 };

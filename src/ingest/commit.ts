@@ -4,11 +4,14 @@ import type { IngestGate } from './backpressure.js';
 import type { DecodeExtra, DecodeRefusal } from './decode/decoder.js';
 import { StorageClosedError, StorageError, type Appender, type MetricMetadata, type Storage } from '../storage/index.js';
 
-/** Commits (counted as pending by the gate while it runs); maps storage refusals to 400 and an unavailable engine to 503. */
-export async function commitOrThrow(app: Appender, gate?: IngestGate): Promise<void> {
+/**
+ * Commits (counted as pending by the gate while it runs); maps storage refusals to 400 and an
+ * unavailable engine to 503. `receivedAt` (performance.now()): when the body was received.
+ */
+export async function commitOrThrow(app: Appender, gate?: IngestGate, receivedAt?: number): Promise<void> {
   try {
     if (gate === undefined) await app.commit();
-    else await gate.committing(() => app.commit());
+    else await gate.committing(() => app.commit(), receivedAt);
   } catch (e) {
     throw storageHttpError(e);
   }

@@ -71,6 +71,7 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
   const precision = precisionOf(q, version);
   const db = defaultDb(q, version);
   const body = await readBody(req, deps.config.max_body_size);
+  const receivedAt = performance.now();
   const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: { precision, db } });
   if (!r.ok) throw refusalError(r.refusal);
   const batch = r.batch;
@@ -88,7 +89,7 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
     app = deps.storage.appender(TENANT);
     stored = appendAll(app, scope, batch, lineOf, new Set(refused.keys()), refused);
   }
-  if (stored > 0) await commitOrThrow(app, deps.gate);
+  if (stored > 0) await commitOrThrow(app, deps.gate, receivedAt);
   else app.rollback();
 
   let errors: LineError[] = parsedErrors;

@@ -41,6 +41,7 @@ function checkHeaders(req: IncomingMessage): void {
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkHeaders(req);
   const body = await readRawBody(req, deps.config.max_body_size);
+  const receivedAt = performance.now();
   // Snappy is undone by the decoder, so in a decode worker for bodies the pool takes.
   const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
   if (!r.ok) throw refusalError(r.refusal);
@@ -63,7 +64,7 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     throw storageHttpError(e);
   }
   setDecodedMetadata(app, deps.storage, TENANT, r.extra);
-  await commitOrThrow(app, deps.gate);
+  await commitOrThrow(app, deps.gate, receivedAt);
   deps.stats.accepted(PROTOCOL, 204, info.samples);
   res.writeHead(204);
   res.end();

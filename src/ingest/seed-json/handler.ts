@@ -22,6 +22,7 @@ export function checkJsonContentType(req: IncomingMessage): void {
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkJsonContentType(req);
   const body = await readBody(req, deps.config.max_body_size);
+  const receivedAt = performance.now();
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
   const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
   if (!r.ok) throw refusalError(r.refusal);
@@ -46,7 +47,7 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
     }
   }
   setDecodedMetadata(app, deps.storage, tenant, r.extra);
-  await commitOrThrow(app, deps.gate);
+  await commitOrThrow(app, deps.gate, receivedAt);
   deps.stats.metricsReceived += n;
   deps.stats.batchesProcessed++;
   deps.stats.accepted(PROTOCOL, 200, n);

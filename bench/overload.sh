@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Issue 5's overload check: what accepted requests wait, and how much memory the node takes,
+# when clients send twice what it can store.
+#   1. capacity: `metricstream bench` closed loop on CONNECTIONS connections against a fresh
+#      node (CAP_SECONDS): the most it accepts when clients wait for each answer
+#   2. overload: open loop at OVERLOAD x that many requests/s (OVER_SECONDS) on CONNECTIONS
+#      connections, latency from each request's intended send time (coordinated omission
+#      corrected); the node refuses what it cannot take with 503 + Retry-After
+# Prints, per shape: capacity, offered rate, 2xx/503 counts, p50/p99/max of the 2xx answers, and the
+# node's peak RSS (VmHWM) and CPU during the overload. Targets (issue 5): p99 of accepted
+# requests < 100 ms and RSS < 1 GiB under a 2x overload.
+# Usage: bash bench/overload.sh
+#   env: PORT (18680) SHAPES ("bulk seed") OVERLOAD (2) CAP_SECONDS (10) OVER_SECONDS (20)
+#        CONNECTIONS (64) EXTRA_FLAGS (more `serve` flags)
+#   shapes: bulk = POST /api/v1/import, 1,000 samples per request over 10,000 series;
+#           seed = POST /metrics, the seed's 3 samples
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PORT=${PORT:-18680}
+SHAPES=${SHAPES:-"bulk seed"}
+OVERLOAD=${OVERLOAD:-2}
+CAP_SECONDS=${CAP_SECONDS:-10}
+OVER_SECONDS=${OVER_SECONDS:-20}
+CONNECTIONS=${CONNECTIONS:-64}
+URL=http://127.0.0.1:$PORT
+if curl -s -o /dev/null "$URL/"; then echo "port $PORT is taken by another process; set PORT"; exit 1; fi
+WORK=$(mktemp -d /tmp/ms-overload.XXXXXX)
+PID=
+stop() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi; }
+trap 'stop; rm -rf "$WORK"' EXIT
+(cd "$ROOT" && npm run build --silent)
+MS="node $ROOT/bin/metricstream.js"
+
+start() {
+  stop; rm -rf "$WORK/data"
+  # shellcheck disable=SC2086
+  $MS serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn ${EXTRA_FLAGS:-} &
+  PID=$!
+  for _ in $(seq 300); do curl -sf "$URL/ready" >/dev/null && return 0; sleep 0.1; done
+  echo "node not up"; exit 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$PID/stat"; }
+field() { node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8")); const v = process.argv[1].split(".").reduce((o, k) => o[k], r); console.log(v)' "$1"; }
+
+ROWS=()
+for shape in $SHAPES; do
+  case $shape in
+    bulk) ARGS=(--protocol import --batch 1000 --series 10000) ;;
+    seed) ARGS=(--protocol json --batch 3 --series 3) ;;
+    *) echo "unknown shape $shape (bulk, seed)"; exit 1 ;;
+  esac
+  start
+  echo "== $shape: capacity, closed loop, $CONNECTIONS connections, ${CAP_SECONDS} s"
+  $MS bench --target "$URL" "${ARGS[@]}" --connections "$CONNECTIONS" --duration "${CAP_SECONDS}s" --json >"$WORK/cap.json"
+  CAP=$(field ok_requests_per_s <"$WORK/cap.json")
+  RATE=$(node -e "console.log(Math.round($CAP * $OVERLOAD))")
+  echo "   $CAP requests/s accepted ($(field samples_per_s <"$WORK/cap.json") samples/s)"
+  # The overload runs on the same warmed node: its series exist, as on a node in service.
+  echo "== $shape: overload, open loop at $RATE requests/s (${OVERLOAD}x), $CONNECTIONS connections, ${OVER_SECONDS} s"
+  T0=$(cpu_ticks); S0=$(date +%s.%N)
+  $MS bench --target "$URL" "${ARGS[@]}" --connections "$CONNECTIONS" --rate "$RATE" --duration "${OVER_SECONDS}s" --json >"$WORK/over.json"
+  T1=$(cpu_ticks); S1=$(date +%s.%N)
+  HWM=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$PID/status")
+  CPU=$(node -e "console.log(Math.round(100 * ($T1 - $T0) / $(getconf CLK_TCK) / ($S1 - $S0)))")
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const s = r.status, l = r.ok_latency_ms, all = r.latency_ms;
+    console.log(`   offered ${r.scheduled} requests (${r.missed} not sent), answered ${r.requests}: ` +
+      Object.entries(s).map(([c, n]) => c + ": " + n).join(", ") + (r.errors ? `, connection errors: ${r.errors}` : ""));
+    console.log(`   2xx ${r.ok_requests_per_s} req/s = ${r.samples_per_s} samples/s; 2xx latency p50 ${l.p50} p99 ${l.p99} p99.9 ${l.p999} max ${l.max} ms (all answers p99 ${all.p99} ms)`);
+  ' "$WORK/over.json"
+  echo "   node peak RSS $HWM MiB, CPU ${CPU} % of one core during the overload"
+  ROWS+=("$(node -e '
+    const [f, shape, cap, rate, hwm, cpu] = process.argv.slice(1);
+    const r = JSON.parse(require("fs").readFileSync(f, "utf8"));
+    const refused = Object.entries(r.status).filter(([c]) => c === "503").reduce((a, [, n]) => a + n, 0);
+    console.log(`| ${shape} | ${cap} | ${rate} | ${r.ok_requests_per_s} | ${refused} | ${r.ok_latency_ms.p50} | ${r.ok_latency_ms.p99} | ${r.ok_latency_ms.max} | ${hwm} | ${cpu} % |`);
+  ' "$WORK/over.json" "$shape" "$CAP" "$RATE" "$HWM" "$CPU")")
+  stop
+done
+
+echo
+echo "== overload ${OVERLOAD}x, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "| shape | capacity req/s | offered req/s | 2xx req/s | 503 | 2xx p50 ms | 2xx p99 ms | 2xx max ms | peak RSS MiB | node CPU |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"

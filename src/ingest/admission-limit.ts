@@ -1,0 +1,98 @@
+// An adaptive bound on the ingest requests being worked on at once, kept where the queueing
+// they cause stays near a target. The fixed bounds in backpressure.ts keep memory bounded; this
+// one keeps latency bounded. On this node every admitted request shares one main thread, so
+// each extra request in flight lengthens every event-loop turn and with it every other request's
+// wait; without a bound, a 2x overload is met with ever longer answers (the requests queue in the
+// node) instead of quick 503s for the excess and quick answers for the rest.
+//
+// Hand-written (no library does this for a Node HTTP server): CoDel's signal with an AIMD limit.
+// - Signal: the shortest wait, among the requests that reached their commit in a window of
+//   `intervalMs`, from the request's body being received to its commit starting: the decode
+//   queue, the decode, the event-loop turns and the appends. A standing queue delays every
+//   request, the fastest included, while one big body does not move the minimum (CoDel's
+//   observation).
+// - Above `targetMs`: the limit shrinks by a quarter (not below `min`). At or below half the target
+//   in a window where the limit was reached: it grows by a tenth (at least 1, not above `max`).
+//   Otherwise it stays.
+// The WAL write is deliberately not part of the signal: a slow disk delays each group commit
+// whatever the number of requests in it (admitting fewer would only cut throughput); its backlog
+// has its own fixed bound.
+
+export interface AdmissionLimitOptions {
+  /** Shortest wait in a window above which the node counts as queueing; 0 = no limit. */
+  readonly targetMs: number;
+  /** Window length (default 100 ms, as CoDel's interval). */
+  readonly intervalMs?: number;
+  /** Requests always admitted at once (default 8). */
+  readonly min?: number;
+  /** Largest the limit grows (default 4096). */
+  readonly max?: number;
+  /** Starting limit (default 64). */
+  readonly initial?: number;
+  /** Clock in milliseconds (tests); default performance.now. */
+  readonly now?: () => number;
+}
+
+export class AdmissionLimit {
+  /** Requests admitted at once, currently. */
+  limit: number;
+  /** Windows that ended above the target (for tests and logs). */
+  windowsOver = 0;
+  private readonly target: number;
+  private readonly interval: number;
+  private readonly min: number;
+  private readonly max: number;
+  private readonly now: () => number;
+  private windowStart: number;
+  private windowMin = Infinity;
+  private reached = false;
+
+  constructor(o: AdmissionLimitOptions) {
+    this.target = o.targetMs;
+    this.interval = o.intervalMs ?? 100;
+    this.min = Math.max(1, o.min ?? 8);
+    this.max = Math.max(this.min, o.max ?? 4096);
+    this.now = o.now ?? (() => performance.now());
+    this.limit = Math.min(this.max, Math.max(this.min, o.initial ?? 64));
+    this.windowStart = this.now();
+  }
+
+  /** Whether the limit is on (a target was given). */
+  get enabled(): boolean {
+    return this.target > 0;
+  }
+
+  /** Whether one more request may start while `inflight` are being worked on. */
+  admits(inflight: number): boolean {
+    if (this.target <= 0) return true;
+    this.roll();
+    if (inflight + 1 >= this.limit) this.reached = true;
+    return inflight < this.limit;
+  }
+
+  /** An admitted request reached its commit `waitedMs` after its body was received. */
+  done(waitedMs: number): void {
+    if (this.target <= 0) return;
+    this.roll();
+    if (waitedMs < this.windowMin) this.windowMin = waitedMs;
+  }
+
+  /** Closes the window when it is over and adjusts the limit from what it saw. */
+  private roll(): void {
+    const t = this.now();
+    const elapsed = t - this.windowStart;
+    if (elapsed < this.interval) return;
+    const q = this.windowMin;
+    const over = q !== Infinity && q > this.target;
+    if (over) {
+      this.windowsOver++;
+      this.limit = Math.max(this.min, Math.floor(this.limit * 0.75));
+    } else if (this.reached && q !== Infinity && q <= this.target / 2) {
+      this.limit = Math.min(this.max, this.limit + Math.max(1, Math.floor(this.limit / 10)));
+    }
+    // A long quiet gap is one window, not many: the next window starts now.
+    this.windowStart = t;
+    this.windowMin = Infinity;
+    this.reached = false;
+  }
+}
