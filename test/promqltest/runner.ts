@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { children, parseExpr, type Expr } from '../../src/promql/index.js';
 import { Engine, EvalError, isStaleNaN, type QuerierFactory, type RangeSeries, type Sample, type Value } from '../../src/promql/engine/index.js';
 import { labelsKey, type Labels } from '../../src/storage/index.js';
@@ -146,7 +147,10 @@ function skipReason(tags: string[] | undefined): string | null {
 
 /** Runs one file's commands; returns one outcome per eval. */
 export async function runFile(file: string, commands: Command[], skips: Map<string, string[]>): Promise<EvalOutcome[]> {
-  const engine = new Engine({ lookbackDeltaMs: 5 * 60_000, maxSamples: 10_000, subqueryStepMs: 60_000, timeoutMs: 100_000 });
+  const opts = { lookbackDeltaMs: 5 * 60_000, maxSamples: 10_000, subqueryStepMs: 60_000, timeoutMs: 100_000 };
+  const engine = new Engine(opts);
+  // The HTTP API's path: storage read ahead with pauses, range functions in pieces of one series.
+  const pieces = new Engine({ ...opts, callChunkSeries: 1 });
   let store = await Storage.open();
   const out: EvalOutcome[] = [];
   let loadError: string | null = null;
@@ -185,13 +189,32 @@ export async function runFile(file: string, commands: Command[], skips: Map<stri
         continue;
       }
       const querier = (mint: number, maxt: number) => store.db.querier('default', mint, maxt);
-      const problem = evalWithChecks(engine, querier, cmd);
+      const problem = evalWithChecks(engine, querier, cmd) ?? (await piecesCheck(engine, pieces, querier, cmd));
       out.push(problem === null ? { line: cmd.line, status: 'pass' } : { line: cmd.line, status: 'fail', reason: problem });
     }
   } finally {
     await store.close();
   }
   return out;
+}
+
+/**
+ * An instant eval through instantAsync, as the HTTP API runs it, with every range function
+ * evaluated one series at a time: the same value, or the same error, as the synchronous eval.
+ */
+async function piecesCheck(engine: Engine, pieces: Engine, querier: QuerierFactory, cmd: EvalCommand): Promise<string | null> {
+  if (cmd.range !== null) return null;
+  const run = async (f: () => Value | Promise<Value>): Promise<{ v: Value } | { error: string }> => {
+    try {
+      return { v: await f() };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  };
+  const sync = await run(() => engine.instant(querier, cmd.expr, cmd.atMs));
+  const async = await run(() => pieces.instantAsync(querier, cmd.expr, cmd.atMs, 0, 0));
+  if (isDeepStrictEqual(sync, async)) return null;
+  return `instantAsync in pieces of one series differs: ${JSON.stringify(async).slice(0, 300)} vs ${JSON.stringify(sync).slice(0, 300)}`;
 }
 
 /** One evaluation against the expectation: null when it holds, else what was wrong. */

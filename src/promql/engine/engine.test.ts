@@ -74,3 +74,63 @@ test('queries reusing pooled load buffers answer what a fresh engine does; a mat
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('instantAsync evaluates range functions over many series in pieces, pausing between them, with the same answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-pieces-'));
+  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
+  await db.start();
+  try {
+    // 60 counters and 60 "d_total" twins with the same labels but the name (for the duplicate check).
+    const app = db.appender('default');
+    for (let i = 0; i < 120; i++) {
+      for (let s = 0; s < 60; s++) {
+        const labels = { job: String(s % 4), s: String(s) };
+        app.append(labelsFromRecord({ __name__: 'c_total', ...labels }), i * 15_000, i * (s + 1) + (i % (s + 2)));
+        if (s < 10) app.append(labelsFromRecord({ __name__: 'd_total', ...labels }), i * 15_000, i);
+        if (i % 20 === 0) app.append(labelsFromRecord({ __name__: 'g', ...labels }), i * 15_000, s - i);
+      }
+    }
+    await app.commit();
+    const q = (mint: number, maxt: number) => db.querier('default', mint, maxt);
+    const whole = new Engine();
+    const pieces = new Engine({ callChunkSeries: 7 });
+    const t = 1_700_000;
+    for (const expr of [
+      'sum by (job) (rate(c_total[5m]))',
+      'rate(c_total[5m]) > 10',
+      'quantile_over_time(0.9, c_total[10m])',
+      'last_over_time(c_total[2m])',
+      'abs(deriv(c_total[5m])) + on (s, job) group_left predict_linear((c_total[10m]), 60)',
+      'max_over_time(c_total[5m] @ 1000000) - increase(c_total[1m] offset 2m)',
+      'resets(g[30m]) + changes(g[30m])',
+      'max_over_time(rate(c_total[1m])[5m:1m])',
+    ]) {
+      assert.deepEqual(await pieces.instantAsync(q, expr, t, 0, 0), whole.instant(q, expr, t, 0), expr);
+    }
+    // Duplicates made by dropping the name are found across pieces too.
+    const dup = 'rate({__name__=~"c_total|d_total"}[5m])';
+    assert.throws(() => whole.instant(q, dup, t), /vector cannot contain metrics with the same labelset/);
+    await assert.rejects(pieces.instantAsync(q, dup, t, 0, 0), /vector cannot contain metrics with the same labelset/);
+    // The pauses: a chain of setImmediate callbacks advances once per pause. Loading 7,200
+    // samples makes none; 60 series in pieces of 7 make 9.
+    let ticks = 0;
+    let running = true;
+    const tick = () => {
+      ticks++;
+      if (running) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await pieces.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0);
+    running = false;
+    assert.ok(ticks >= 8, `${ticks} turns of the event loop during the query`);
+    ticks = 0;
+    running = true;
+    setImmediate(tick);
+    await whole.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0);
+    running = false;
+    assert.ok(ticks <= 3, `${ticks} turns without pieces`);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -4,7 +4,8 @@ import { compareLabels } from '../../storage/index.js';
 import { cachedKey } from './labels.js';
 import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
-import { Evaluator, LoadBufferPool, type EngineOptions, type QuerierFactory } from './evaluator.js';
+import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
+import { LoadBufferPool } from './load-pool.js';
 import type { StepSeries } from './range-eval.js';
 import { EvalError, type RangeSeries, type RangeSeriesBuilder, type Value } from './value.js';
 

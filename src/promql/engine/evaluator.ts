@@ -2,11 +2,13 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { fillSamples, labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
-import { children, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
+import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
 import { evalSteps, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
+import { LOAD_BLOCK, type LoadBufferPool } from './load-pool.js';
+import { outerSubqueries, piecewiseCalls, unwrapParens } from './plan-walk.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
@@ -19,6 +21,11 @@ export interface EngineOptions {
   readonly subqueryStepMs: number;
   /** Longest a query may run, in ms (0 = no limit). */
   readonly timeoutMs: number;
+  /**
+   * Series per piece when an instant query's range functions over many series are evaluated
+   * ahead in pieces, with pauses between them (default 2048).
+   */
+  readonly callChunkSeries?: number;
 }
 
 /** Opens a querier over [mint, maxt]. */
@@ -27,41 +34,10 @@ export type QuerierFactory = (mint: number, maxt: number, hints?: SelectHints) =
 /** A loaded series; `hasStale` tells whether any value is a staleness marker (most have none: windows need no scan). */
 type LoadedSeries = LoadedSeriesView;
 
-/** Samples per load buffer once a selector has outgrown the first, smaller ones. */
-const LOAD_BLOCK = 1 << 16;
 /** Samples loaded between deadline checks and pauses (yield) of a selector's loading: about a millisecond of work. */
 const YIELD_SAMPLES = 1 << 14;
-
-/**
- * Full-size load buffers (LOAD_BLOCK samples) kept between queries, as Prometheus pools its point
- * slices: a selector of many series otherwise allocates megabytes of typed arrays per query,
- * and that external memory is what set off most full garbage collections of a large heap.
- * Holds at most `max` buffers (512 KB each).
- */
-export class LoadBufferPool {
-  private readonly free: Float64Array[] = [];
-  private readonly max: number;
-
-  constructor(max: number) {
-    this.max = max;
-  }
-
-  /** Whether a buffer is waiting. */
-  get available(): boolean {
-    return this.free.length > 0;
-  }
-
-  /** A buffer of LOAD_BLOCK samples (old contents: callers write before they read). */
-  take(): Float64Array {
-    return this.free.pop() ?? new Float64Array(LOAD_BLOCK);
-  }
-
-  /** Returns buffers no result refers to any more. */
-  give(bufs: readonly Float64Array[]): void {
-    for (const b of bufs) if (this.free.length < this.max && b.length === LOAD_BLOCK) this.free.push(b);
-  }
-}
-
+/** Default of EngineOptions.callChunkSeries. */
+const CALL_CHUNK_SERIES = 2048;
 /** Index of the last element <= t, or -1. */
 function lastAtOrBefore(ts: Float64Array, t: number): number {
   let lo = 0;
@@ -91,6 +67,10 @@ export class Evaluator implements StepGrid {
   private loadedSamples = 0;
   /** Subqueries evaluated ahead by prepareAsync, with the time they were evaluated at. */
   private readonly subqueryMemo = new Map<SubqueryExpr, { t: number; series: RangeSeries[] }>();
+  /** Range function calls an instant query evaluated ahead in pieces (prepareAsync). */
+  private readonly callMemo = new Map<Call, { t: number; value: Value }>();
+  /** While a call is evaluated in pieces: the selector and the index range of its series to read. */
+  private piece: { vs: VectorSelector; from: number; to: number } | null = null;
   /** Per node evaluated over all steps at once: its vector at each step of the range query (null: not covered). */
   private readonly stepTables = new Map<Expr, Sample[][] | null>();
   /** Select hints per selector, set while planning. */
@@ -308,6 +288,8 @@ export class Evaluator implements StepGrid {
         return pre !== null ? { kind: 'vector', samples: pre } : evalAggregate(this, e, t);
       }
       case 'Call': {
+        const memo = this.callMemo.get(e);
+        if (memo !== undefined && memo.t === t) return memo.value;
         const pre = this.interval > 0 ? this.stepResult(e, t) : null;
         return pre !== null ? { kind: 'vector', samples: pre } : callFunction(this, e, t);
       }
@@ -389,7 +371,10 @@ export class Evaluator implements StepGrid {
   forEachWindow(ms: MatrixSelector, t: number, f: (labels: Labels, ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number) => void): void {
     const vs = ms.vs as VectorSelector;
     const ref = (this.atTime(vs.at) ?? t) - vs.offset;
-    for (const s of this.load(vs)) {
+    const all = this.load(vs);
+    const [a, b] = this.pieceOf(vs, all.length);
+    for (let k = a; k < b; k++) {
+      const s = all[k]!;
       const from = lastAtOrBefore(s.ts, ref - ms.range) + 1;
       const to = lastAtOrBefore(s.ts, ref) + 1;
       if (to <= from) continue;
@@ -402,11 +387,20 @@ export class Evaluator implements StepGrid {
     }
   }
 
+  /** The index range of a selector's loaded series to read: one piece of them while evaluateInPieces runs, else all. */
+  private pieceOf(vs: VectorSelector, n: number): [number, number] {
+    const p = this.piece;
+    return p !== null && p.vs === vs ? [p.from, p.to] : [0, n];
+  }
+
   private rangeSelect(ms: MatrixSelector, t: number): RangeSeries[] {
     const vs = ms.vs as VectorSelector;
     const ref = (this.atTime(vs.at) ?? t) - vs.offset;
     const out: RangeSeries[] = [];
-    for (const s of this.load(vs)) {
+    const all = this.load(vs);
+    const [a, b] = this.pieceOf(vs, all.length);
+    for (let k = a; k < b; k++) {
+      const s = all[k]!;
       // Left-open range (ref - range, ref], as in Prometheus 3.
       const from = lastAtOrBefore(s.ts, ref - ms.range) + 1;
       const to = lastAtOrBefore(s.ts, ref) + 1;
@@ -492,13 +486,40 @@ export class Evaluator implements StepGrid {
       const series = await drive(this.subquerySteps(sq, subqueriesAt));
       this.subqueryMemo.set(sq, { t: subqueriesAt, series });
     }
+    for (const call of piecewiseCalls(e)) {
+      const value = await drive(this.evaluateInPieces(call, subqueriesAt));
+      if (value !== null) this.callMemo.set(call, { t: subqueriesAt, value });
+    }
   }
-}
 
-/** The subqueries of an expression that are not inside another subquery. */
-function outerSubqueries(e: Expr): SubqueryExpr[] {
-  if (e.type === 'SubqueryExpr') return [e];
-  return children(e).flatMap(outerSubqueries);
+  /**
+   * A range function of a selector with many series (PER_SERIES_RANGE_FUNCTIONS) at time t,
+   * evaluated over `callChunkSeries` of its series at a time with a pause (yield) after each
+   * piece: the same vector as one call (the duplicate check runs over the whole), without
+   * holding the event loop for the whole of a large instant query's main work. Null when the
+   * selector has too few series to be worth it.
+   */
+  private *evaluateInPieces(call: Call, t: number): Generator<void, Value | null> {
+    const ms = call.args.map(unwrapParens).find((a): a is MatrixSelector => a.type === 'MatrixSelector')!;
+    const vs = ms.vs as VectorSelector;
+    const n = this.load(vs).length;
+    const size = Math.max(1, this.opts.callChunkSeries ?? CALL_CHUNK_SERIES);
+    if (n <= size) return null;
+    const out: Sample[] = [];
+    for (let from = 0; from < n; from += size) {
+      this.piece = { vs, from, to: Math.min(n, from + size) };
+      try {
+        const v = callFunction(this, call, t);
+        if (v.kind !== 'vector') return null;
+        for (const s of v.samples) out.push(s);
+      } finally {
+        this.piece = null;
+      }
+      this.checkDeadline();
+      yield;
+    }
+    return uniqueVector(out);
+  }
 }
 
 /** Samples [from, to) of a loaded series without its staleness markers, as arrays of their own. */
