@@ -134,3 +134,36 @@ test('instantAsync evaluates range functions over many series in pieces, pausing
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('rangeAsync pauses inside the all-steps evaluation of many series, with the same answers', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-allsteps-'));
+  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
+  await db.start();
+  try {
+    // 300 series x 40 samples: 12,000 samples load without a pause; the nodes' loops make them.
+    const app = db.appender('default');
+    for (let i = 0; i < 40; i++) {
+      for (let s = 0; s < 300; s++) app.append(labelsFromRecord({ __name__: 'r_total', job: String(s % 5), s: String(s) }), i * 15_000, i * (s + 1));
+    }
+    await app.commit();
+    const q = (mint: number, maxt: number) => db.querier('default', mint, maxt);
+    const engine = new Engine();
+    for (const expr of ['sum by (job) (rate(r_total[1m]))', 'avg_over_time(r_total[2m])', 'max(r_total)']) {
+      let ticks = 0;
+      let running = true;
+      const tick = () => {
+        ticks++;
+        if (running) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const got = await engine.rangeAsync(q, expr, 60_000, 585_000, 15_000, 0, 0);
+      running = false;
+      assert.deepEqual(got, engine.range(q, expr, 60_000, 585_000, 15_000), expr);
+      // 300 series pause every 64: at least 4 times in the node over the selector.
+      assert.ok(ticks >= 4, `${expr}: ${ticks} turns of the event loop`);
+    }
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

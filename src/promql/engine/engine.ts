@@ -6,6 +6,7 @@ import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
 import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
 import { LoadBufferPool } from './load-pool.js';
+import { Slicer } from './slicer.js';
 import type { StepSeries } from './range-eval.js';
 import { EvalError, type RangeSeries, type RangeSeriesBuilder, type Value } from './value.js';
 
@@ -51,7 +52,7 @@ export class Engine {
     let v: Value | null = null;
     try {
       ev.plan(expr, t, t);
-      await ev.prepareAsync(expr, t, sliceMs);
+      await ev.prepareAsync(expr, t, new Slicer(sliceMs));
       v = ev.eval(expr, t);
     } finally {
       v = detachAndRelease(ev, v);
@@ -85,16 +86,13 @@ export class Engine {
     // A range query's series are copies (number arrays): the load buffers are free afterwards.
     try {
       // Storage is read ahead with pauses; subqueries are not (a range query evaluates them at every step, between which it pauses).
-      await ev.prepareAsync(expr, null, sliceMs);
-      const all = ev.allSteps(expr);
+      const slicer = new Slicer(sliceMs);
+      await ev.prepareAsync(expr, null, slicer);
+      const all = await slicer.run(ev.allStepsPaused(expr));
       if (all !== null) return toRangeSeries(all, start, step);
       const acc = new RangeAccumulator();
-      let sliceStart = performance.now();
       for (let t = start; t <= end; t += step) {
-        if (performance.now() - sliceStart > sliceMs) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
+        await slicer.pause();
         ev.checkDeadline();
         acc.add(ev.eval(expr, t), t);
       }

@@ -6,9 +6,10 @@ import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExp
 import { evalAggregate } from './aggregate.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
-import { evalSteps, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
+import { evalSteps, evalStepsPaused, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
 import { LOAD_BLOCK, type LoadBufferPool } from './load-pool.js';
 import { outerSubqueries, piecewiseCalls, unwrapParens } from './plan-walk.js';
+import type { Slicer } from './slicer.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
 
@@ -301,6 +302,11 @@ export class Evaluator implements StepGrid {
     return this.interval > 0 ? evalSteps(this, e) : null;
   }
 
+  /** As allSteps, pausing (yield) every few dozen series of each node's loops. */
+  *allStepsPaused(e: Expr): Generator<void, StepSeries[] | null> {
+    return this.interval > 0 ? yield* evalStepsPaused(this, e) : null;
+  }
+
   /**
    * A node's vector at a step of the range query, from its all-steps evaluation, or null. A
    * node's value at time t does not depend on where it is evaluated from, so subqueries whose
@@ -463,23 +469,14 @@ export class Evaluator implements StepGrid {
   }
 
   /**
-   * Does the long parts of evaluating `e` at time t ahead, handing the event loop back every
-   * `sliceMs` of work: reads every selector from storage and, when `subqueriesAt` is given (an
-   * instant query's time), evaluates the subqueries not nested in another one. `eval` then finds
-   * both done. Without it an instant query ran in one synchronous go, holding up ingest.
+   * Does the long parts of evaluating `e` at time t ahead, handing the event loop back through
+   * `slicer` (every few ms of work): reads every selector from storage and, when `subqueriesAt`
+   * is given (an instant query's time), evaluates the subqueries not nested in another one and
+   * range functions over many series in pieces. `eval` then finds them done. Without it an
+   * instant query ran in one synchronous go, holding up ingest.
    */
-  async prepareAsync(e: Expr, subqueriesAt: number | null, sliceMs: number): Promise<void> {
-    let sliceStart = performance.now();
-    const drive = async <T>(g: Generator<void, T>): Promise<T> => {
-      for (;;) {
-        const r = g.next();
-        if (r.done === true) return r.value;
-        if (performance.now() - sliceStart > sliceMs) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          sliceStart = performance.now();
-        }
-      }
-    };
+  async prepareAsync(e: Expr, subqueriesAt: number | null, slicer: Slicer): Promise<void> {
+    const drive = <T>(g: Generator<void, T>): Promise<T> => slicer.run(g);
     for (const node of this.windows.keys()) if (node.type === 'VectorSelector') await drive(this.loading(node));
     if (subqueriesAt === null) return;
     for (const sq of outerSubqueries(e)) {

@@ -86,28 +86,43 @@ function distinct(series: readonly { labels: Labels }[], relabel: (l: Labels) =>
   return keys.size === series.length;
 }
 
+/** Series a node's loops go through between pauses (yield) of the paused evaluation. */
+const PAUSE_SERIES = 64;
+
 /** The result of `e` at every step, or null when this evaluator does not cover it. */
 export function evalSteps(g: StepGrid, e: Expr): StepSeries[] | null {
+  const it = evalStepsPaused(g, e);
+  let r = it.next();
+  while (r.done !== true) r = it.next();
+  return r.value;
+}
+
+/**
+ * As evalSteps, pausing (yield) every PAUSE_SERIES series of a node's loops, so an async caller
+ * can hand the event loop back in the middle of one large evaluation.
+ */
+export function* evalStepsPaused(g: StepGrid, e: Expr): Generator<void, StepSeries[] | null> {
   e = unwrap(e);
   switch (e.type) {
     case 'VectorSelector':
-      return selectorSteps(g, e);
+      return yield* selectorSteps(g, e);
     case 'Call':
-      return callSteps(g, e);
+      return yield* callSteps(g, e);
     case 'AggregateExpr':
-      return aggregateSteps(g, e);
+      return yield* aggregateSteps(g, e);
     default:
       return null;
   }
 }
 
 /** An instant selector at every step: the last sample within the lookback delta, unless it is a staleness marker. */
-function selectorSteps(g: StepGrid, vs: VectorSelector): StepSeries[] | null {
+function* selectorSteps(g: StepGrid, vs: VectorSelector): Generator<void, StepSeries[] | null> {
   const at = g.resolveAt(vs.at);
   const series = g.load(vs);
   if (series.length * g.steps > MAX_CELLS) return null;
   const out: StepSeries[] = [];
   const rows = new Rows(g.steps, series.length);
+  let done = 0;
   for (const s of series) {
     const ts = s.ts;
     const n = ts.length;
@@ -129,22 +144,26 @@ function selectorSteps(g: StepGrid, vs: VectorSelector): StepSeries[] | null {
       out.push({ labels: s.labels, vs: vals, present });
       rows.keep();
     }
+    if (++done % PAUSE_SERIES === 0) {
+      g.checkDeadline();
+      yield;
+    }
   }
   return out;
 }
 
-function callSteps(g: StepGrid, e: Call): StepSeries[] | null {
+function* callSteps(g: StepGrid, e: Call): Generator<void, StepSeries[] | null> {
   const arg = e.args.length === 1 ? unwrap(e.args[0]!) : null;
   if (arg !== null && arg.type === 'MatrixSelector') {
-    if (RATE_LIKE.has(e.func)) return rateSteps(g, e.func, arg);
+    if (RATE_LIKE.has(e.func)) return yield* rateSteps(g, e.func, arg);
     const over = OVER_TIME[e.func];
-    if (over !== undefined) return overTimeSteps(g, e.func, over, arg);
+    if (over !== undefined) return yield* overTimeSteps(g, e.func, over, arg);
     return null;
   }
   if (e.func === 'histogram_quantile' && e.args.length === 2) {
     const q = unwrap(e.args[0]!);
     if (q.type !== 'NumberLiteral') return null;
-    const input = evalSteps(g, e.args[1]!);
+    const input = yield* evalStepsPaused(g, e.args[1]!);
     return input === null ? null : histogramQuantileSteps(g, q.val, input);
   }
   return null;
@@ -179,7 +198,7 @@ function forEachWindow(g: StepGrid, ms: MatrixSelector, ts: Float64Array, f: (k:
 }
 
 /** rate, increase and delta: counter resets summed through a prefix array where that is exact, so each window costs O(1). */
-function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] | null {
+function* rateSteps(g: StepGrid, func: string, ms: MatrixSelector): Generator<void, StepSeries[] | null> {
   const series = windowSeries(g, ms);
   if (series === null || !(oneName(series) || distinct(series, dropName))) return null;
   const isCounter = func !== 'delta';
@@ -193,6 +212,7 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
   let longest = 0;
   for (const s of series) longest = Math.max(longest, s.ts.length);
   const resets = new Float64Array(longest);
+  let done = 0;
   for (const s of series) {
     const ts = s.ts;
     const v = s.vs;
@@ -235,17 +255,18 @@ function rateSteps(g: StepGrid, func: string, ms: MatrixSelector): StepSeries[] 
       rows.keep();
     }
     g.checkDeadline();
+    if (++done % PAUSE_SERIES === 0) yield;
   }
   return out;
 }
 
 /** The *_over_time functions of one argument, each window computed by the same function as the step path. */
-function overTimeSteps(
+function* overTimeSteps(
   g: StepGrid,
   func: string,
   over: (ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number, args: number[]) => number | null,
   ms: MatrixSelector,
-): StepSeries[] | null {
+): Generator<void, StepSeries[] | null> {
   const series = windowSeries(g, ms);
   const keep = func === 'last_over_time' || func === 'first_over_time';
   const relabel = keep ? (l: Labels) => l : dropName;
@@ -253,6 +274,7 @@ function overTimeSteps(
   const none: number[] = [];
   const out: StepSeries[] = [];
   const rows = new Rows(g.steps, series.length);
+  let done = 0;
   for (const s of series) {
     const { vals, present } = rows.row();
     let any = false;
@@ -269,6 +291,7 @@ function overTimeSteps(
       rows.keep();
     }
     g.checkDeadline();
+    if (++done % PAUSE_SERIES === 0) yield;
   }
   return out;
 }
@@ -278,9 +301,9 @@ function overTimeSteps(
  * group's state is advanced step by step in input order, which is the order the step path
  * adds values in, so compensated sums and means come out to the same bits.
  */
-function aggregateSteps(g: StepGrid, e: AggregateExpr): StepSeries[] | null {
+function* aggregateSteps(g: StepGrid, e: AggregateExpr): Generator<void, StepSeries[] | null> {
   if (!AGGREGATED.has(e.op) || e.param !== null) return null;
-  const input = evalSteps(g, e.expr);
+  const input = yield* evalStepsPaused(g, e.expr);
   if (input === null) return null;
   const steps = g.steps;
   interface GroupState {
@@ -292,6 +315,7 @@ function aggregateSteps(g: StepGrid, e: AggregateExpr): StepSeries[] | null {
     incremental: Uint8Array;
   }
   const groups = new Map<string, GroupState>();
+  let done = 0;
   const order: GroupState[] = [];
   const op = e.op;
   const isMin = op === 'min';
@@ -315,6 +339,7 @@ function aggregateSteps(g: StepGrid, e: AggregateExpr): StepSeries[] | null {
     else if (op === 'min' || op === 'max') addExtreme(st.n, st.sum, s.vs, s.present, isMin);
     else addCount(st.n, s.present);
     g.checkDeadline();
+    if (++done % PAUSE_SERIES === 0) yield;
   }
   const out: StepSeries[] = [];
   for (const st of order) {
