@@ -501,7 +501,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     return this.wal?.pendingBytes ?? 0;
   }
 
-  walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number } | null {
+  walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number; writes: number } | null {
     return this.wal?.stats ?? null;
   }
 

@@ -4,7 +4,7 @@ import { Counter, Gauge } from 'prom-client';
 /** What the gauges read from an engine. */
 export interface EngineStatsSource {
   headStats(): { series: number; chunks: number; chunkBytes: number; samples: number };
-  walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number } | null;
+  walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number; writes: number } | null;
   blockStats(): { blocks: number; bytes: number; samples: number };
   readonly maintenanceStats: { blocksCut: number; checkpoints: number; compactions: number; retentionDeleted: number; downsampled: number };
 }
@@ -25,7 +25,7 @@ function sumHead(field: 'series' | 'chunks' | 'chunkBytes' | 'samples'): number 
   return n;
 }
 
-function sumWal(field: 'bytesWritten' | 'records' | 'fsyncs' | 'segments'): number {
+function sumWal(field: 'bytesWritten' | 'records' | 'fsyncs' | 'segments' | 'writes'): number {
   let n = 0;
   for (const e of open) n += e.walStats()?.[field] ?? 0;
   return n;
@@ -71,6 +71,20 @@ new Gauge({
   help: 'WAL fsyncs since start',
   collect() {
     this.set(sumWal('fsyncs'));
+  },
+});
+new Gauge({
+  name: 'metricstream_wal_records',
+  help: 'Records written to the WAL since start (records / writes is the group-commit factor)',
+  collect() {
+    this.set(sumWal('records'));
+  },
+});
+new Gauge({
+  name: 'metricstream_wal_writes',
+  help: 'write(2)/writev(2) rounds of the WAL since start, each acknowledging the records it carried',
+  collect() {
+    this.set(sumWal('writes'));
   },
 });
 new Gauge({
