@@ -16,6 +16,8 @@ export interface Batch {
   readonly rotate: boolean;
   /** Where this batch's bytes begin in the current block. */
   blockStart: number;
+  /** Its write finished (it is acknowledged once every earlier batch's has too). */
+  written: boolean;
   readonly promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -37,6 +39,11 @@ export class BatchQueue {
   /** The newest batch, if any. */
   last(): Batch | undefined {
     return this.queue[this.queue.length - 1];
+  }
+
+  /** The oldest batch (the next take()), if any. */
+  first(): Batch | undefined {
+    return this.queue[0];
   }
 
   /** Frames a record into the open batch (a new one after a rotation); returns the batch. */
@@ -86,7 +93,7 @@ export class BatchQueue {
       resolve = res;
       reject = rej;
     });
-    const b: Batch = { chunks: [], bytes: 0, records: 0, rotate, blockStart: this.blockUsed, promise, resolve, reject };
+    const b: Batch = { chunks: [], bytes: 0, records: 0, rotate, blockStart: this.blockUsed, written: false, promise, resolve, reject };
     this.queue.push(b);
     this.open = b;
     return b;
