@@ -41,11 +41,13 @@ export interface ScannedBatch {
   readonly points: number;
 }
 
-/** A (series part, field key) pair: its labels (null until a numeric value was seen) and SeriesRef. */
-interface ScanField {
+/**
+ * A (series part, field key) pair: its labels (null until a numeric value was seen), and itself
+ * the pair's SeriesRef (one object per sample for the appender to visit, not two).
+ */
+interface ScanField extends SeriesRef {
   readonly part: SeriesPart;
   labels: Labels | null;
-  readonly ref: SeriesRef;
 }
 
 /** Both caches for one set of options (checks depend on limits and default labels). */
@@ -86,13 +88,16 @@ function cachesFor(o: InfluxParseOptions): Caches {
 
 /** Growable typed columns. */
 class Out {
-  labels: Labels[] = [];
-  refs: SeriesRef[] = [];
+  // Sized up front and cut to length at the end: pushes would copy them as they grow.
+  labels: Labels[];
+  refs: SeriesRef[];
   ts: Float64Array;
   vs: Float64Array;
   lineOf: Uint32Array;
   n = 0;
   constructor(capacity: number) {
+    this.labels = new Array<Labels>(capacity);
+    this.refs = new Array<SeriesRef>(capacity);
     this.ts = new Float64Array(capacity);
     this.vs = new Float64Array(capacity);
     this.lineOf = new Uint32Array(capacity);
@@ -101,8 +106,8 @@ class Out {
   push(labels: Labels, ref: SeriesRef, t: number, v: number, line: number): void {
     const n = this.n;
     if (n === this.ts.length) this.grow();
-    this.labels.push(labels);
-    this.refs.push(ref);
+    this.labels[n] = labels;
+    this.refs[n] = ref;
     this.ts[n] = t;
     this.vs[n] = v;
     this.lineOf[n] = line;
@@ -213,7 +218,7 @@ function scanLine(sc: Scan, a: number, e: number, lineNo: number): boolean {
         if (part === null) return false;
         const before = cache.entries;
         // The parts cache has its own last miss: this add is of the key fields.find() just missed.
-        cache.add(b, a, partEnd, ks, i, { part, labels: null, ref: { ref: 0, scope: null } });
+        cache.add(b, a, partEnd, ks, i, { part, labels: null, ref: 0, scope: null });
         // Emptied to make room: the entries of this line's earlier fields are gone.
         if (cache.entries <= before && fields > 0) return false;
         f = cache.entries - 1;
@@ -291,7 +296,7 @@ function scanLine(sc: Scan, a: number, e: number, lineNo: number): boolean {
     const f = sc.fieldAt[k]!;
     if (f < 0) continue;
     const field = cache.value(f);
-    out.push(field.labels!, field.ref, t, sc.values[k]!, lineNo);
+    out.push(field.labels!, field, t, sc.values[k]!, lineNo);
   }
   return true;
 }
@@ -337,7 +342,8 @@ export function scanLineProtocol(body: Buffer, o: InfluxParseOptions): ScannedBa
   // Bodies the text decoder would see differently line by line (not UTF-8, or a byte-order mark
   // it strips) go to the text parser whole: rare, and it defines what they mean.
   if (!isUtf8(body) || (body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf)) return fromText(body, o);
-  const out = new Out(Math.max(16, (body.length / 48) | 0));
+  // About one sample per 48 bytes; at most 16,384 up front (larger JS arrays made at once are slow dictionaries).
+  const out = new Out(Math.min(1 << 14, Math.max(16, (body.length / 48) | 0)));
   const { fields, parts: partCache } = cachesFor(o);
   const sc: Scan = { body, o, fields, parts: partCache, out, fieldAt: new Int32Array(16), values: new Float64Array(16) };
   const errors: LineError[] = [];
@@ -378,6 +384,8 @@ function finish(out: Out, errors: LineError[], points: number): ScannedBatch {
   const n = out.n;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i <= n; i++) start[i] = i;
+  out.labels.length = n;
+  out.refs.length = n;
   return {
     labels: out.labels,
     refs: out.refs,

@@ -67,19 +67,25 @@ export function scanInteger(b: Uint8Array, from: number, to: number): number {
 export function scanTimestamp(b: Uint8Array, from: number, to: number, precision: string): number {
   const len = to - from;
   if (len < 1 || len > 19) return NaN;
-  let m = 0;
   const drop = DROP[precision]!;
   const keepTo = drop > 0 ? to - drop : to;
   if (keepTo - from > 15) return NaN;
-  for (let i = from; i < to; i++) {
+  let m = 0;
+  let i = from;
+  for (; i < keepTo; i++) {
     const c = b[i]! - 48;
     if (c < 0 || c > 9) return NaN;
-    if (i < keepTo) m = m * 10 + c;
+    m = m * 10 + c;
   }
-  if (len === 19) {
-    for (let i = 0; i < 19; i++) {
-      const c = b[from + i]!;
-      const x = INT64_MAX[i]!;
+  for (; i < to; i++) {
+    const c = b[i]! - 48;
+    if (c < 0 || c > 9) return NaN;
+  }
+  // 19 digits starting with 9 may pass int64's largest value (which starts with 9).
+  if (len === 19 && b[from] === 57) {
+    for (let k = 1; k < 19; k++) {
+      const c = b[from + k]!;
+      const x = INT64_MAX[k]!;
       if (c < x) break;
       if (c > x) return NaN;
     }
