@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import type { ValidationLimits } from '../validate.js';
 import { parseLineProtocol, type InfluxParseOptions, type Precision } from './parse.js';
 import { scanLineProtocol, setScanCacheSizes } from './scan-line-protocol.js';
-import { scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
+import { scanBool, scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
 const LIMITS: ValidationLimits = {
@@ -60,6 +60,10 @@ test('numbers from bytes: plain decimals, integers and timestamps exactly as Num
   assert.ok(Number.isNaN(ts('1234567890123456', 'ms')));
   assert.ok(Number.isNaN(ts('-1', 'ns')));
   assert.equal(ts('17', 'h'), 17 * 3_600_000);
+  const bool = (s: string) => scanBool(Buffer.from(s), 0, s.length);
+  for (const s of ['t', 'T', 'true', 'True', 'TRUE']) assert.equal(bool(s), 1, s);
+  for (const s of ['f', 'F', 'false', 'False', 'FALSE']) assert.equal(bool(s), 0, s);
+  for (const s of ['tRUE', 'TrUE', 'fALSE', 'tru', 'truee', 'yes', '1', '']) assert.ok(Number.isNaN(bool(s)), s);
 });
 
 test('hand-picked bodies: the same batch as the text parser, cold and warm', () => {

@@ -1,7 +1,6 @@
-// Line protocol decoded from the body's bytes: a line's series part (measurement and tags) is
-// looked up by its raw bytes in a BytesCache, field keys by their bytes in the part's own small
-// table, and plain numbers are read from the bytes, so a line of a series seen before costs no
-// string at all. Anything out of the ordinary on a line (an escape in a field key, a number of
+// Line protocol decoded from the body's bytes: a line's series part (measurement and tags) and
+// field key are looked up together by their raw bytes in a BytesCache, and plain numbers are
+// read from the bytes, so a line of a series seen before costs no string at all. Anything out of the ordinary on a line (an escape in a field key, a number of
 // another form, any error) sends that line to the text parser (parse.ts), which defines the
 // semantics: the result is the same batch, line for line, error for error (scan-line-protocol.test.ts).
 import { isUtf8 } from 'node:buffer';
@@ -24,7 +23,7 @@ import {
   type LineError,
   type SeriesPart,
 } from './parse.js';
-import { scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
+import { scanBool, scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
 
 /** The batch of scanLineProtocol: typed columns, and a SeriesRef per entry kept with its labels. */
 export interface ScannedBatch {
@@ -301,38 +300,6 @@ function scanLine(sc: Scan, a: number, e: number, lineNo: number): boolean {
   return true;
 }
 
-/** A boolean field value (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1 or 0; else NaN. */
-function scanBool(b: Uint8Array, from: number, to: number): number {
-  const c = b[from];
-  const len = to - from;
-  if (c === 116 || c === 84) {
-    if (len === 1) return 1;
-    if (len === 4 && isWord(b, from, 'true')) return 1;
-    return NaN;
-  }
-  if (c === 102 || c === 70) {
-    if (len === 1) return 0;
-    if (len === 5 && isWord(b, from, 'false')) return 0;
-    return NaN;
-  }
-  return NaN;
-}
-
-/** Whether b[from..] spells `word` as all lower case, capitalised or all upper case. */
-function isWord(b: Uint8Array, from: number, word: string): boolean {
-  let lower = true;
-  let upper = true;
-  for (let k = 1; k < word.length; k++) {
-    const c = b[from + k]!;
-    const w = word.charCodeAt(k);
-    if (c !== w) lower = false;
-    if (c !== w - 32) upper = false;
-  }
-  if (lower) return true;
-  // All upper case only with an upper-case first letter (TRUE, not tRUE).
-  return upper && b[from]! < 97;
-}
-
 /**
  * Decodes a line-protocol body as parseLineProtocol does (same samples, same errors, same line
  * numbers), reading repeated series and plain numbers from the bytes without making strings.
@@ -400,7 +367,7 @@ function finish(out: Out, errors: LineError[], points: number): ScannedBatch {
 
 function fromText(body: Buffer, o: InfluxParseOptions): ScannedBatch {
   const b = parseLineProtocol(body, o);
-  const out = new Out(b.labels.length + 1);
+  const out = new Out(Math.min(1 << 14, b.labels.length + 1));
   for (let k = 0; k < b.labels.length; k++) out.push(b.labels[k]!, { ref: 0, scope: null }, b.ts[k]!, b.vs[k]!, b.lineOf[k]!);
   return finish(out, b.errors, b.points);
 }

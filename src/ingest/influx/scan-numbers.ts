@@ -1,5 +1,5 @@
 // Line-protocol numbers read straight from the body's bytes, for the forms almost every writer
-// sends (a plain decimal float, an integer field, a timestamp of at most 19 digits). Each returns
+// sends (a plain decimal float, an integer field, a boolean, a timestamp of at most 19 digits). Each returns
 // NaN when the text is not of that simple form; the caller then takes the text parser's path,
 // which knows every other form and every error message (parse.ts).
 
@@ -91,4 +91,36 @@ export function scanTimestamp(b: Uint8Array, from: number, to: number, precision
     }
   }
   return drop > 0 ? m : m * FACTOR[precision]!;
+}
+
+/** A boolean field value (t, T, true, True, TRUE, f, F, false, False, FALSE) as 1 or 0; else NaN. */
+export function scanBool(b: Uint8Array, from: number, to: number): number {
+  const c = b[from];
+  const len = to - from;
+  if (c === 116 || c === 84) {
+    if (len === 1) return 1;
+    if (len === 4 && isWord(b, from, 'true')) return 1;
+    return NaN;
+  }
+  if (c === 102 || c === 70) {
+    if (len === 1) return 0;
+    if (len === 5 && isWord(b, from, 'false')) return 0;
+    return NaN;
+  }
+  return NaN;
+}
+
+/** Whether b[from..] spells `word` as all lower case, capitalised or all upper case. */
+function isWord(b: Uint8Array, from: number, word: string): boolean {
+  let lower = true;
+  let upper = true;
+  for (let k = 1; k < word.length; k++) {
+    const c = b[from + k]!;
+    const w = word.charCodeAt(k);
+    if (c !== w) lower = false;
+    if (c !== w - 32) upper = false;
+  }
+  if (lower) return true;
+  // All upper case only with an upper-case first letter (TRUE, not tRUE).
+  return upper && b[from]! < 97;
 }
