@@ -5,7 +5,10 @@
 // caller can follow InfluxDB's partial writes: good lines stored, bad lines listed.
 //
 // Written by hand: no maintained npm parser decodes straight into this batch shape with the
-// full escaping rules, and this is the hot path of Influx ingest.
+// full escaping rules. This text parser defines the semantics; ingest runs the byte scanner
+// (scan-line-protocol.ts), which hands every unusual line back to parseLine here and is tested
+// to give what parseLineProtocol gives. Exports besides parseLineProtocol and timestampToMs are
+// for that scanner only.
 import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
 import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
