@@ -253,7 +253,11 @@ export function partsFor(o: InfluxParseOptions): Map<string, SeriesPart> {
   let d = '';
   for (const l of o.defaultLabels) d += l.name + '\u0000' + l.value + '\u0000';
   let m = byDefaults.get(d);
-  if (m === undefined) byDefaults.set(d, (m = new Map()));
+  if (m === undefined) {
+    // Bounded like the byte scanner's caches: one map per database written to.
+    if (byDefaults.size >= 64) byDefaults.clear();
+    byDefaults.set(d, (m = new Map()));
+  }
   return m;
 }
 

@@ -180,3 +180,11 @@ test('property: many series and fields (caches fill and start over, also mid-lin
     { numRuns: 200 },
   );
 });
+
+test('many databases: the same batches while the per-database caches are dropped and rebuilt', () => {
+  const limits = { ...LIMITS };
+  const text = `db,host=a value=1,f=2 ${NS}\ndb,host=b value=3 ${NS}`;
+  for (let round = 0; round < 2; round++) {
+    for (let d = 0; d < 150; d++) same(Buffer.from(text), opts({ limits, defaultLabels: [{ name: 'db', value: `d${d}` }] }));
+  }
+});

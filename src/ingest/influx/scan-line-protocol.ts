@@ -64,6 +64,8 @@ const EQUALS = 61;
 const BACKSLASH = 92;
 const QUOTE = 34;
 const NEWLINE = 10;
+/** Option sets (default labels, i.e. databases) with caches, per limits object. */
+const MAX_OPTION_SETS = 64;
 let maxFields = 200_000;
 let maxParts = 100_000;
 
@@ -81,7 +83,12 @@ function cachesFor(o: InfluxParseOptions): Caches {
   let d = '';
   for (const l of o.defaultLabels) d += l.name + '\u0000' + l.value + '\u0000';
   let c = byDefaults.get(d);
-  if (c === undefined) byDefaults.set(d, (c = { fields: new BytesCache<ScanField>(maxFields), parts: new BytesCache<SeriesPart>(maxParts) }));
+  if (c === undefined) {
+    // One pair of caches per database written to: a client naming a new one per request must
+    // not grow memory without bound.
+    if (byDefaults.size >= MAX_OPTION_SETS) byDefaults.clear();
+    byDefaults.set(d, (c = { fields: new BytesCache<ScanField>(maxFields), parts: new BytesCache<SeriesPart>(maxParts) }));
+  }
   return c;
 }
 
