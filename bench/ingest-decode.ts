@@ -14,6 +14,7 @@ import { makeSeries } from '../src/bench/payload.js';
 import { PROTOCOLS, TS_WIDTH, writeTimestamp } from '../src/bench/protocol.js';
 import { parseImportLine } from '../src/ingest/import/parse.js';
 import { parseLineProtocol } from '../src/ingest/influx/parse.js';
+import { scanLineProtocol } from '../src/ingest/influx/scan-line-protocol.js';
 import { decodeImportBody } from '../src/ingest/json-scan/import-scan.js';
 import { scanSeedBody } from '../src/ingest/json-scan/seed-scan.js';
 import { parseSeedBatch } from '../src/ingest/seed-json/parse.js';
@@ -106,6 +107,10 @@ measure('influx: parseLineProtocol (all)', 1000, (i) => {
   const r = parseLineProtocol(lpBodies[i % BATCHES]!, { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [{ name: 'db', value: 'telegraf' }] });
   if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
 });
+measure('influx: the same, byte scanner', 1000, (i) => {
+  const r = scanLineProtocol(lpBodies[i % BATCHES]!, { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [{ name: 'db', value: 'telegraf' }] });
+  if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
 const series = makeSeries(10_000);
 const jsonBodies: Buffer[] = [];
 const importBodies: Buffer[] = [];
@@ -126,6 +131,35 @@ for (let b = 0; b < BATCHES; b++) {
 }
 measure('influx: 1000 lines x 1 field (bench client), ms', 1000, (i) => {
   const r = parseLineProtocol(lpBenchBodies[i % BATCHES]!, { precision: 'ms', now: NOW, limits: LIMITS, defaultLabels: [] });
+  if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
+measure('influx: the same, byte scanner', 1000, (i) => {
+  const r = scanLineProtocol(lpBenchBodies[i % BATCHES]!, { precision: 'ms', now: NOW, limits: LIMITS, defaultLabels: [] });
+  if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
+// peer-bench's W2 body (bench/side-by-side.sh): 4 tags, one field, ns timestamps, ?db=bench.
+const w2Bodies: Buffer[] = [];
+for (let b = 0; b < BATCHES; b++) {
+  let text = '';
+  for (let i = 0; i < 1000; i++) {
+    const s = b * 1000 + i;
+    const m = s % 100;
+    const h = Math.floor(s / 100) % 100;
+    const tag = m % 2 === 0 ? `unit=${['percent', 'bytes', 'seconds'][m % 3]}` : `status=${['200', '404', '500'][m % 3]}`;
+    const name = m % 2 === 0 ? `bench_gauge_${String(m >> 1).padStart(2, '0')}` : `bench_counter_${String(m >> 1).padStart(2, '0')}_total`;
+    const value = m % 2 === 0 ? ((s * 7919) % 10000) / 100 : s * 977;
+    text += `${name},host=host${String(h).padStart(3, '0')},region=${['us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1'][h % 4]},${tag} value=${value} ${NOW - 60_000 + b}000000\n`;
+  }
+  w2Bodies.push(Buffer.from(text));
+}
+console.log(`influx W2 batch: ${w2Bodies[0]!.length} bytes`);
+const w2Opts = { precision: 'ns', now: NOW, limits: LIMITS, defaultLabels: [{ name: 'db', value: 'bench' }] } as const;
+measure('influx: W2 body, parseLineProtocol', 1000, (i) => {
+  const r = parseLineProtocol(w2Bodies[i % BATCHES]!, w2Opts);
+  if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
+});
+measure('influx: W2 body, byte scanner', 1000, (i) => {
+  const r = scanLineProtocol(w2Bodies[i % BATCHES]!, w2Opts);
   if (r.errors.length > 0) throw new Error(r.errors[0]!.error_message);
 });
 console.log(`json batch: ${jsonBodies[0]!.length} bytes; import batch: ${importBodies[0]!.length} bytes`);

@@ -97,6 +97,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const decoder = new DecodePool({
     workers: config.ingest_workers === 'auto' ? availableParallelism() : Number(config.ingest_workers),
     minBytes: config.ingest_decode_min_bytes,
+    minBytesByProtocol: { influx: config.ingest_influx_decode_min_bytes },
     settings: { limits, maxBytes: config.max_body_size, maxMetrics: config.max_metrics_per_batch },
   });
   const gate = new IngestGate(

@@ -93,6 +93,8 @@ export const OPTIONS = {
     'decode worker threads for ingest request bodies: auto = one per core, 0 = decode on the main thread; appends stay on the main thread'),
   ingest_decode_min_bytes: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), 64 * 1024,
     'bodies smaller than this (after decompression) are decoded on the main thread even with decode workers, where posting them costs more than it saves; batches of 1000 samples (70-125 KB) go to workers (docs/ingest-pipeline.md)'),
+  ingest_influx_decode_min_bytes: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), MiB,
+    'Influx line-protocol bodies smaller than this are decoded on the main thread even with decode workers: its byte scanner decodes a 1000-line batch in about the main-thread time handing it to a worker costs (docs/ingest-pipeline.md)'),
   ingest_max_inflight_bytes: opt('size', size(), 64 * MiB,
     'body bytes of ingest requests being read, decoded and appended at once; beyond it ingest answers 503 with Retry-After (one request is always let through)'),
   ingest_max_decode_queue: opt('integer', int(1, 1e6), 256, 'bodies waiting for or in a decode worker; beyond it ingest answers 503 with Retry-After'),

@@ -47,3 +47,29 @@ test('BytesCache finds exactly the keys a string-keyed Map finds, over one or tw
     assert.equal(cache.entries, reference.size);
   }
 });
+
+test('matchFirstAt and matchSecond say whether an entry\'s ranges are at a position, as a byte compare does', () => {
+  const rnd = prng(11);
+  const cache = new BytesCache<number>(1000);
+  const keys: [number[], number[]][] = [];
+  for (let i = 0; i < 200; i++) {
+    const a = Array.from({ length: 1 + Math.floor(rnd() * 11) }, () => 97 + Math.floor(rnd() * 2));
+    const b = Array.from({ length: 1 + Math.floor(rnd() * 5) }, () => 97 + Math.floor(rnd() * 2));
+    const buf = Uint8Array.from([...a, ...b]);
+    if (cache.find(buf, 0, a.length, a.length, buf.length) < 0) {
+      cache.add(buf, 0, a.length, a.length, buf.length, keys.length);
+      keys.push([a, b]);
+    }
+  }
+  for (let round = 0; round < 5000; round++) {
+    const e = Math.floor(rnd() * keys.length);
+    const [a, b] = keys[e]!;
+    const probe = Uint8Array.from(Array.from({ length: 20 }, () => 97 + Math.floor(rnd() * 2)));
+    const at = Math.floor(rnd() * 20);
+    const end = at + Math.floor(rnd() * (21 - at));
+    const firstHere = at + a.length <= end && a.every((c, i) => probe[at + i] === c);
+    assert.equal(cache.matchFirstAt(e, probe, at, end), firstHere ? at + a.length : -1);
+    const secondHere = at + b.length <= end && b.every((c, i) => probe[at + i] === c);
+    assert.equal(cache.matchSecond(e, probe, at, end), secondHere ? at + b.length : -1);
+  }
+});

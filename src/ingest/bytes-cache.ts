@@ -120,6 +120,21 @@ export class BytesCache<V> {
     return from + lb;
   }
 
+  /**
+   * Whether entry e's first key range is at b[from]; returns where it ends, or -1. For a scanner
+   * that finds where a key ends by its bytes' meaning (escapes): bytes equal to a key that ended
+   * there end there too.
+   */
+  matchFirstAt(e: number, b: Uint8Array, from: number, end: number): number {
+    const la = this.alen[e]!;
+    if (la === 0 || from + la > end) return -1;
+    if (this.probe !== b) {
+      this.probe = b;
+      this.probeView = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    return this.same(this.off[e]! - from, from, from + la) ? from + la : -1;
+  }
+
   /** Whether entry e's first key range equals b[from, to). */
   matchFirst(e: number, b: Uint8Array, from: number, to: number): boolean {
     if (this.alen[e] !== to - from) return false;

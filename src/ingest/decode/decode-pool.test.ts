@@ -127,3 +127,16 @@ test('small bodies stay on the main thread; 0 workers decode everything there', 
     await none.close();
   }
 });
+
+test('a protocol with its own threshold goes by it, the others by minBytes', async () => {
+  const pool = new DecodePool({ workers: 1, minBytes: 0, minBytesByProtocol: { influx: 1 << 20 }, settings: SETTINGS });
+  try {
+    const ctx = { now: NOW, params: { precision: 'ms', db: 'd' } };
+    assert.ok((await pool.decode('influx', influxBody, ctx)).ok);
+    assert.equal(pool.perThread.get('main'), 1);
+    assert.ok((await pool.decode('json', seed, { now: NOW, params: {} })).ok);
+    assert.equal(pool.perThread.get('worker-0'), 1);
+  } finally {
+    await pool.close();
+  }
+});

@@ -15,6 +15,8 @@ export interface DecodePoolOptions {
   readonly workers: number;
   /** Bodies smaller than this are decoded on the main thread (posting them costs more than it saves). */
   readonly minBytes: number;
+  /** Per protocol, instead of minBytes: for decoders whose main-thread decode costs about what posting does. */
+  readonly minBytesByProtocol?: Readonly<Record<string, number>>;
   readonly settings: DecodeSettings;
   /** Series numbers a worker keeps before starting over (default 1M). */
   readonly maxSeries?: number;
@@ -96,7 +98,8 @@ export class DecodePool {
 
   /** Decodes `bytes` with the protocol's decoder, in a worker when the body is large enough. */
   decode(protocol: string, bytes: Uint8Array, ctx: DecodeContext): Promise<Decoded> {
-    if (this.slots.length === 0 || bytes.length < this.opts.minBytes || this.closed) {
+    const minBytes = this.opts.minBytesByProtocol?.[protocol] ?? this.opts.minBytes;
+    if (this.slots.length === 0 || bytes.length < minBytes || this.closed) {
       this.perThread.set('main', this.perThread.get('main')! + 1);
       try {
         return Promise.resolve(decoderOf(protocol)(bytes, ctx, this.opts.settings));

@@ -5,7 +5,10 @@
 // caller can follow InfluxDB's partial writes: good lines stored, bad lines listed.
 //
 // Written by hand: no maintained npm parser decodes straight into this batch shape with the
-// full escaping rules, and this is the hot path of Influx ingest.
+// full escaping rules. This text parser defines the semantics; ingest runs the byte scanner
+// (scan-line-protocol.ts), which hands every unusual line back to parseLine here and is tested
+// to give what parseLineProtocol gives. Exports besides parseLineProtocol and timestampToMs are
+// for that scanner only.
 import { sortLabels, type Label, type Labels } from '../../storage/index.js';
 import type { SampleBatch } from '../series-batch.js';
 import { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp, type ValidationLimits } from '../validate.js';
@@ -43,9 +46,9 @@ export interface InfluxParseOptions {
 }
 
 /** Thrown inside a line's parse; turned into a LineError for that line. */
-class BadLine extends Error {}
+export class BadLine extends Error {}
 
-const MAX_ORIGINAL_LINE = 256;
+export const MAX_ORIGINAL_LINE = 256;
 const BOOLEANS: Record<string, number> = { t: 1, T: 1, true: 1, True: 1, TRUE: 1, f: 0, F: 0, false: 0, False: 0, FALSE: 0 };
 const FLOAT = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^-?\d+$/;
@@ -121,7 +124,7 @@ export function timestampToMs(text: string, precision: Precision): number {
   return ms;
 }
 
-function cut(s: string, n: number): string {
+export function cut(s: string, n: number): string {
   return s.length > n ? s.slice(0, n) + '…' : s;
 }
 
@@ -203,7 +206,7 @@ function fieldValue(s: string, i: number, key: string, at: number[]): number | u
   return v;
 }
 
-interface Columns {
+export interface Columns {
   readonly labels: Labels[];
   readonly ts: number[];
   readonly vs: number[];
@@ -216,7 +219,7 @@ interface Columns {
  * sort, and each (series, field) gets one shared Labels object (which the decode stage and the
  * head recognise by identity instead of by a key built per sample).
  */
-interface SeriesPart {
+export interface SeriesPart {
   readonly measurement: string;
   /** Sorted, default labels added. */
   readonly tags: readonly Label[];
@@ -233,7 +236,7 @@ const seriesParts = new WeakMap<ValidationLimits, Map<string, Map<string, Series
 const MAX_SERIES_PARTS = 100_000;
 
 /** Index of the first space outside escapes: where the series part of a line ends (or n). */
-function seriesPartEnd(s: string): number {
+export function seriesPartEnd(s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
@@ -244,18 +247,22 @@ function seriesPartEnd(s: string): number {
 }
 
 /** The cache of series parts for these options (looked up once per body). */
-function partsFor(o: InfluxParseOptions): Map<string, SeriesPart> {
+export function partsFor(o: InfluxParseOptions): Map<string, SeriesPart> {
   let byDefaults = seriesParts.get(o.limits);
   if (byDefaults === undefined) seriesParts.set(o.limits, (byDefaults = new Map()));
   let d = '';
   for (const l of o.defaultLabels) d += l.name + '\u0000' + l.value + '\u0000';
   let m = byDefaults.get(d);
-  if (m === undefined) byDefaults.set(d, (m = new Map()));
+  if (m === undefined) {
+    // Bounded like the byte scanner's caches: one map per database written to.
+    if (byDefaults.size >= 64) byDefaults.clear();
+    byDefaults.set(d, (m = new Map()));
+  }
   return m;
 }
 
 /** Parses and checks a line's measurement and tags; `at[0]` gets the index after them. */
-function parseSeriesPart(s: string, o: InfluxParseOptions, at: number[]): SeriesPart {
+export function parseSeriesPart(s: string, o: InfluxParseOptions, at: number[]): SeriesPart {
   const n = s.length;
   const limits = o.limits;
   const measurement = scanKey(s, 0, false, at);
@@ -290,7 +297,7 @@ function parseSeriesPart(s: string, o: InfluxParseOptions, at: number[]): Series
 }
 
 /** The labels of a series part's field (metric name `measurement_field`, or `measurement` for `value`), shared per part and field. */
-function fieldLabels(part: SeriesPart, field: string): Labels {
+export function fieldLabels(part: SeriesPart, field: string): Labels {
   const isValue = field === 'value';
   let labels = isValue ? part.valueLabels : part.byField.get(field);
   if (labels !== undefined && labels !== null) return labels;
@@ -310,7 +317,7 @@ function fieldLabels(part: SeriesPart, field: string): Labels {
 }
 
 /** Parses one line (not empty, not a comment) and appends its samples to `out`. */
-function parseLine(s: string, lineNo: number, o: InfluxParseOptions, parts: Map<string, SeriesPart>, out: Columns): void {
+export function parseLine(s: string, lineNo: number, o: InfluxParseOptions, parts: Map<string, SeriesPart>, out: Columns): void {
   const n = s.length;
   const at = [0];
   const limits = o.limits;
