@@ -8,6 +8,9 @@ import { ENCODING_VARINT, MAX_EXPONENT, MAX_MANTISSA, POW10, VARINT_HEADER_BYTES
 const EMPTY_CHUNK = new Uint8Array([ENCODING_VARINT, 0, 0]);
 const rawBytes = new Uint8Array(scratchF64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Where seek's decoding loop writes the one sample it stops at. */
+const seekT = new Float64Array(1);
+const seekV = new Float64Array(1);
 
 /**
  * Decodes a decimal varint chunk: a reusable pull iterator (`next` / `seek` / `atT` / `atV`) that
@@ -142,10 +145,106 @@ export class VarintIterator implements SampleIterator {
     return u;
   }
 
+  /** next() in a loop, writing into the arrays (SampleIterator.fill). */
+  fill(ts: Float64Array, vs: Float64Array, off: number): number {
+    return this.decode(ts, vs, off, -Infinity);
+  }
+
+  /** Skips to the first sample at or after t in the same decoding loop as fill, writing nothing on the way. */
   seek(t: number): boolean {
     if (this.i >= 0 && this.i < this.n && this.t >= t) return true;
-    while (this.next()) if (this.t >= t) return true;
-    return false;
+    return this.decode(seekT, seekV, 0, t) === 1;
+  }
+
+  /**
+   * The samples next() would give, from the current position: those at or after `from` are
+   * written into ts/vs from `off` until the arrays are full, earlier ones skipped; returns the
+   * index after the last one written. The chunk's state is kept in locals and one-byte varints
+   * (almost all of them) are read inline; the first two samples, multi-byte varints, raw values
+   * and new exponents go through the same methods as next().
+   */
+  private decode(ts: Float64Array, vs: Float64Array, off: number, from: number): number {
+    const max = ts.length;
+    while (off < max && this.i < 1) {
+      if (!this.next()) return off;
+      if (this.t >= from) {
+        ts[off] = this.t;
+        vs[off++] = this.v;
+      }
+    }
+    if (off >= max) return off;
+    const buf = this.buf;
+    const n = this.n;
+    let i = this.i;
+    let pos = this.pos;
+    let t = this.t;
+    let v = this.v;
+    let delta = this.delta;
+    let e = this.e;
+    let m = this.m;
+    while (off < max) {
+      if (++i >= n) {
+        i = n;
+        break;
+      }
+      // The lowest bit says whether a delta of delta follows the value (else it is 0).
+      let u2: number;
+      const b0 = buf[pos];
+      if (b0 !== undefined && b0 < 0x80) {
+        u2 = b0;
+        pos++;
+      } else {
+        this.i = i;
+        this.pos = pos;
+        u2 = this.uvarint();
+        pos = this.pos;
+      }
+      const flag = u2 % 2;
+      const u = (u2 - flag) / 2;
+      if ((u & 1) === 0) {
+        if (e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
+        m += unzigzag(u / 2);
+        if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+        v = m / POW10[e]!;
+      } else {
+        this.i = i;
+        this.pos = pos;
+        this.e = e;
+        this.m = m;
+        this.value(u, i);
+        pos = this.pos;
+        e = this.e;
+        m = this.m;
+        v = this.v;
+      }
+      if (flag === 1) {
+        const b1 = buf[pos];
+        if (b1 !== undefined && b1 < 0x80) {
+          delta += (b1 >>> 1) ^ -(b1 & 1);
+          pos++;
+        } else {
+          this.i = i;
+          this.pos = pos;
+          delta += this.varint();
+          pos = this.pos;
+        }
+      }
+      if (delta < 0) throw new CorruptChunkError(`sample ${i} goes back in time`);
+      t += delta;
+      if (!Number.isSafeInteger(t)) throw new CorruptChunkError(`sample ${i} has timestamp ${t} outside ±(2^53-1)`);
+      if (t >= from) {
+        ts[off] = t;
+        vs[off++] = v;
+      }
+    }
+    this.i = i;
+    this.pos = pos;
+    this.t = t;
+    this.v = v;
+    this.delta = delta;
+    this.e = e;
+    this.m = m;
+    return off;
   }
 
   atT(): number {
