@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { HeadChunkIterator } from './head-chunk.js';
 import { VarintAppender } from './varint-test-fixtures.js';
+import { CorruptChunkError } from './xor-format.js';
 import { encode, f64, HI, LO, samplesArb, u32, type Samples } from './xor-test-fixtures.js';
 
 /** The samples as a reference walks them: index -1 before the first, n once exhausted. */
@@ -107,6 +108,47 @@ describe('HeadChunkIterator fill and seek', () => {
         check(it, s, ops);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('fill meets corrupt bytes as next() does: the same samples, then the same CorruptChunkError', () => {
+    fc.assert(
+      fc.property(samplesArb(200), fc.array(fc.tuple(fc.nat(), fc.nat(255)), { minLength: 1, maxLength: 4 }), fc.nat(), (s, flips, cut) => {
+        const app = encode(s, 0, s.ts.length, new VarintAppender());
+        const bytes = app.bytes().slice();
+        app.release();
+        for (const [at, b] of flips) bytes[3 + (at % Math.max(1, bytes.length - 3))] = b;
+        const damaged = bytes.subarray(0, Math.max(3, bytes.length - (cut % 3)));
+        const read = (bulk: boolean): { ts: number[]; vs: number[]; err: string | null } => {
+          const it = new HeadChunkIterator(damaged);
+          const ts: number[] = [];
+          const vs: number[] = [];
+          try {
+            if (bulk) {
+              const a = new Float64Array(s.ts.length + 1);
+              const b = new Float64Array(s.ts.length + 1);
+              const n = it.fill(a, b, 0);
+              ts.push(...a.subarray(0, n));
+              vs.push(...b.subarray(0, n));
+            } else {
+              while (it.next()) {
+                ts.push(it.atT());
+                vs.push(it.atV());
+              }
+            }
+            return { ts, vs, err: null };
+          } catch (e) {
+            assert.ok(e instanceof CorruptChunkError, String(e));
+            return { ts: [], vs: [], err: e.message };
+          }
+        };
+        const one = read(false);
+        const bulk = read(true);
+        assert.equal(bulk.err, one.err);
+        assert.deepEqual(bulk.ts, one.ts);
+        assert.deepEqual(bulk.vs, one.vs);
+      }),
+      { numRuns: 1500 },
     );
   });
 

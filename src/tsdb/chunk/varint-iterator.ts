@@ -182,40 +182,54 @@ export class VarintIterator implements SampleIterator {
     let delta = this.delta;
     let e = this.e;
     let m = this.m;
+    let div = e >= 0 ? POW10[e]! : 1;
     while (off < max) {
       if (++i >= n) {
         i = n;
         break;
       }
-      // The lowest bit says whether a delta of delta follows the value (else it is 0).
-      let u2: number;
+      // The first varint: the delta-of-delta flag (bit 0), then the value record's tag bits.
+      let flag: number;
       const b0 = buf[pos];
-      if (b0 !== undefined && b0 < 0x80) {
-        u2 = b0;
+      if (b0 !== undefined && b0 < 0x80 && (b0 & 2) === 0 && e >= 0) {
+        // Most samples: a one-byte mantissa delta, zigzagged in bits 2-6.
         pos++;
-      } else {
-        this.i = i;
-        this.pos = pos;
-        u2 = this.uvarint();
-        pos = this.pos;
-      }
-      const flag = u2 % 2;
-      const u = (u2 - flag) / 2;
-      if ((u & 1) === 0) {
-        if (e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
-        m += unzigzag(u / 2);
+        flag = b0 & 1;
+        const z = b0 >>> 2;
+        m += (z >>> 1) ^ -(z & 1);
         if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
-        v = m / POW10[e]!;
+        v = m / div;
       } else {
-        this.i = i;
-        this.pos = pos;
-        this.e = e;
-        this.m = m;
-        this.value(u, i);
-        pos = this.pos;
-        e = this.e;
-        m = this.m;
-        v = this.v;
+        let u2: number;
+        if (b0 !== undefined && b0 < 0x80) {
+          u2 = b0;
+          pos++;
+        } else {
+          this.i = i;
+          this.pos = pos;
+          u2 = this.uvarint();
+          pos = this.pos;
+        }
+        flag = u2 % 2;
+        const u = (u2 - flag) / 2;
+        if ((u & 1) === 0) {
+          if (e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
+          m += unzigzag(u / 2);
+          if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+          v = m / div;
+        } else {
+          // A raw value or a new exponent: the rarer records, through value().
+          this.i = i;
+          this.pos = pos;
+          this.e = e;
+          this.m = m;
+          this.value(u, i);
+          pos = this.pos;
+          e = this.e;
+          m = this.m;
+          v = this.v;
+          if (e >= 0) div = POW10[e]!;
+        }
       }
       if (flag === 1) {
         const b1 = buf[pos];
@@ -228,10 +242,11 @@ export class VarintIterator implements SampleIterator {
           delta += this.varint();
           pos = this.pos;
         }
+        if (delta < 0) throw new CorruptChunkError(`sample ${i} goes back in time`);
       }
-      if (delta < 0) throw new CorruptChunkError(`sample ${i} goes back in time`);
+      // Timestamps never decrease (delta >= 0): the first one outside ±(2^53-1) is the last read.
       t += delta;
-      if (!Number.isSafeInteger(t)) throw new CorruptChunkError(`sample ${i} has timestamp ${t} outside ±(2^53-1)`);
+      if (t > Number.MAX_SAFE_INTEGER) throw new CorruptChunkError(`sample ${i} has timestamp ${t} outside ±(2^53-1)`);
       if (t >= from) {
         ts[off] = t;
         vs[off++] = v;
