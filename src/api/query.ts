@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
+import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, parseDuration, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
 import { readBody } from './body.js';
@@ -104,11 +104,14 @@ async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearc
   return merged;
 }
 
-function parseQuery(q: URLSearchParams) {
+/** Queries parsed before, by their text (dashboards repeat theirs on every refresh). */
+const parsed = new ParseCache();
+
+function parseQuery(q: URLSearchParams): Expr {
   const text = q.get('query');
   if (text === null || text === '') throw new HttpError(400, 'bad_data', 'invalid parameter "query": unknown position: parse error: no expression found in input');
   try {
-    return parseExpr(text);
+    return parsed.parse(text);
   } catch (e) {
     if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "query": ${e.message}`);
     throw e;
