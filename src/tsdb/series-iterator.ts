@@ -97,8 +97,18 @@ export class ChunksIterator implements SampleIterator {
     let past = false;
     while (w < max) {
       const got = it.fill(ts, vs, w);
-      // w <= r: a sample is always moved down (or merged), never onto one not yet looked at.
+      // Runs without equal timestamps (the rule) are already in place: only checked.
       let r = w;
+      let prev = ts[w - 1]!;
+      while (r < got) {
+        const t = ts[r]!;
+        if (t > maxt || t === prev) break;
+        prev = t;
+        r++;
+      }
+      w = r;
+      // From the first equal timestamp on, w <= r: a sample is always moved down (or merged),
+      // never onto one not yet looked at.
       for (; r < got; r++) {
         const t = ts[r]!;
         if (t > maxt) break;

@@ -178,7 +178,10 @@ export class VarintIterator implements SampleIterator {
     let i = this.i;
     let pos = this.pos;
     let t = this.t;
+    // The value is m / div unless the last value record was raw bits (then v): divided only for
+    // samples written, not for those skipped on the way to `from`.
     let v = this.v;
+    let raw = true;
     let delta = this.delta;
     let e = this.e;
     let m = this.m;
@@ -198,7 +201,7 @@ export class VarintIterator implements SampleIterator {
         const z = b0 >>> 2;
         m += (z >>> 1) ^ -(z & 1);
         if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
-        v = m / div;
+        raw = false;
       } else {
         let u2: number;
         if (b0 !== undefined && b0 < 0x80) {
@@ -216,7 +219,7 @@ export class VarintIterator implements SampleIterator {
           if (e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
           m += unzigzag(u / 2);
           if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
-          v = m / div;
+          raw = false;
         } else {
           // A raw value or a new exponent: the rarer records, through value().
           this.i = i;
@@ -228,6 +231,7 @@ export class VarintIterator implements SampleIterator {
           e = this.e;
           m = this.m;
           v = this.v;
+          raw = u === 1;
           if (e >= 0) div = POW10[e]!;
         }
       }
@@ -249,13 +253,13 @@ export class VarintIterator implements SampleIterator {
       if (t > Number.MAX_SAFE_INTEGER) throw new CorruptChunkError(`sample ${i} has timestamp ${t} outside ±(2^53-1)`);
       if (t >= from) {
         ts[off] = t;
-        vs[off++] = v;
+        vs[off++] = raw ? v : m / div;
       }
     }
     this.i = i;
     this.pos = pos;
     this.t = t;
-    this.v = v;
+    this.v = raw ? v : m / div;
     this.delta = delta;
     this.e = e;
     this.m = m;
