@@ -149,9 +149,14 @@ class JsonBytes {
  * Points the result cache hands over already printed (`text`: `,[t,"v"]` per point) are copied.
  */
 export function matrixAnswerBytes(series: readonly CachedRangeSeries[]): Buffer {
-  let points = 0;
-  for (const s of series) points += s.ts.length;
-  const out = new JsonBytes(64 + series.length * 128 + points * 24);
+  // Room for the whole answer up front where possible (growing copies what is written): held
+  // text as it is, about 32 bytes per point to print (`[1700000000.5,"12.34"]` and a comma).
+  let size = 64;
+  for (const s of series) {
+    const held = s.text !== undefined && (s.textPoints ?? 0) > 0 ? s.text : null;
+    size += 128 + (held === null ? 0 : held.length) + (s.ts.length - (held === null ? 0 : s.textPoints!)) * 32;
+  }
+  const out = new JsonBytes(size);
   out.ascii('{"status":"success","data":{"resultType":"matrix","result":[');
   for (let k = 0; k < series.length; k++) {
     const s = series[k]!;
