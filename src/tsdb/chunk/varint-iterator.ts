@@ -204,9 +204,14 @@ export class VarintIterator implements SampleIterator {
         raw = false;
       } else {
         let u2: number;
+        const b1 = b0 !== undefined && b0 >= 0x80 ? buf[pos + 1] : undefined;
         if (b0 !== undefined && b0 < 0x80) {
           u2 = b0;
           pos++;
+        } else if (b1 !== undefined && b1 < 0x80) {
+          // Two bytes: a counter's usual increment (16 to 2047).
+          u2 = (b0! & 0x7f) | (b1 << 7);
+          pos += 2;
         } else {
           this.i = i;
           this.pos = pos;
