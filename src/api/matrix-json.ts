@@ -150,11 +150,11 @@ class JsonBytes {
  */
 export function matrixAnswerBytes(series: readonly CachedRangeSeries[]): Buffer {
   // Room for the whole answer up front where possible (growing copies what is written): held
-  // text as it is, about 32 bytes per point to print (`[1700000000.5,"12.34"]` and a comma).
+  // text as it is, about 40 bytes per point to print (`[1700000000.5,"12.34"]` and a comma).
   let size = 64;
   for (const s of series) {
     const held = s.text !== undefined && (s.textPoints ?? 0) > 0 ? s.text : null;
-    size += 128 + (held === null ? 0 : held.length) + (s.ts.length - (held === null ? 0 : s.textPoints!)) * 32;
+    size += 128 + (held === null ? 0 : held.length) + (s.ts.length - (held === null ? 0 : s.textPoints!)) * 40;
   }
   const out = new JsonBytes(size);
   out.ascii('{"status":"success","data":{"resultType":"matrix","result":[');
