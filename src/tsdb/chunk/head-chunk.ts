@@ -6,6 +6,7 @@ import { ENCODING_VARINT } from './varint-format.js';
 import { VarintIterator } from './varint-iterator.js';
 import { CorruptChunkError, ENCODING_XOR } from './xor-format.js';
 import { XorIterator } from './xor-iterator.js';
+
 /** Reads a head chunk of either encoding; `reset` switches to the decoder its first byte names. */
 export class HeadChunkIterator implements SampleIterator {
   // Made on first use: a query opens an iterator per series, and head chunks are decimal varint
