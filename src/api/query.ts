@@ -3,11 +3,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, formatNumber as formatSampleValue, ParseError, parseDuration, parseExpr } from '../promql/index.js';
+import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, parseDuration, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
 import { readBody } from './body.js';
 import { header } from './header.js';
+import { matrixAnswerBytes, pointText } from './matrix-json.js';
 import { HttpError } from './http-error.js';
 import { parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
@@ -31,60 +32,6 @@ function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string
   }
 }
 
-/** The text of a matrix point up to its value: `[<seconds>,"`. */
-const pointHead = (t: number): string => '[' + String(sec(t)) + ',"';
-
-/** A matrix point as JSON text: `[<seconds>,"<value>"]` (both writers below must print the same bytes). */
-const point = (head: string, v: number): string => head + formatSampleValue(v) + '"]';
-
-/** A point as the result cache keeps it: with the comma that separates it from the one before. */
-const pointText = (t: number, v: number): string => ',' + point(pointHead(t), v);
-
-/**
- * A matrix answer (range query, or an instant query of a range selector) written as bytes
- * directly: tens of thousands of [t, "v"] pairs as arrays for JSON.stringify cost more than the
- * query itself. Same bytes as the object form. Points the result cache hands over already
- * printed (`text`, bytes) are copied, not printed or encoded again.
- */
-function matrixAnswerBytes(series: CachedRangeSeries[]): Buffer {
-  // The series of a range query share its step times: the text of the k-th point's time is
-  // printed once and reused while the next series' k-th point has the same time (an index check
-  // is cheaper than a map of times). Points are joined once per series, which V8 does faster
-  // than growing one string point by point.
-  const stepT: number[] = [];
-  const stepText: string[] = [];
-  const chunks: (string | Buffer)[] = ['{"status":"success","data":{"resultType":"matrix","result":['];
-  for (let k = 0; k < series.length; k++) {
-    const s = series[k]!;
-    const held = s.text !== undefined && (s.textPoints ?? 0) > 0 ? s.text : null;
-    const first = held === null ? 0 : s.textPoints!;
-    const pts: string[] = new Array<string>(s.ts.length - first);
-    for (let i = first; i < s.ts.length; i++) {
-      const t = s.ts[i]!;
-      let head: string;
-      if (stepT[i] === t) head = stepText[i]!;
-      else {
-        head = pointHead(t);
-        stepT[i] = t;
-        stepText[i] = head;
-      }
-      pts[i - first] = point(head, s.vs[i]!);
-    }
-    chunks.push(`${k === 0 ? '' : ','}{"metric":${JSON.stringify(labelsToRecord(s.labels))},"values":[`);
-    // Held text is ",[t,\"v\"]" per point: its first comma is left out.
-    if (held !== null) chunks.push(held.subarray(1));
-    if (pts.length > 0) chunks.push((held !== null ? ',' : '') + pts.join(','));
-    chunks.push(']}');
-  }
-  chunks.push(']}}');
-  let n = 0;
-  for (const c of chunks) n += typeof c === 'string' ? Buffer.byteLength(c) : c.length;
-  const out = Buffer.allocUnsafe(n);
-  let o = 0;
-  for (const c of chunks) o += typeof c === 'string' ? out.write(c, o) : c.copy(out, o);
-  return out;
-}
-
 /** Sends a JSON answer already written as bytes. */
 function sendBytes(res: ServerResponse, body: Buffer): void {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
@@ -104,11 +51,14 @@ async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearc
   return merged;
 }
 
-function parseQuery(q: URLSearchParams) {
+/** Queries parsed before, by their text (dashboards repeat theirs on every refresh). */
+const parsed = new ParseCache();
+
+function parseQuery(q: URLSearchParams): Expr {
   const text = q.get('query');
   if (text === null || text === '') throw new HttpError(400, 'bad_data', 'invalid parameter "query": unknown position: parse error: no expression found in input');
   try {
-    return parseExpr(text);
+    return parsed.parse(text);
   } catch (e) {
     if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "query": ${e.message}`);
     throw e;

@@ -10,3 +10,4 @@ export { newMatcher } from './matcher.js';
 export { FUNCTIONS, getFunction, type FunctionDef } from './functions.js';
 export { checkExpr, typeOf, documentedType } from './check.js';
 export { formatDuration, formatNumber, parseDuration } from './duration.js';
+export { ParseCache } from './parse-cache.js';

@@ -39,12 +39,31 @@ export class ChunksIterator implements SampleIterator {
     }
   }
 
-  next(): boolean {
-    if (!this.started) {
-      this.started = true;
-      this.advanceRaw();
-      while (this.rawOk && this.rawT < this.mint) this.advanceRaw();
+  /** Puts the raw sample on the first at or after mint: each chunk's iterator skips there without handing out the samples before. */
+  private begin(): void {
+    this.started = true;
+    const it = this.it;
+    if (it === null) {
+      this.rawOk = false;
+      return;
     }
+    for (;;) {
+      if (it.seek(this.mint)) {
+        this.rawT = it.atT();
+        this.rawV = it.atV();
+        this.rawOk = true;
+        return;
+      }
+      if (++this.idx >= this.chunks.length) {
+        this.rawOk = false;
+        return;
+      }
+      it.reset(this.chunks[this.idx]!);
+    }
+  }
+
+  next(): boolean {
+    if (!this.started) this.begin();
     if (!this.rawOk || this.rawT > this.maxt) return (this.cur = false);
     const t = this.rawT;
     let v = this.rawV;
@@ -54,56 +73,83 @@ export class ChunksIterator implements SampleIterator {
     return (this.cur = true);
   }
 
-  /** next() in a loop, writing into the arrays: the chunk iterator is driven directly, with no per-sample state in fields. */
+  /**
+   * next() in a loop, writing into the arrays: each chunk's raw samples are bulk-read straight
+   * into them (HeadChunkIterator.fill), then compacted in place, samples sharing a timestamp
+   * collapsing to the last one written, up to the first after maxt.
+   */
   fill(ts: Float64Array, vs: Float64Array, off: number): number {
-    const it = this.it;
     const max = ts.length;
     if (off >= max) return off;
-    if (!this.started) {
-      this.started = true;
-      this.advanceRaw();
-      while (this.rawOk && this.rawT < this.mint) this.advanceRaw();
-    }
+    if (!this.started) this.begin();
+    const it = this.it;
     if (it === null || !this.rawOk || this.rawT > this.maxt) {
       this.cur = false;
       return off;
     }
     const chunks = this.chunks;
     const maxt = this.maxt;
-    let ok = true;
-    let rt = this.rawT;
-    let rv = this.rawV;
-    let t = 0;
-    let v = 0;
-    while (ok && rt <= maxt && off < max) {
-      t = rt;
-      v = rv;
-      // The next raw sample; those at the same timestamp collapse into the last one written.
-      for (;;) {
-        if (it.next()) {
-          rt = it.atT();
-          rv = it.atV();
-          if (rt !== t) break;
-          v = rv;
-        } else if (++this.idx < chunks.length) {
-          it.reset(chunks[this.idx]!);
-        } else {
-          ok = false;
-          break;
+    ts[off] = this.rawT;
+    vs[off] = this.rawV;
+    // [off, w) holds the samples given out so far; raw samples are read from w on.
+    let w = off + 1;
+    let ended = false;
+    let past = false;
+    while (w < max) {
+      const got = it.fill(ts, vs, w);
+      // Runs without equal timestamps (the rule) are already in place: only checked.
+      let r = w;
+      let prev = ts[w - 1]!;
+      while (r < got) {
+        const t = ts[r]!;
+        if (t > maxt || t === prev) break;
+        prev = t;
+        r++;
+      }
+      w = r;
+      // From the first equal timestamp on, w <= r: a sample is always moved down (or merged),
+      // never onto one not yet looked at.
+      for (; r < got; r++) {
+        const t = ts[r]!;
+        if (t > maxt) break;
+        if (t === ts[w - 1]) vs[w - 1] = vs[r]!;
+        else {
+          ts[w] = t;
+          vs[w++] = vs[r]!;
         }
       }
-      ts[off] = t;
-      vs[off++] = v;
+      if (r < got) {
+        // The first sample after maxt stays the raw sample read ahead: next() ends there.
+        past = true;
+        this.rawT = ts[r]!;
+        this.rawV = vs[r]!;
+        break;
+      }
+      if (got < max) {
+        if (++this.idx >= chunks.length) {
+          ended = true;
+          break;
+        }
+        it.reset(chunks[this.idx]!);
+      }
     }
-    this.rawOk = ok;
-    this.rawT = rt;
-    this.rawV = rv;
-    this.t = t;
-    this.v = v;
+    if (ended) this.rawOk = false;
+    else if (!past) {
+      // Full arrays: read ahead to the next raw sample with another timestamp, as next() does.
+      const lastT = ts[w - 1]!;
+      for (;;) {
+        if (this.advanceRaw()) {
+          if (this.rawT !== lastT) break;
+          vs[w - 1] = this.rawV;
+        } else break;
+      }
+    }
+    this.t = ts[w - 1]!;
+    this.v = vs[w - 1]!;
     // Full arrays: at the last sample written, as the loop of next() calls stops there too.
     // Otherwise the samples ran out, as after the next() that found nothing more.
-    this.cur = off === max;
-    return off;
+    this.cur = w === max;
+    return w;
   }
 
   seek(t: number): boolean {

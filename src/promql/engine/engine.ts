@@ -4,6 +4,7 @@ import { compareLabels } from '../../storage/index.js';
 import { cachedKey } from './labels.js';
 import type { Expr } from '../ast.js';
 import { parseExpr } from '../parser.js';
+import { CellPool } from './cell-pool.js';
 import { Evaluator, type EngineOptions, type QuerierFactory } from './evaluator.js';
 import { LoadBufferPool } from './load-pool.js';
 import { Slicer } from './slicer.js';
@@ -23,6 +24,8 @@ const POOLED_BUFFERS = 32;
 export class Engine {
   readonly opts: EngineOptions;
   private readonly pool = new LoadBufferPool(POOLED_BUFFERS);
+  /** Row buffers of range queries' all-steps evaluation, reused by the next queries. */
+  private readonly cellPool = new CellPool();
 
   constructor(opts: Partial<EngineOptions> = {}) {
     this.opts = { ...DEFAULT_ENGINE_OPTIONS, ...opts };
@@ -64,7 +67,7 @@ export class Engine {
   private prepareRange(querier: QuerierFactory, query: string | Expr, start: number, end: number, step: number, timeoutMs: number) {
     const expr = typeof query === 'string' ? parseExpr(query) : query;
     if (step <= 0) throw new EvalError('zero or negative query resolution step widths are not accepted. Try a positive integer');
-    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step, this.pool);
+    const ev = new Evaluator({ ...this.opts, timeoutMs }, querier, start, end, step, this.pool, this.cellPool);
     ev.plan(expr, start, end);
     return { expr, ev };
   }

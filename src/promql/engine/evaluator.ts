@@ -4,6 +4,7 @@
 import { fillSamples, labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
 import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
+import type { CellPool, Cells } from './cell-pool.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
 import { evalSteps, evalStepsPaused, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
@@ -80,10 +81,22 @@ export class Evaluator implements StepGrid {
   private readonly pool: LoadBufferPool | null;
   /** Full-size load buffers this query uses, for `releaseBuffers`. */
   private readonly blocks: Float64Array[] = [];
+  private readonly cellPool: CellPool | null;
+  /** Row buffers of the all-steps evaluation this query uses, for `releaseBuffers`. */
+  private readonly taken: Cells[] = [];
 
-  constructor(opts: EngineOptions, querier: QuerierFactory, start: number, end: number, interval: number, pool: LoadBufferPool | null = null) {
+  constructor(
+    opts: EngineOptions,
+    querier: QuerierFactory,
+    start: number,
+    end: number,
+    interval: number,
+    pool: LoadBufferPool | null = null,
+    cellPool: CellPool | null = null,
+  ) {
     this.opts = opts;
     this.pool = pool;
+    this.cellPool = cellPool;
     this.querier = querier;
     this.start = start;
     this.end = end;
@@ -258,6 +271,17 @@ export class Evaluator implements StepGrid {
     this.data.clear();
     this.pool?.give(this.blocks);
     this.blocks.length = 0;
+    this.stepTables.clear();
+    this.cellPool?.give(this.taken);
+    this.taken.length = 0;
+  }
+
+  /** Row buffers for the all-steps evaluation (StepGrid.cells), from the pool when there is one. */
+  cells(n: number): Cells {
+    if (this.cellPool === null) return { vs: new Float64Array(n), present: new Uint8Array(n) };
+    const c = this.cellPool.take(n);
+    this.taken.push(c);
+    return c;
   }
 
   /** Evaluates `e` at time t. */

@@ -17,6 +17,15 @@ import type { QuerierFactory } from './evaluator.js';
 import { cachedKey } from './labels.js';
 import type { RangeSeries } from './value.js';
 
+/** Printed trees: the API hands the same tree for the same query text (ParseCache), so it is printed once. */
+const printedTrees = new WeakMap<Expr, string>();
+
+function printed(e: Expr): string {
+  let s = printedTrees.get(e);
+  if (s === undefined) printedTrees.set(e, (s = formatExpr(e)));
+  return s;
+}
+
 /** Whether the answer at each step depends only on samples at or before that step. */
 export function cacheable(e: Expr): boolean {
   if ((e.type === 'VectorSelector' || e.type === 'SubqueryExpr') && (e.at !== null || e.offset < 0)) return false;
@@ -111,7 +120,7 @@ export class RangeCache {
     // this mark only makes the entry be checked again.
     const mark = feed.mark();
     const settled = feed.settledBefore();
-    const key = `${tenant}\u0000${step}\u0000${((start % step) + step) % step}\u0000${formatExpr(expr)}`;
+    const key = `${tenant}\u0000${step}\u0000${((start % step) + step) % step}\u0000${printed(expr)}`;
     const e = this.valid(key, feed, step);
 
     let held: HeldSeries[] = [];

@@ -12,6 +12,7 @@ import { bucketQuantile } from './histogram.js';
 import { cachedKey, dropName, oneName } from './labels.js';
 import { extrapolate, OVER_TIME } from './range-functions.js';
 import { isStaleNaN } from './value.js';
+import type { Cells } from './cell-pool.js';
 
 /** One series of a node's result over every step: vs[k] is its value at step k when present[k] is 1. */
 export interface StepSeries {
@@ -35,6 +36,8 @@ export interface StepGrid {
   readonly steps: number;
   readonly lookbackDeltaMs: number;
   load(vs: VectorSelector): readonly LoadedSeriesView[];
+  /** Buffers of at least n cells for a node's rows (presence all 0), alive until the query's result is copied out. */
+  cells(n: number): Cells;
   resolveAt(at: VectorSelector['at']): number | null;
   checkDeadline(): void;
 }
@@ -46,8 +49,8 @@ const RATE_LIKE = new Set(['rate', 'increase', 'delta']);
 const AGGREGATED = new Set(['sum', 'avg', 'count', 'min', 'max', 'group']);
 
 /**
- * The value and presence arrays of a node's series as rows of two buffers allocated once per
- * node: a typed array of its own per series and node cost more than computing its values. A row
+ * The value and presence arrays of a node's series as rows of two buffers taken once per node
+ * (from the query's pool): a typed array of its own per series and node cost more than computing its values. A row
  * is only written where a value is present, so one that ends up with none is handed out again.
  */
 class Rows {
@@ -56,10 +59,11 @@ class Rows {
   private readonly steps: number;
   private used = 0;
 
-  constructor(steps: number, count: number) {
-    this.steps = steps;
-    this.vs = new Float64Array(steps * count);
-    this.present = new Uint8Array(steps * count);
+  constructor(g: StepGrid, count: number) {
+    this.steps = g.steps;
+    const c = g.cells(g.steps * count);
+    this.vs = c.vs;
+    this.present = c.present;
   }
 
   /** Views of the next row not kept yet. */
@@ -121,7 +125,7 @@ function* selectorSteps(g: StepGrid, vs: VectorSelector): Generator<void, StepSe
   const series = g.load(vs);
   if (series.length * g.steps > MAX_CELLS) return null;
   const out: StepSeries[] = [];
-  const rows = new Rows(g.steps, series.length);
+  const rows = new Rows(g, series.length);
   let done = 0;
   for (const s of series) {
     const ts = s.ts;
@@ -208,7 +212,7 @@ function* rateSteps(g: StepGrid, func: string, ms: MatrixSelector): Generator<vo
   const offset = sel.offset;
   const range = ms.range;
   const out: StepSeries[] = [];
-  const rows = new Rows(g.steps, series.length);
+  const rows = new Rows(g, series.length);
   let longest = 0;
   for (const s of series) longest = Math.max(longest, s.ts.length);
   const resets = new Float64Array(longest);
@@ -273,7 +277,7 @@ function* overTimeSteps(
   if (series === null || !(keep || oneName(series) || distinct(series, relabel))) return null;
   const none: number[] = [];
   const out: StepSeries[] = [];
-  const rows = new Rows(g.steps, series.length);
+  const rows = new Rows(g, series.length);
   let done = 0;
   for (const s of series) {
     const { vals, present } = rows.row();

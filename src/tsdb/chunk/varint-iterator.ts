@@ -8,6 +8,9 @@ import { ENCODING_VARINT, MAX_EXPONENT, MAX_MANTISSA, POW10, VARINT_HEADER_BYTES
 const EMPTY_CHUNK = new Uint8Array([ENCODING_VARINT, 0, 0]);
 const rawBytes = new Uint8Array(scratchF64.buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** Where seek's decoding loop writes the one sample it stops at. */
+const seekT = new Float64Array(1);
+const seekV = new Float64Array(1);
 
 /**
  * Decodes a decimal varint chunk: a reusable pull iterator (`next` / `seek` / `atT` / `atV`) that
@@ -142,10 +145,130 @@ export class VarintIterator implements SampleIterator {
     return u;
   }
 
+  /** next() in a loop, writing into the arrays (SampleIterator.fill). */
+  fill(ts: Float64Array, vs: Float64Array, off: number): number {
+    return this.decode(ts, vs, off, -Infinity);
+  }
+
+  /** Skips to the first sample at or after t in the same decoding loop as fill, writing nothing on the way. */
   seek(t: number): boolean {
     if (this.i >= 0 && this.i < this.n && this.t >= t) return true;
-    while (this.next()) if (this.t >= t) return true;
-    return false;
+    return this.decode(seekT, seekV, 0, t) === 1;
+  }
+
+  /**
+   * The samples next() would give, from the current position: those at or after `from` are
+   * written into ts/vs from `off` until the arrays are full, earlier ones skipped; returns the
+   * index after the last one written. The chunk's state is kept in locals and one-byte varints
+   * (almost all of them) are read inline; the first two samples, multi-byte varints, raw values
+   * and new exponents go through the same methods as next().
+   */
+  private decode(ts: Float64Array, vs: Float64Array, off: number, from: number): number {
+    const max = ts.length;
+    while (off < max && this.i < 1) {
+      if (!this.next()) return off;
+      if (this.t >= from) {
+        ts[off] = this.t;
+        vs[off++] = this.v;
+      }
+    }
+    if (off >= max) return off;
+    const buf = this.buf;
+    const n = this.n;
+    let i = this.i;
+    let pos = this.pos;
+    let t = this.t;
+    // The value is m / div unless the last value record was raw bits (then v): divided only for
+    // samples written, not for those skipped on the way to `from`.
+    let v = this.v;
+    let raw = true;
+    let delta = this.delta;
+    let e = this.e;
+    let m = this.m;
+    let div = e >= 0 ? POW10[e]! : 1;
+    while (off < max) {
+      if (++i >= n) {
+        i = n;
+        break;
+      }
+      // The first varint: the delta-of-delta flag (bit 0), then the value record's tag bits.
+      let flag: number;
+      const b0 = buf[pos];
+      if (b0 !== undefined && b0 < 0x80 && (b0 & 2) === 0 && e >= 0) {
+        // Most samples: a one-byte mantissa delta, zigzagged in bits 2-6.
+        pos++;
+        flag = b0 & 1;
+        const z = b0 >>> 2;
+        m += (z >>> 1) ^ -(z & 1);
+        if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+        raw = false;
+      } else {
+        let u2: number;
+        const b1 = b0 !== undefined && b0 >= 0x80 ? buf[pos + 1] : undefined;
+        if (b0 !== undefined && b0 < 0x80) {
+          u2 = b0;
+          pos++;
+        } else if (b1 !== undefined && b1 < 0x80) {
+          // Two bytes: a counter's usual increment (16 to 2047).
+          u2 = (b0! & 0x7f) | (b1 << 7);
+          pos += 2;
+        } else {
+          this.i = i;
+          this.pos = pos;
+          u2 = this.uvarint();
+          pos = this.pos;
+        }
+        flag = u2 % 2;
+        const u = (u2 - flag) / 2;
+        if ((u & 1) === 0) {
+          if (e < 0) throw new CorruptChunkError(`sample ${i} is a mantissa delta before any exponent`);
+          m += unzigzag(u / 2);
+          if (m >= MAX_MANTISSA || m <= -MAX_MANTISSA) throw new CorruptChunkError(`sample ${i} has a mantissa out of range`);
+          raw = false;
+        } else {
+          // A raw value or a new exponent: the rarer records, through value().
+          this.i = i;
+          this.pos = pos;
+          this.e = e;
+          this.m = m;
+          this.value(u, i);
+          pos = this.pos;
+          e = this.e;
+          m = this.m;
+          v = this.v;
+          raw = u === 1;
+          if (e >= 0) div = POW10[e]!;
+        }
+      }
+      if (flag === 1) {
+        const b1 = buf[pos];
+        if (b1 !== undefined && b1 < 0x80) {
+          delta += (b1 >>> 1) ^ -(b1 & 1);
+          pos++;
+        } else {
+          this.i = i;
+          this.pos = pos;
+          delta += this.varint();
+          pos = this.pos;
+        }
+        if (delta < 0) throw new CorruptChunkError(`sample ${i} goes back in time`);
+      }
+      // Timestamps never decrease (delta >= 0): the first one outside ±(2^53-1) is the last read.
+      t += delta;
+      if (t > Number.MAX_SAFE_INTEGER) throw new CorruptChunkError(`sample ${i} has timestamp ${t} outside ±(2^53-1)`);
+      if (t >= from) {
+        ts[off] = t;
+        vs[off++] = raw ? v : m / div;
+      }
+    }
+    this.i = i;
+    this.pos = pos;
+    this.t = t;
+    this.v = raw ? v : m / div;
+    this.delta = delta;
+    this.e = e;
+    this.m = m;
+    return off;
   }
 
   atT(): number {
