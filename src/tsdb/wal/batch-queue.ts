@@ -16,8 +16,6 @@ export interface Batch {
   readonly rotate: boolean;
   /** Where this batch's bytes begin in the current block. */
   blockStart: number;
-  /** Its write finished (it is acknowledged once every earlier batch's has too). */
-  written: boolean;
   readonly promise: Promise<void>;
   resolve: () => void;
   reject: (e: Error) => void;
@@ -39,11 +37,6 @@ export class BatchQueue {
   /** The newest batch, if any. */
   last(): Batch | undefined {
     return this.queue[this.queue.length - 1];
-  }
-
-  /** The oldest batch (the next take()), if any. */
-  first(): Batch | undefined {
-    return this.queue[0];
   }
 
   /** Frames a record into the open batch (a new one after a rotation); returns the batch. */
@@ -93,7 +86,7 @@ export class BatchQueue {
       resolve = res;
       reject = rej;
     });
-    const b: Batch = { chunks: [], bytes: 0, records: 0, rotate, blockStart: this.blockUsed, written: false, promise, resolve, reject };
+    const b: Batch = { chunks: [], bytes: 0, records: 0, rotate, blockStart: this.blockUsed, promise, resolve, reject };
     this.queue.push(b);
     this.open = b;
     return b;

@@ -73,17 +73,12 @@ function call<T>(fn: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => 
   return new Promise((resolve, reject) => fn((err, v) => (err ? reject(err) : resolve(v))));
 }
 
-/**
- * The segment being appended to. Writes go to the places reserve() handed out, so several may be
- * in flight at once (positional write(2)s of disjoint ranges); syncs may overlap writes.
- */
+/** The segment being appended to. One write at a time; syncs may overlap writes. */
 export class SegmentFile {
   readonly index: number;
   readonly path: string;
-  /** Bytes written to the file, header included. */
+  /** Bytes in the file, header included. */
   size: number;
-  /** Bytes assigned to writes started so far: where the next reserved range begins. */
-  private end: number;
   private readonly fd: number;
 
   private constructor(index: number, path: string, fd: number, size: number) {
@@ -91,14 +86,6 @@ export class SegmentFile {
     this.path = path;
     this.fd = fd;
     this.size = size;
-    this.end = size;
-  }
-
-  /** Assigns the next `n` bytes of the file to a write; returns where they begin. */
-  reserve(n: number): number {
-    const at = this.end;
-    this.end += n;
-    return at;
   }
 
   /** Creates segment `index` in `dir` (failing if it exists) and writes its header. */
@@ -116,13 +103,8 @@ export class SegmentFile {
     return seg;
   }
 
-  /** Writes `chunks` (`total` bytes) at the end of the file (reserving them), retrying after partial writes. */
+  /** Writes `chunks` (`total` bytes) at the end of the file, retrying after partial writes. */
   write(chunks: readonly Uint8Array[], total: number): Promise<void> {
-    return this.writeAt(chunks, total, this.reserve(total));
-  }
-
-  /** Writes `chunks` (`total` bytes) at offset `at` (a range from reserve()), retrying after partial writes. */
-  writeAt(chunks: readonly Uint8Array[], total: number, at: number): Promise<void> {
     return new Promise((resolve, reject) => {
       let bufs = chunks;
       let done = 0;
@@ -138,9 +120,9 @@ export class SegmentFile {
       const next = (): void => {
         if (bufs.length === 1) {
           const b = bufs[0]!;
-          fs.write(this.fd, b, 0, b.length, at + done, onWritten);
+          fs.write(this.fd, b, 0, b.length, this.size, onWritten);
         } else {
-          fs.writev(this.fd, bufs as Uint8Array[], at + done, onWritten);
+          fs.writev(this.fd, bufs as Uint8Array[], this.size, onWritten);
         }
       };
       next();

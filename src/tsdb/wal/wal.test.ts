@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { StorageClosedError } from '../../storage/index.js';
 import { RECORD_HEADER_BYTES } from './record.js';
 import type { ReplayProgress } from './replay.js';
-import { SEGMENT_HEADER_BYTES, SegmentFile, segmentName } from './segment.js';
+import { SEGMENT_HEADER_BYTES, segmentName } from './segment.js';
 import { Wal, type WalOptions } from './wal.js';
 import { WalWriteError } from './wal-error.js';
 
@@ -346,68 +346,4 @@ test('a failed write rejects its records and every later one', async () => {
   await assert.rejects(wal.sync(), WalWriteError);
   await wal.close();
   assert.equal(logged.length, 1);
-});
-
-/** Holds back the n-th write (0-based, counted from now) of any segment by `ms`, or fails it after `ms`; returns the undo. */
-function holdWrite(n: number, ms: number, fail = false): () => void {
-  const orig = SegmentFile.prototype.writeAt;
-  let calls = 0;
-  SegmentFile.prototype.writeAt = async function (this: SegmentFile, chunks, total, at) {
-    if (calls++ === n) {
-      await sleep(ms);
-      if (fail) throw new Error('injected write failure');
-    }
-    return orig.call(this, chunks, total, at);
-  };
-  return () => {
-    SegmentFile.prototype.writeAt = orig;
-  };
-}
-
-test('writes in flight at once finish in any order, records are acknowledged in log order and replay in order', async () => {
-  const dir = newDir();
-  const wal = await Wal.open(dir, { fsync: 'never', maxWritesInFlight: 3 });
-  await wal.log(1, Buffer.from('first, before the held write'));
-  // The next write (of the first record below) is held back 80 ms; later ones go out beside it.
-  const undo = holdWrite(0, 80);
-  const recs = makeRecords(30, 200, 7);
-  const acked: number[] = [];
-  const promises: Promise<void>[] = [];
-  try {
-    for (let i = 0; i < recs.length; i++) {
-      promises.push(wal.log(recs[i]!.type, recs[i]!.payload).then(() => void acked.push(i)));
-      // A turn of the event loop between records: each goes out in a write of its own.
-      await sleep(0);
-    }
-    await sleep(30);
-    assert.ok(wal.stats.writes >= 2, 'later batches were written while the first was held');
-    assert.deepEqual(acked, [], 'nothing after the held write is acknowledged before it');
-    await Promise.all(promises);
-  } finally {
-    undo();
-  }
-  assert.deepEqual(acked, recs.map((_, i) => i));
-  await wal.close();
-  const { wal: again, records, result } = await replayDir(dir);
-  assert.equal(result.truncated, null);
-  assert.deepEqual(records.slice(1), recs);
-  await again.close();
-});
-
-test('with writes in flight, a failed write refuses every later record, even those already written', async () => {
-  const dir = newDir();
-  const wal = await Wal.open(dir, { fsync: 'never', maxWritesInFlight: 2, log: () => {} });
-  await wal.log(1, Buffer.from('good'));
-  const undo = holdWrite(0, 50, true);
-  try {
-    const a = wal.log(1, Buffer.from('in the failing write'));
-    await sleep(0);
-    const b = wal.log(1, Buffer.from('written beside it'));
-    await assert.rejects(a, (e: unknown) => e instanceof WalWriteError && /injected write failure/.test(e.message));
-    await assert.rejects(b, WalWriteError);
-    await assert.rejects(wal.log(1, Buffer.from('after')), WalWriteError);
-  } finally {
-    undo();
-  }
-  await wal.close();
 });

@@ -1,17 +1,7 @@
 // The write-ahead log of the embedded TSDB. `log()` frames a record at once (so WAL order is
-// call order) and queues it; up to `maxWritesInFlight` writes (2) run at once, each to its own
-// reserved range of the segment, and everything queued while they run goes out in the next write
-// (group commit). A record's promise resolves once write(2) has handed it, and every record
-// logged before it, to the OS (and fdatasync returned, with fsync policy 'always'): writes
-// finish in any order, acknowledgements go in log order, so an acknowledged record never
-// follows a hole. After a crash in the middle of a write, replay stops at the first bad record
-// (replay.ts), and nothing after it was acknowledged.
-//
-// Why more than one write: a write completes on libuv's thread pool and is noticed only when
-// the main thread gets back to its event loop; with one write in flight, records logged in the
-// meantime waited for that round trip and then for their own. Measured on W2 Influx at 8
-// connections (load 4-5): the commit took 6.5-7.7 ms of a ~15 ms request, the main thread idle
-// ~45 % of the time.
+// call order) and queues it; one write is in flight at a time, and everything queued while it
+// runs goes out in the next write (group commit). A record's promise resolves once write(2)
+// has handed it to the OS (and fdatasync returned, with fsync policy 'always').
 import { mkdir, unlink } from 'node:fs/promises';
 import { StorageClosedError } from '../../storage/index.js';
 import { BatchQueue, type Batch } from './batch-queue.js';
@@ -37,8 +27,6 @@ export interface WalOptions {
    * covered segments below K and they were deleted, numbering must go on from K.
    */
   firstIndex?: number | undefined;
-  /** Writes in flight at once (default 2; always 1 with fsync policy 'always'). */
-  maxWritesInFlight?: number | undefined;
 }
 
 export interface WalStats {
@@ -55,7 +43,6 @@ export interface WalStats {
 }
 
 const DEFAULT_INTERVAL_MS = 1000;
-const DEFAULT_WRITES_IN_FLIGHT = 2;
 const DEFAULT_SEGMENT_BYTES = 128 * 1024 * 1024;
 type State = 'needs-replay' | 'open' | 'closing' | 'closed';
 
@@ -91,13 +78,9 @@ export class Wal {
 
   /** Batches not yet written; the last may still be open for more records. */
   private readonly queue = new BatchQueue();
-  /** Batches taken off the queue and not yet acknowledged (being written, or waiting for an earlier one), in log order. */
-  private readonly writing: Batch[] = [];
-  private writingBytes = 0;
-  /** Writes (or a rotation before one) running now. */
-  private busy = 0;
-  private rotating = false;
-  private readonly maxWrites: number;
+  /** The batch being written, taken off the queue. */
+  private inflight: Batch | null = null;
+  private running = false;
   private scheduled = false;
   private failed: WalWriteError | null = null;
 
@@ -115,7 +98,6 @@ export class Wal {
     this.intervalMs = opts.fsyncIntervalMs ?? DEFAULT_INTERVAL_MS;
     this.segmentBytes = opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES;
     this.warn = opts.log ?? (() => {});
-    this.maxWrites = opts.fsync === 'always' ? 1 : Math.max(1, opts.maxWritesInFlight ?? DEFAULT_WRITES_IN_FLIGHT);
     this.found = found;
     this.state = found.length > 0 ? 'needs-replay' : 'open';
     this.stats = this.st;
@@ -209,9 +191,9 @@ export class Wal {
     const b = this.queue.add(type, payload, rotate);
     this.segAssigned += need;
     this.segRecords++;
-    if (this.busy < this.maxWrites && !this.scheduled) {
+    if (!this.running && !this.scheduled) {
       // Deferred to a microtask so that the records one caller logs in a row share a write; under
-      // load, records logged while the writes are in flight go out together in the next one.
+      // load, records logged while a write is in flight go out together in the next one.
       this.scheduled = true;
       queueMicrotask(this.kick);
     }
@@ -250,7 +232,7 @@ export class Wal {
 
   /** Bytes logged but not yet written: a measure of how far the disk is behind. */
   get pendingBytes(): number {
-    return this.queue.queuedBytes + this.writingBytes;
+    return this.queue.queuedBytes + (this.inflight?.bytes ?? 0);
   }
 
   /** Waits for every record logged so far to be written, then fsyncs the current segment. */
@@ -296,7 +278,7 @@ export class Wal {
 
   /** The batch every logged record is written by: the last queued one, or the one in flight. */
   private lastBatch(): Batch | undefined {
-    return this.queue.last() ?? this.writing[this.writing.length - 1];
+    return this.queue.last() ?? this.inflight ?? undefined;
   }
 
   private notOpenError(): Error {
@@ -306,78 +288,40 @@ export class Wal {
 
   private readonly kick = (): void => {
     this.scheduled = false;
-    this.pump();
+    if (!this.running) void this.writeLoop();
   };
 
-  /**
-   * Starts writes of queued batches while fewer than maxWrites run; a batch that starts a new
-   * segment waits until the old segment's writes are done. After a failure, refuses them all.
-   */
-  private pump(): void {
-    while (!this.rotating && this.busy < this.maxWrites) {
-      const next = this.queue.first();
-      if (next === undefined) return;
-      if (next.rotate && this.busy > 0) return;
-      const b = this.queue.take()!;
-      this.writing.push(b);
-      this.writingBytes += b.bytes;
+  /** Writes queued batches one at a time until the queue is empty. */
+  private async writeLoop(): Promise<void> {
+    this.running = true;
+    for (let b = this.queue.take(); b !== undefined; b = this.queue.take()) {
+      this.inflight = b;
       if (this.failed !== null) {
-        this.settle();
+        b.reject(this.failed);
         continue;
       }
-      this.busy++;
-      void this.write(b);
-    }
-  }
-
-  /** Writes one batch to its reserved range (rotating first if it starts a segment). */
-  private async write(b: Batch): Promise<void> {
-    try {
-      if (b.rotate) {
-        this.rotating = true;
-        try {
-          await this.onFdChain(() => this.rotate());
-        } finally {
-          this.rotating = false;
-        }
-      }
-      const seg = this.cur!;
-      const at = seg.reserve(b.bytes);
       try {
+        if (b.rotate) await this.onFdChain(() => this.rotate());
         // Off the event loop on purpose: a write(2) usually takes microseconds, but during page-cache
         // writeback it can block for hundreds of ms; measured on W1, writeSync here raised p99
         // from ~10-14 ms to 110-170 ms.
         const delay = walWriteDelayMs(b.bytes);
         if (delay > 0) await new Promise((r) => setTimeout(r, delay));
-        await seg.writeAt(b.chunks, b.bytes, at);
+        await this.cur!.write(b.chunks, b.bytes);
+        this.st.bytesWritten += b.bytes;
+        this.st.records += b.records;
+        this.st.writes++;
+        this.dirty = true;
+        if (this.policy === 'always') await this.onFdChain(() => this.syncCurrent());
+        this.inflight = null;
+        b.resolve();
       } catch (e) {
-        throw this.fail(e, `write to segment ${segmentName(seg.index)}`);
+        this.inflight = null;
+        b.reject(this.fail(e, `write to segment ${this.cur === null ? '(none)' : segmentName(this.cur.index)}`));
       }
-      this.st.bytesWritten += b.bytes;
-      this.st.records += b.records;
-      this.st.writes++;
-      this.dirty = true;
-      if (this.policy === 'always') await this.onFdChain(() => this.syncCurrent());
-      b.written = true;
-    } catch (e) {
-      this.fail(e, 'write');
-    } finally {
-      this.busy--;
     }
-    this.settle();
-    this.pump();
-  }
-
-  /** Acknowledges written batches in log order; once the WAL failed, refuses every unacknowledged one. */
-  private settle(): void {
-    while (this.writing.length > 0) {
-      const b = this.writing[0]!;
-      if (this.failed === null && !b.written) return;
-      this.writing.shift();
-      this.writingBytes -= b.bytes;
-      if (this.failed === null) b.resolve();
-      else b.reject(this.failed);
-    }
+    this.inflight = null;
+    this.running = false;
   }
 
   /** Poisons the WAL: this and every later record is refused. `what` names the operation. */
