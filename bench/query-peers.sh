@@ -11,7 +11,7 @@
 # Installs the two Debian packages when missing (apt-get as root, else sudo -n); their services
 # are not used: the servers run on loopback ports of their own with data in a temp dir.
 # Usage: bash bench/query-peers.sh
-#   env: W2_SAMPLES (5e6) RUNS (10) TARGETS ("metricstream prometheus victoriametrics")
+#   env: W2_SAMPLES (5e6) RUNS (10) WARMUP (0: untimed runs of each query first, same for every server) TARGETS ("metricstream prometheus victoriametrics")
 #        MS_ROOT (repo root; another checkout's root to time that build instead)
 #        MS_BEFORE (another checkout's root, e.g. of main: also timed, as target metricstream-before)
 #        PEER_BENCH (dir)
@@ -22,6 +22,7 @@ PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
 MS_ROOT=${MS_ROOT:-$ROOT}
 SAMPLES=${W2_SAMPLES:-5e6}
 RUNS=${RUNS:-10}
+WARMUP=${WARMUP:-0}
 TARGETS=${TARGETS:-"${MS_BEFORE:+metricstream-before }metricstream prometheus victoriametrics"}
 PORT_MS=${PORT_MS:-18480} PORT_PROM=${PORT_PROM:-19490} PORT_VM=${PORT_VM:-18428}
 [ -f "$PB/w2-ingest.mjs" ] || { echo "peer-bench not found at $PB (set PEER_BENCH)"; exit 1; }
@@ -93,7 +94,7 @@ for target in $TARGETS; do
   [ "$target" = victoriametrics ] && curl -sf "$URL/internal/force_flush" >/dev/null
   sleep 2
   echo "== $target: W4 queries, $RUNS runs each (curl time_total)"
-  $QP time --url "$URL" --target "$target" --end "$END" --runs "$RUNS" --out "$WORK/w4.jsonl" --pid "$PID"
+  $QP time --url "$URL" --target "$target" --end "$END" --runs "$RUNS" --warmup "$WARMUP" --out "$WORK/w4.jsonl" --pid "$PID"
   stop
 done
 

@@ -2,7 +2,7 @@
 // histogram and a 10,000-series gauge) into one server in its push format, times the four W4 queries with curl
 // like ../shared/peer-bench/w4-query.mjs, and prints the side-by-side table. Asserts nothing.
 //   node dist/bench/query-peers.js load  --url U --format vmjson|promrw --lib <peer-bench>/lib.mjs --start MS --steps N
-//   node dist/bench/query-peers.js time  --url U --target NAME --end MS --runs N --out results.jsonl [--pid server pid]
+//   node dist/bench/query-peers.js time  --url U --target NAME --end MS --runs N [--warmup N] --out results.jsonl [--pid server pid]
 //   node dist/bench/query-peers.js table results.jsonl
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync } from 'node:fs';
@@ -172,15 +172,20 @@ function time(a: Map<string, string>): void {
   const url = need(a, 'url');
   const target = need(a, 'target');
   const runs = Number(a.get('runs') ?? '10');
+  const warmup = Number(a.get('warmup') ?? '0');
   const body = join(tmpdir(), `ms-w4-${process.pid}.json`);
+  const curl = (path: string, params: Record<string, string>) =>
+    execFileSync('curl', ['-s', '-o', body, '-w', '%{http_code} %{time_total} %{size_download}', '--data-binary', new URLSearchParams(params).toString(),
+      '-H', 'content-type: application/x-www-form-urlencoded', url + path], { encoding: 'utf8' });
   for (const [name, path, params] of queries(Number(need(a, 'end')))) {
     const ms: number[] = [];
     let info = '';
+    // Untimed runs first, the same number for every server (a long-running server is warm: JIT, caches).
+    for (let i = 0; i < warmup; i++) curl(path, params);
     // Server CPU per query: on a shared machine it moves less than wall time does.
     const cpu0 = cpuSeconds(a.get('pid'));
     for (let i = 0; i < runs; i++) {
-      const out = execFileSync('curl', ['-s', '-o', body, '-w', '%{http_code} %{time_total} %{size_download}', '--data-binary', new URLSearchParams(params).toString(),
-        '-H', 'content-type: application/x-www-form-urlencoded', url + path], { encoding: 'utf8' });
+      const out = curl(path, params);
       const [code, secs, size] = out.split(' ');
       ms.push(Number(secs) * 1000);
       const j = JSON.parse(readFileSync(body, 'utf8')) as { data?: { result?: { values?: unknown[] }[] } };
