@@ -102,7 +102,7 @@ export const OPTIONS = {
     'ingest requests whose samples wait for their WAL write; beyond it ingest answers 503 with Retry-After'),
   ingest_max_wal_pending_bytes: opt('size', size(), 64 * MiB,
     'WAL bytes logged but not yet written (the disk falling behind); beyond it ingest answers 503 with Retry-After'),
-  ingest_queue_target: opt('duration', duration(), 3,
+  ingest_queue_target: opt('duration', duration(), 5,
     'queueing allowed in ingest: when even the fastest ingest request of a 100 ms window waited longer than this between its body arriving and its commit (decode queue, decode, event-loop turns, appends; not the WAL write), fewer requests are worked on at once and the rest are answered 503 with Retry-After, so that accepted requests stay fast under overload (0 = off)'),
   query_timeout: opt('duration', duration(), 120_000, 'longest a PromQL query may run; the API `timeout` parameter may only shorten it'),
   query_max_samples: opt('integer', int(1, 1e12), 50_000_000, 'samples a PromQL query may load into memory'),
