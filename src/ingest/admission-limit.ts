@@ -36,8 +36,6 @@ export interface AdmissionLimitOptions {
 export class AdmissionLimit {
   /** Requests admitted at once, currently. */
   limit: number;
-  /** Windows that ended above the target (for tests and logs). */
-  windowsOver = 0;
   private readonly target: number;
   private readonly interval: number;
   private readonly min: number;
@@ -85,7 +83,6 @@ export class AdmissionLimit {
     const q = this.windowMin;
     const over = q !== Infinity && q > this.target;
     if (over) {
-      this.windowsOver++;
       this.limit = Math.max(this.min, Math.floor(this.limit * 0.75));
     } else if (this.reached && q !== Infinity && q <= this.target / 2) {
       this.limit = Math.min(this.max, this.limit + Math.max(1, Math.floor(this.limit / 10)));

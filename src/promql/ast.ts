@@ -135,6 +135,12 @@ export type Expr =
   | AggregateExpr
   | Call;
 
+/** The expression inside any parentheses around it. */
+export function unwrapParens(e: Expr): Expr {
+  while (e.type === 'ParenExpr') e = e.expr;
+  return e;
+}
+
 /** The direct children of a node, in source order. */
 export function children(e: Expr): Expr[] {
   switch (e.type) {

@@ -10,11 +10,38 @@ import { Engine } from './engine.js';
 
 const silent = { info() {}, warn() {}, error() {} };
 
-test('instantAsync gives the same values as instant, subqueries and @ included', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-'));
+/** Runs `f` with a fresh embedded TSDB in a temporary directory, removed afterwards. */
+async function withDb(prefix: string, f: (db: Tsdb) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
   await db.start();
   try {
+    await f(db);
+  } finally {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The turns of the event loop while `f` runs: a chain of setImmediate callbacks advances once per turn. */
+async function turnsDuring(f: () => Promise<unknown>): Promise<number> {
+  let turns = 0;
+  let running = true;
+  const tick = (): void => {
+    turns++;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  try {
+    await f();
+  } finally {
+    running = false;
+  }
+  return turns;
+}
+
+test('instantAsync gives the same values as instant, subqueries and @ included', async () => {
+  await withDb('ms-engine-', async (db) => {
     const app = db.appender('default');
     for (let i = 0; i < 200; i++) {
       for (const job of ['a', 'b', 'c']) app.append(labelsFromRecord({ __name__: 'c_total', job }), i * 15_000, i * (job === 'a' ? 3 : 5) + (i % 7));
@@ -33,17 +60,11 @@ test('instantAsync gives the same values as instant, subqueries and @ included',
       // A 0 ms slice pauses after every series and subquery step: the most interleaving.
       assert.deepEqual(await engine.instantAsync(q, expr, t, 0, 0), engine.instant(q, expr, t, 0), expr);
     }
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('queries reusing pooled load buffers answer what a fresh engine does; a matrix result keeps its own', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-pool-'));
-  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
-  await db.start();
-  try {
+  await withDb('ms-engine-pool-', async (db) => {
     // 150 series x 600 samples: a selector loads 90,000 samples, more than one pooled buffer holds.
     const app = db.appender('default');
     for (let i = 0; i < 600; i++) {
@@ -69,17 +90,11 @@ test('queries reusing pooled load buffers answer what a fresh engine does; a mat
       exprs.forEach((e, i) => assert.deepEqual(got[i], fresh().range(q, e, 1_000_000, t, 30_000), e));
     }
     assert.deepEqual(matrix, matrixCopy);
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test('instantAsync evaluates range functions over many series in pieces, pausing between them, with the same answers', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-pieces-'));
-  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
-  await db.start();
-  try {
+  await withDb('ms-engine-pieces-', async (db) => {
     // 60 counters and 60 "d_total" twins with the same labels but the name (for the duplicate check).
     const app = db.appender('default');
     for (let i = 0; i < 120; i++) {
@@ -111,35 +126,16 @@ test('instantAsync evaluates range functions over many series in pieces, pausing
     const dup = 'rate({__name__=~"c_total|d_total"}[5m])';
     assert.throws(() => whole.instant(q, dup, t), /vector cannot contain metrics with the same labelset/);
     await assert.rejects(pieces.instantAsync(q, dup, t, 0, 0), /vector cannot contain metrics with the same labelset/);
-    // The pauses: a chain of setImmediate callbacks advances once per pause. Loading 7,200
-    // samples makes none; 60 series in pieces of 7 make 9.
-    let ticks = 0;
-    let running = true;
-    const tick = () => {
-      ticks++;
-      if (running) setImmediate(tick);
-    };
-    setImmediate(tick);
-    await pieces.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0);
-    running = false;
-    assert.ok(ticks >= 8, `${ticks} turns of the event loop during the query`);
-    ticks = 0;
-    running = true;
-    setImmediate(tick);
-    await whole.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0);
-    running = false;
-    assert.ok(ticks <= 3, `${ticks} turns without pieces`);
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    // The pauses: loading 7,200 samples makes none; 60 series in pieces of 7 make 9.
+    const withPieces = await turnsDuring(() => pieces.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0));
+    assert.ok(withPieces >= 8, `${withPieces} turns of the event loop during the query`);
+    const without = await turnsDuring(() => whole.instantAsync(q, 'sum(rate(c_total[5m]))', t, 0, 0));
+    assert.ok(without <= 3, `${without} turns without pieces`);
+  });
 });
 
 test('rangeAsync pauses inside the all-steps evaluation of many series, with the same answers', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'ms-engine-allsteps-'));
-  const db = Tsdb.open({ dir, fsync: 'never', fsyncIntervalMs: 1000, segmentBytes: 1 << 24, logger: silent });
-  await db.start();
-  try {
+  await withDb('ms-engine-allsteps-', async (db) => {
     // 300 series x 40 samples: 12,000 samples load without a pause; the nodes' loops make them.
     const app = db.appender('default');
     for (let i = 0; i < 40; i++) {
@@ -149,21 +145,11 @@ test('rangeAsync pauses inside the all-steps evaluation of many series, with the
     const q = (mint: number, maxt: number) => db.querier('default', mint, maxt);
     const engine = new Engine();
     for (const expr of ['sum by (job) (rate(r_total[1m]))', 'avg_over_time(r_total[2m])', 'max(r_total)']) {
-      let ticks = 0;
-      let running = true;
-      const tick = () => {
-        ticks++;
-        if (running) setImmediate(tick);
-      };
-      setImmediate(tick);
-      const got = await engine.rangeAsync(q, expr, 60_000, 585_000, 15_000, 0, 0);
-      running = false;
+      let got: unknown;
+      const ticks = await turnsDuring(async () => (got = await engine.rangeAsync(q, expr, 60_000, 585_000, 15_000, 0, 0)));
       assert.deepEqual(got, engine.range(q, expr, 60_000, 585_000, 15_000), expr);
       // 300 series pause every 64: at least 4 times in the node over the selector.
       assert.ok(ticks >= 4, `${expr}: ${ticks} turns of the event loop`);
     }
-  } finally {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });

@@ -2,14 +2,14 @@
 // read from storage once per query (for the whole window the query needs) into typed arrays,
 // so each step only searches arrays.
 import { fillSamples, labelsKey, type Labels, type Querier, type SelectHints } from '../../storage/index.js';
-import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import { unwrapParens, type AggregateExpr, type AtModifier, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { evalAggregate } from './aggregate.js';
 import type { CellPool, Cells } from './cell-pool.js';
 import { evalBinary } from './binary.js';
 import { callFunction } from './functions.js';
 import { evalSteps, evalStepsPaused, type LoadedSeriesView, type StepGrid, type StepSeries } from './range-eval.js';
 import { LOAD_BLOCK, type LoadBufferPool } from './load-pool.js';
-import { outerSubqueries, piecewiseCalls, unwrapParens } from './plan-walk.js';
+import { outerSubqueries, piecewiseCalls } from './plan-walk.js';
 import type { Slicer } from './slicer.js';
 import { dropName } from './labels.js';
 import { EvalError, isStaleNaN, uniqueVector, type RangeSeries, type RangeSeriesBuilder, type Sample, type Value } from './value.js';
@@ -500,15 +500,14 @@ export class Evaluator implements StepGrid {
    * instant query ran in one synchronous go, holding up ingest.
    */
   async prepareAsync(e: Expr, subqueriesAt: number | null, slicer: Slicer): Promise<void> {
-    const drive = <T>(g: Generator<void, T>): Promise<T> => slicer.run(g);
-    for (const node of this.windows.keys()) if (node.type === 'VectorSelector') await drive(this.loading(node));
+    for (const node of this.windows.keys()) if (node.type === 'VectorSelector') await slicer.run(this.loading(node));
     if (subqueriesAt === null) return;
     for (const sq of outerSubqueries(e)) {
-      const series = await drive(this.subquerySteps(sq, subqueriesAt));
+      const series = await slicer.run(this.subquerySteps(sq, subqueriesAt));
       this.subqueryMemo.set(sq, { t: subqueriesAt, series });
     }
     for (const call of piecewiseCalls(e)) {
-      const value = await drive(this.evaluateInPieces(call, subqueriesAt));
+      const value = await slicer.run(this.evaluateInPieces(call, subqueriesAt));
       if (value !== null) this.callMemo.set(call, { t: subqueriesAt, value });
     }
   }

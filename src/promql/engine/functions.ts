@@ -1,7 +1,7 @@
 // Function calls: evaluates arguments and applies the function, dropping the metric name where
 // Prometheus does.
 import { compareLabels, sortLabels, type Label, type Labels } from '../../storage/index.js';
-import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from '../ast.js';
+import { unwrapParens as unwrap, type Call, type Expr, type MatrixSelector, type SubqueryExpr, type VectorSelector } from '../ast.js';
 import { isValidLabelName } from '../quote.js';
 import { compileRe2 } from '../re2.js';
 import type { Evaluator } from './evaluator.js';
@@ -47,15 +47,9 @@ const DATE: Record<string, (d: Date) => number> = {
   year: (d) => d.getUTCFullYear(),
 };
 
-function unwrap(e: Expr): Expr {
-  while (e.type === 'ParenExpr') e = e.expr;
-  return e;
-}
-
 /** The window (start, end] a range-vector argument was taken over at time t. */
 function windowOf(ev: Evaluator, e: Expr, t: number): Window {
-  let x = e;
-  while (x.type === 'ParenExpr') x = x.expr;
+  const x = unwrap(e);
   if (x.type === 'MatrixSelector') {
     const vs = (x as MatrixSelector).vs as VectorSelector;
     const ref = (ev.resolveAt(vs.at) ?? t) - vs.offset;
@@ -280,8 +274,7 @@ function collate(a: string, b: string): number {
 
 function timestamps(ev: Evaluator, e: Expr, t: number): Sample[] {
   // timestamp() reports the time of the sample the selector found, not the evaluation time.
-  let x = e;
-  while (x.type === 'ParenExpr') x = x.expr;
+  const x = unwrap(e);
   if (x.type === 'VectorSelector') {
     return ev.instantSelectWithTimes(x, t).map((s) => ({ labels: dropName(s.labels), t, v: s.sampleT / 1000 }));
   }
@@ -290,8 +283,7 @@ function timestamps(ev: Evaluator, e: Expr, t: number): Sample[] {
 
 function absent(present: boolean, arg: Expr, t: number): Value {
   if (present) return { kind: 'vector', samples: [] };
-  let x = arg;
-  while (x.type === 'ParenExpr') x = x.expr;
+  let x = unwrap(arg);
   if (x.type === 'MatrixSelector') x = x.vs;
   const labels: Label[] = [];
   if (x.type === 'VectorSelector') {

@@ -1,6 +1,6 @@
 // Walks over a query's expression tree that pick the parts an instant query prepares ahead
 // (evaluator.ts, prepareAsync): outer subqueries and range functions evaluated in pieces.
-import { children, type Call, type Expr, type SubqueryExpr } from '../ast.js';
+import { children, unwrapParens, type Call, type Expr, type SubqueryExpr } from '../ast.js';
 import { OVER_TIME } from './range-functions.js';
 
 /**
@@ -18,12 +18,6 @@ const PER_SERIES_RANGE_FUNCTIONS = new Set([
   'predict_linear',
   'double_exponential_smoothing',
 ]);
-
-/** The expression inside any parentheses. */
-export function unwrapParens(e: Expr): Expr {
-  while (e.type === 'ParenExpr') e = e.expr;
-  return e;
-}
 
 /** The calls of PER_SERIES_RANGE_FUNCTIONS on a range selector, not inside a subquery (evaluated at the query's time). */
 export function piecewiseCalls(e: Expr): Call[] {

@@ -6,7 +6,7 @@
 // sum/avg/count/min/max/group by/without, and histogram_quantile. Anything else answers null
 // and the caller evaluates step by step; results are identical either way (tests compare them).
 import { labelsKey, type Labels } from '../../storage/index.js';
-import type { AggregateExpr, Call, Expr, MatrixSelector, VectorSelector } from '../ast.js';
+import { unwrapParens as unwrap, type AggregateExpr, type Call, type Expr, type MatrixSelector, type VectorSelector } from '../ast.js';
 import { groupOf } from './aggregate.js';
 import { bucketQuantile } from './histogram.js';
 import { cachedKey, dropName, oneName } from './labels.js';
@@ -76,11 +76,6 @@ class Rows {
   keep(): void {
     this.used++;
   }
-}
-
-function unwrap(e: Expr): Expr {
-  while (e.type === 'ParenExpr') e = e.expr;
-  return e;
 }
 
 /** Whether the series would keep distinct label sets once `relabel` is applied (else Prometheus errors; the step path says so). */
