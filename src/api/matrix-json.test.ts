@@ -30,6 +30,7 @@ const valueArb = fc.oneof(
   fc.double(),
   fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
   fc.integer({ min: -1000, max: 1000 }).map((c) => c / 100),
+  fc.integer({ min: -(1e14 + 10), max: 1e14 + 10 }).map((c) => c / 100),
   fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 1e21, 1e-7, 123456789012345680000),
 );
 const seriesArb = fc
@@ -69,5 +70,12 @@ describe('matrixAnswerBytes', () => {
     assert.equal(text(-1500), '-1.5');
     assert.equal(text(5), '0.005');
     assert.equal(one(1234.5), 1.2345);
+  });
+
+  it('prints values of one or two decimals as formatNumber does', () => {
+    const text = (v: number) => matrixAnswerBytes([{ labels: [], ts: [0], vs: [v] }]).toString().match(/"values":\[\[0,"([^"]*)"/)![1];
+    for (const v of [0.01, 0.1, 0.5, 0.05, 10.39, 11.4, -0.01, -12.3, 99.99, 1e11 + 0.25, 999999999999.99, -999999999999.9, 1e12 + 0.5, 0.1 + 0.2, 1.005, 5e-324]) {
+      assert.equal(text(v), formatNumber(v), String(v));
+    }
   });
 });

@@ -116,13 +116,40 @@ class JsonBytes {
 
   /** A sample value as formatNumber prints it. */
   value(v: number): void {
-    if (Number.isInteger(v) && v !== 0 && v < MAX_DIGITS_VALUE && v > -MAX_DIGITS_VALUE) {
-      if (v < 0) {
-        this.byte(MINUS);
-        v = -v;
+    if (Number.isInteger(v)) {
+      if (v !== 0 && v < MAX_DIGITS_VALUE && v > -MAX_DIGITS_VALUE) {
+        if (v < 0) {
+          this.byte(MINUS);
+          v = -v;
+        }
+        this.digits(v);
+        return;
       }
-      this.digits(v);
-    } else this.ascii(formatNumber(v));
+    } else {
+      // Numbers of one or two decimals (most gauges), as formatNumber's short way prints them,
+      // written as bytes: a string per value cost more than the rest of a raw range answer.
+      const c = v * 100;
+      if (Number.isInteger(c) && c < 1e14 && c > -1e14 && c / 100 === v) {
+        let a = c;
+        if (c < 0) {
+          this.byte(MINUS);
+          a = -c;
+        }
+        const whole = Math.floor(a / 100);
+        const cents = a - whole * 100;
+        this.digits(whole);
+        this.ensure(3);
+        const buf = this.buf;
+        buf[this.n++] = DOT;
+        // cents is 1-99 (v is not an integer): one decimal when the second is 0.
+        const d1 = Math.floor(cents / 10);
+        const d2 = cents - d1 * 10;
+        buf[this.n++] = ZERO + d1;
+        if (d2 !== 0) buf[this.n++] = ZERO + d2;
+        return;
+      }
+    }
+    this.ascii(formatNumber(v));
   }
 
   /** A point `[<seconds>,"<value>"]`. */

@@ -1,0 +1,38 @@
+// Matrix answer writing alone (src/api/matrix-json.ts): the raw [1h] answer of bench/query-peers.sh
+// (one series, 360 points 10 s apart, gauge values of two decimals). Prints the time of the first
+// 10 answers of a fresh process (as the W4 runs meet them: code not optimised yet) and the warm
+// time per answer. Prints figures, asserts nothing. Run `npm run build && node dist/bench/matrix-json.js`;
+// for a before/after, copy it into another checkout's bench/ and alternate the two builds' runs.
+import { matrixAnswerBytes } from '../src/api/matrix-json.js';
+import { labelsFromRecord } from '../src/storage/index.js';
+
+const labels = labelsFromRecord({ __name__: 'bench_gauge_07', host: 'host042', region: 'eu-west-1', unit: 'seconds' });
+
+function answer(seed: number): { labels: typeof labels; ts: Float64Array; vs: Float64Array }[] {
+  const ts = new Float64Array(360);
+  const vs = new Float64Array(360);
+  let v = 10;
+  for (let i = 0; i < 360; i++) {
+    ts[i] = 1_795_675_860_000 + i * 10_000;
+    v = Math.max(0, v + (((i * 7919 + seed) % 13) - 6) / 7);
+    vs[i] = Math.round(v * 100) / 100;
+  }
+  return [{ labels, ts, vs }];
+}
+
+const first: number[] = [];
+for (let r = 0; r < 10; r++) {
+  const a = answer(r);
+  const t0 = performance.now();
+  matrixAnswerBytes(a);
+  first.push(performance.now() - t0);
+}
+const a = answer(99);
+for (let r = 0; r < 2000; r++) matrixAnswerBytes(a);
+const runs = 5000;
+const cpu0 = process.cpuUsage();
+for (let r = 0; r < runs; r++) matrixAnswerBytes(a);
+const cpu = process.cpuUsage(cpu0);
+const sorted = [...first].sort((x, y) => x - y);
+console.log(`first 10 answers: ${first.map((x) => x.toFixed(3)).join(' ')} ms (median ${sorted[5]!.toFixed(3)})`);
+console.log(`warm: ${((cpu.user + cpu.system) / runs).toFixed(1)} µs CPU per answer (360 points)`);
