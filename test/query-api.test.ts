@@ -75,6 +75,13 @@ test('range query over GET and form POST gives the same matrix', async () => {
   assert.deepEqual(g.json, want);
   const p = await fetch(`${n.url}/api/v1/query_range`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: q });
   assert.deepEqual(await p.json(), want);
+  // Parameters in the URL and in the form together, as Prometheus takes them.
+  const split = await fetch(`${n.url}/api/v1/query_range?start=${start}&end=${end}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `query=${encodeURIComponent('q_requests_total{job="api"}')}&step=60s`,
+  });
+  assert.deepEqual(await split.json(), want);
 });
 
 test('errors: bad_data 400 for parse errors and bad parameters, execution 422', async () => {

@@ -46,6 +46,8 @@ async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearc
     throw new HttpError(400, 'bad_data', `POST bodies must be application/x-www-form-urlencoded, got ${JSON.stringify(ct)}`);
   }
   const body = await readBody(req, MAX_FORM_BYTES);
+  // Without a query string (the rule for POST) the form is all there is: no second object to merge into.
+  if (req.url === undefined || !req.url.includes('?')) return new URLSearchParams(body.toString('utf8'));
   const merged = new URLSearchParams(info.query);
   for (const [k, v] of new URLSearchParams(body.toString('utf8'))) merged.append(k, v);
   return merged;
