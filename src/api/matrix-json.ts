@@ -92,37 +92,37 @@ class JsonBytes {
       this.ascii(String(sec(t)));
       return;
     }
-    let a = t;
-    if (t < 0) {
+    this.scaled(t, 1000);
+  }
+
+  /**
+   * The integer `a` (|a| < 2^53) divided by `unit` (1, 10, 100 or 1000) as shortest-form decimal: the
+   * whole part, then the decimals without trailing zeros (none when they are all zero).
+   */
+  private scaled(a: number, unit: number): void {
+    if (a < 0) {
       this.byte(MINUS);
-      a = -t;
+      a = -a;
     }
-    const whole = Math.floor(a / 1000);
-    let frac = a - whole * 1000;
+    const whole = Math.floor(a / unit);
+    let frac = a - whole * unit;
     this.digits(whole);
     if (frac === 0) return;
     this.ensure(4);
     const buf = this.buf;
     buf[this.n++] = DOT;
-    const d1 = Math.floor(frac / 100);
-    frac -= d1 * 100;
-    const d2 = Math.floor(frac / 10);
-    const d3 = frac - d2 * 10;
-    buf[this.n++] = ZERO + d1;
-    if (d2 === 0 && d3 === 0) return;
-    buf[this.n++] = ZERO + d2;
-    if (d3 !== 0) buf[this.n++] = ZERO + d3;
+    for (let p = unit / 10; frac !== 0; p /= 10) {
+      const d = Math.floor(frac / p);
+      buf[this.n++] = ZERO + d;
+      frac -= d * p;
+    }
   }
 
   /** A sample value as formatNumber prints it. */
   value(v: number): void {
     if (Number.isInteger(v)) {
       if (v !== 0 && v < MAX_DIGITS_VALUE && v > -MAX_DIGITS_VALUE) {
-        if (v < 0) {
-          this.byte(MINUS);
-          v = -v;
-        }
-        this.digits(v);
+        this.scaled(v, 1);
         return;
       }
     } else {
@@ -130,22 +130,7 @@ class JsonBytes {
       // written as bytes: a string per value cost more than the rest of a raw range answer.
       const c = v * 100;
       if (Number.isInteger(c) && c < 1e14 && c > -1e14 && c / 100 === v) {
-        let a = c;
-        if (c < 0) {
-          this.byte(MINUS);
-          a = -c;
-        }
-        const whole = Math.floor(a / 100);
-        const cents = a - whole * 100;
-        this.digits(whole);
-        this.ensure(3);
-        const buf = this.buf;
-        buf[this.n++] = DOT;
-        // cents is 1-99 (v is not an integer): one decimal when the second is 0.
-        const d1 = Math.floor(cents / 10);
-        const d2 = cents - d1 * 10;
-        buf[this.n++] = ZERO + d1;
-        if (d2 !== 0) buf[this.n++] = ZERO + d2;
+        this.scaled(c, 100);
         return;
       }
     }
