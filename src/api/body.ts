@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import { createGunzip, createInflate, gunzip, inflate, type Gunzip, type Inflate } from 'node:zlib';
 import { header } from './header.js';
+import type { Http1Request } from './http1/request.js';
 import { HttpError } from './http-error.js';
 
 function tooLarge(limit: number): HttpError {
@@ -27,6 +28,9 @@ function checkDeclaredLength(req: IncomingMessage, limit: number): void {
  * requests the async iterator machinery cost more than the rest of the read.
  */
 function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
+  // The builtin HTTP server hands over a body that came with its head in one piece.
+  const whole = (req as unknown as Partial<Pick<Http1Request, 'takeWholeBody'>>).takeWholeBody?.();
+  if (whole != null) return whole.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     let first: Buffer | null = null;
     let chunks: Buffer[] | null = null;

@@ -3,6 +3,7 @@
 // (cli/serve wires ingest and read handlers), so this layer imports no protocol.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Http1Server } from './http1/server.js';
 import { ALLOWED, RATE_LIMITED, type ClientDecisionLog, type SlidingWindowLimiter } from '../limits/index.js';
 import { header } from './header.js';
 import { HttpError } from './http-error.js';
@@ -53,24 +54,30 @@ export interface ServerHooks {
   readonly logger: { error(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
+/** Which HTTP/1.1 implementation serves the API. */
+export type HttpImplementation = 'builtin' | 'node';
+
 export class ApiServer {
-  readonly server: Server;
+  readonly server: Server | Http1Server;
   private readonly exact = new Map<string, Route>();
   private readonly prefixes: Route[] = [];
   private readonly hooks: ServerHooks;
   private inFlight = 0;
 
-  constructor(routes: readonly Route[], hooks: ServerHooks) {
+  constructor(routes: readonly Route[], hooks: ServerHooks, http: HttpImplementation = 'builtin') {
     this.hooks = hooks;
     for (const r of routes) {
       if (r.prefix) this.prefixes.push(r);
       else this.exact.set(`${r.method} ${r.path}`, r);
     }
-    this.server = createServer(
-      // Keep-alive longer than typical load balancers' idle timeouts; bounded header and request times.
-      { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 },
-      (req, res) => this.dispatch(req, res),
-    );
+    // Keep-alive longer than typical load balancers' idle timeouts; bounded header and request times.
+    const timeouts = { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 };
+    this.server =
+      http === 'node'
+        ? createServer(timeouts, (req, res) => this.dispatch(req, res))
+        : // The builtin server's request and response implement the part of IncomingMessage and
+          // ServerResponse that routes use (src/api/http1/request.ts, response.ts).
+          new Http1Server((req, res) => this.dispatch(req as unknown as IncomingMessage, res as unknown as ServerResponse), timeouts);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {

@@ -144,7 +144,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     targetsMetadataRoute(scraper),
     ...reloadRoutes(loadAgain === undefined ? undefined : reload, config.enable_admin_api),
   ];
-  const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger });
+  const api = new ApiServer(routes, { limiter, decisions, isReady, onRateLimited: () => stats.rateLimited(), logger }, config.http_server);
   let address;
   let statsd: StatsdListener | null = null;
   try {

@@ -1,0 +1,224 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { connect, type AddressInfo } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import fc from 'fast-check';
+import { Http1Server } from './server.js';
+import type { Http1Request } from './request.js';
+import type { Http1Response } from './response.js';
+
+type Handler = (req: Http1Request, res: Http1Response) => void;
+
+const TIMEOUTS = { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 };
+
+async function withServer(handler: Handler, fn: (port: number) => Promise<void>, timeouts = TIMEOUTS): Promise<void> {
+  const server = new Http1Server(handler, timeouts);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    await fn((server.address() as AddressInfo).port);
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+/** Sends `parts` (written one by one, `gapMs` apart) and returns everything read until the server closes. */
+function raw(port: number, parts: (string | Buffer)[], gapMs = 0, endAfterMs = 3000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    const got: Buffer[] = [];
+    s.on('data', (d) => got.push(d));
+    s.on('error', reject);
+    s.on('close', () => resolve(Buffer.concat(got).toString('latin1')));
+    const timer = setTimeout(() => s.destroy(), endAfterMs);
+    s.on('close', () => clearTimeout(timer));
+    s.on('connect', async () => {
+      for (const p of parts) {
+        s.write(p);
+        if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    });
+  });
+}
+
+/** Reads the body and answers with what the server saw. */
+const echo: Handler = (req, res) => {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = Buffer.concat(chunks).toString();
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(`${req.method} ${req.url} ${body}`);
+  });
+};
+
+const statuses = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]));
+const bodies = (text: string) => text.split('HTTP/1.1 ').slice(1).map((a) => a.slice(a.indexOf('\r\n\r\n') + 4));
+
+test('pipelined requests are answered in order, each with its own body', async () => {
+  await withServer(echo, async (port) => {
+    const out = await raw(port, [
+      'POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nonePOST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n' +
+        'GET /c HTTP/1.1\r\nConnection: close\r\n\r\n',
+    ]);
+    assert.deepEqual(statuses(out), [200, 200, 200]);
+    assert.deepEqual(bodies(out), ['POST /a one', 'POST /b two', 'GET /c ']);
+    assert.match(out, /Connection: close\r\n/);
+  });
+});
+
+test('a request split into single bytes is read as one', async () => {
+  await withServer(echo, async (port) => {
+    const req = 'POST /split HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nConnection: close\r\n\r\nabcde';
+    const out = await raw(port, [...req].map((c) => Buffer.from(c, 'latin1')), 1);
+    assert.deepEqual(bodies(out), ['POST /split abcde']);
+  });
+});
+
+test('node:http clients, keep-alive: a streamed answer arrives chunked and whole; HEAD has no body', async () => {
+  const handler: Handler = (req, res) => {
+    if (req.url === '/stream') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      let i = 0;
+      const more = () => {
+        while (i < 200) {
+          if (!res.write(`line ${i++} ${'x'.repeat(1000)}\n`)) return res.once('drain', more);
+        }
+        res.end();
+      };
+      more();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end('hello');
+  };
+  await withServer(handler, async (port) => {
+    const get = (method: string, path: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const r = httpRequest({ port, host: '127.0.0.1', method, path }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+        });
+        r.on('error', reject);
+        r.end();
+      });
+    const s = await get('GET', '/stream');
+    assert.equal(s.headers['transfer-encoding'], 'chunked');
+    assert.equal(s.body.split('\n').length, 201);
+    const h = await get('HEAD', '/x');
+    assert.equal(h.headers['content-length'], '5');
+    assert.equal(h.body, '');
+    const g = await get('GET', '/x');
+    assert.equal(g.body, 'hello');
+    assert.ok(typeof g.headers['date'] === 'string');
+  });
+});
+
+test('Expect: 100-continue gets an interim answer before the body is sent', async () => {
+  await withServer(echo, async (port) => {
+    const out = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => {
+        got += d.toString();
+        if (got === 'HTTP/1.1 100 Continue\r\n\r\n') s.write('body!');
+      });
+      s.on('close', () => resolve(got));
+      s.write('PUT /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+    });
+    assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
+    assert.equal(bodies(out).at(-1), 'PUT /e body!');
+  });
+});
+
+test('an answer given before the body was read drops a small rest and keeps the connection; a large rest closes it', async () => {
+  const early: Handler = (req, res) => {
+    res.writeHead(429, { 'content-type': 'text/plain' });
+    res.end(`no ${req.url}`);
+  };
+  await withServer(early, async (port) => {
+    const out = await raw(port, [
+      'POST /1 HTTP/1.1\r\nContent-Length: 10\r\n\r\n01234',
+      '56789GET /2 HTTP/1.1\r\nConnection: close\r\n\r\n',
+    ], 20);
+    assert.deepEqual(statuses(out), [429, 429]);
+    assert.deepEqual(bodies(out), ['no /1', 'no /2']);
+    const big = await raw(port, ['POST /big HTTP/1.1\r\nContent-Length: 100000000\r\n\r\nxx', 'GET /never HTTP/1.1\r\n\r\n'], 20);
+    assert.deepEqual(statuses(big), [429]);
+  });
+});
+
+test('malformed or oversized heads get 400/431/505/501 and the connection is closed', async () => {
+  await withServer(echo, async (port) => {
+    const cases: [string, number][] = [
+      ['GARBAGE\r\n\r\n', 400],
+      ['POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400],
+      ['GET / HTTP/2.0\r\n\r\n', 505],
+      ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
+      [`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['GET / HTTP/1.1\nHost: x\n\n', 400],
+      ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+    ];
+    for (const [req, status] of cases) {
+      const out = await raw(port, [req, 'GET /after HTTP/1.1\r\n\r\n'], 10);
+      assert.deepEqual(statuses(out), [status], JSON.stringify(req.slice(0, 60)));
+    }
+  });
+});
+
+test('a client that goes away mid-body makes the request stream fail', async () => {
+  let failed: Promise<string> | null = null;
+  const handler: Handler = (req) => {
+    failed = new Promise((resolve) => {
+      req.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      req.resume();
+    });
+  };
+  await withServer(handler, async (port) => {
+    await raw(port, ['POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial'], 0, 100);
+    assert.equal(await failed, 'ECONNRESET');
+  });
+});
+
+test('idle connections and slow heads are closed by the timeouts; a running request is not', async () => {
+  const slow: Handler = (_req, res) => setTimeout(() => res.end('late'), 400);
+  await withServer(
+    slow,
+    async (port) => {
+      const t0 = Date.now();
+      const idle = await raw(port, [], 0, 5000);
+      assert.equal(idle, '');
+      assert.ok(Date.now() - t0 < 3000);
+      const running = await raw(port, ['GET /slow HTTP/1.1\r\n\r\n'], 0, 5000);
+      assert.deepEqual(bodies(running), ['late']);
+    },
+    { keepAliveTimeout: 200, headersTimeout: 300, requestTimeout: 300 },
+  );
+});
+
+test('fuzz: random and mutated byte streams never crash the server, and it keeps answering', async () => {
+  await withServer(echo, async (port) => {
+    const base = 'POST /m HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n';
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+          fc.array(fc.tuple(fc.nat(base.length), fc.integer({ min: 0, max: 255 })), { maxLength: 5 }).map((muts) => {
+            const b = Buffer.from(base, 'latin1');
+            for (const [i, v] of muts) b[i % b.length] = v;
+            return b;
+          }),
+        ),
+        async (bytes) => {
+          const out = await raw(port, [bytes], 0, 150);
+          for (const s of statuses(out)) assert.ok(s >= 100 && s < 600);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    const ok = await raw(port, ['GET /still HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    assert.deepEqual(bodies(ok), ['GET /still ']);
+  });
+});
