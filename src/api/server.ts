@@ -59,7 +59,8 @@ export type HttpImplementation = 'builtin' | 'node';
 
 export class ApiServer {
   readonly server: Server | Http1Server;
-  private readonly exact = new Map<string, Route>();
+  /** Exact routes by path, then method. */
+  private readonly exact = new Map<string, Map<string, Route>>();
   private readonly prefixes: Route[] = [];
   private readonly hooks: ServerHooks;
   private inFlight = 0;
@@ -68,7 +69,11 @@ export class ApiServer {
     this.hooks = hooks;
     for (const r of routes) {
       if (r.prefix) this.prefixes.push(r);
-      else this.exact.set(`${r.method} ${r.path}`, r);
+      else {
+        let byMethod = this.exact.get(r.path);
+        if (byMethod === undefined) this.exact.set(r.path, (byMethod = new Map()));
+        byMethod.set(r.method, r);
+      }
     }
     // Keep-alive longer than typical load balancers' idle timeouts; bounded header and request times.
     const timeouts = { keepAliveTimeout: 65_000, headersTimeout: 60_000, requestTimeout: 300_000 };
@@ -91,11 +96,10 @@ export class ApiServer {
   }
 
   private find(method: string, path: string): { route: Route; param: string } | { allow: string[] } | null {
-    const r = this.exact.get(`${method} ${path}`);
-    if (r) return { route: r, param: '' };
-    if (method === 'HEAD') {
-      const g = this.exact.get(`GET ${path}`);
-      if (g) return { route: g, param: '' };
+    const byMethod = this.exact.get(path);
+    if (byMethod !== undefined) {
+      const r = byMethod.get(method) ?? (method === 'HEAD' ? byMethod.get('GET') : undefined);
+      if (r !== undefined) return { route: r, param: '' };
     }
     for (const p of this.prefixes) {
       if (path.startsWith(p.path) && (p.method === method || (method === 'HEAD' && p.method === 'GET'))) {
@@ -103,7 +107,7 @@ export class ApiServer {
       }
     }
     const allow: string[] = [];
-    for (const route of this.exact.values()) if (route.path === path) allow.push(route.method);
+    if (byMethod !== undefined) allow.push(...byMethod.keys());
     for (const p of this.prefixes) if (path.startsWith(p.path)) allow.push(p.method);
     return allow.length > 0 ? { allow } : null;
   }

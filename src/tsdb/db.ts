@@ -44,7 +44,7 @@ import {
   listSegments,
   Wal,
 } from './wal/index.js';
-import { samplesAppended, trackEngine, untrackEngine, type EngineStatsSource } from './self-metrics.js';
+import { noteSamplesAppended, trackEngine, untrackEngine, type EngineStatsSource } from './self-metrics.js';
 
 /** Logger shape the engine needs (pino's). */
 export interface EngineLogger {
@@ -325,7 +325,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     }
     head.samples += n;
     this.samplesAppended += n;
-    samplesAppended.inc(n);
+    noteSamplesAppended(n);
     return writes.length === 1 ? writes[0]! : Promise.all(writes).then(() => undefined);
   }
 

@@ -146,8 +146,19 @@ for (const [name, help, field] of [
   });
 }
 
-/** Samples appended through commits (replay excluded). */
-export const samplesAppended = new Counter({
+let appendedTotal = 0;
+let appendedReported = 0;
+
+/** Counts samples appended through a commit (replay excluded); reported at scrape time, off the append path. */
+export function noteSamplesAppended(n: number): void {
+  appendedTotal += n;
+}
+
+new Counter({
   name: 'metricstream_tsdb_samples_appended_total',
   help: 'Samples appended to the engine since start (WAL replay excluded)',
+  collect() {
+    this.inc(appendedTotal - appendedReported);
+    appendedReported = appendedTotal;
+  },
 });

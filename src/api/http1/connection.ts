@@ -18,11 +18,6 @@ const MAX_PIPELINED = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 
-/** Ends a request's body stream with an error for whoever reads it (as IncomingMessage: silently when no one listens). */
-function abort(req: Http1Request, err: Error): void {
-  req.destroy(req.listenerCount('error') > 0 ? err : undefined);
-}
-
 export type Http1Handler = (req: Http1Request, res: Http1Response) => void;
 
 /** What a connection needs from its server. */
@@ -160,7 +155,7 @@ export class Connection implements BodySource, ResponseSink {
     this.req = null;
     this.res = null;
     this.buf = null;
-    if (req !== null && !this.bodyDone) abort(req, Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
+    if (req !== null && !this.bodyDone) req.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' }));
     res?.gone();
     this.owner.removed(this);
   };
@@ -270,7 +265,7 @@ export class Connection implements BodySource, ResponseSink {
       } catch (e) {
         if (!(e instanceof ChunkedError)) throw e;
         this.bodyDone = true;
-        abort(req, Object.assign(new Error(`malformed chunked body: ${e.message}`), { code: 'HPE_INVALID_CHUNK_SIZE' }));
+        req.destroy(Object.assign(new Error(`malformed chunked body: ${e.message}`), { code: 'HPE_INVALID_CHUNK_SIZE' }));
         if (this.answered || this.res!.headersSent) this.socket.destroy();
         else this.refuseInExchange(400, `malformed chunked body: ${e.message}`);
         return chunk.length;

@@ -151,11 +151,13 @@ export class Http1Response extends EventEmitter {
     }
     this.finished = true;
     this.sink.responded(this.closeAfter || this.framing === 'close');
-    queueMicrotask(() => {
-      this.emit('finish');
-      this.emit('close');
-      if (done !== undefined) done();
-    });
+    if (done !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) {
+      queueMicrotask(() => {
+        this.emit('finish');
+        this.emit('close');
+        if (done !== undefined) done();
+      });
+    }
     return this;
   }
 

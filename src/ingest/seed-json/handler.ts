@@ -13,7 +13,7 @@ const PROTOCOL = 'json';
 /** Accepts no Content-Type (many push clients send none) and JSON types; refuses the rest. */
 export function checkJsonContentType(req: IncomingMessage): void {
   const ct = header(req, 'content-type');
-  if (ct === undefined) return;
+  if (ct === undefined || ct === 'application/json') return;
   const mime = ct.split(';', 1)[0]!.trim().toLowerCase();
   if (mime === 'application/json' || mime === 'text/json' || mime.endsWith('+json') || mime === '') return;
   throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json, got ${JSON.stringify(ct)}`);
