@@ -34,7 +34,7 @@ parentPort!.on('message', (job: JobRequest) => {
       const n = start[start.length - 1] ?? 0;
       const ts = f64(b.ts, n);
       const vs = f64(b.vs, n);
-      const series = numbering.encode(b.labels);
+      const series = numbering.encode(b.labels, b.refs);
       transfer.push(start.buffer as ArrayBuffer, ts.buffer as ArrayBuffer, vs.buffer as ArrayBuffer, series.ids.buffer as ArrayBuffer);
       if (series.defs !== null) transfer.push(series.defs.buffer as ArrayBuffer);
       if (r.extra.lineOf !== undefined) transfer.push(r.extra.lineOf.buffer as ArrayBuffer);

@@ -65,3 +65,26 @@ test('random label sets survive the encoding exactly, and keys never collide for
     { numRuns: 200 },
   );
 });
+
+test('series refs carry the worker number: the same numbers with and without them, renumbered after a start over', () => {
+  const mk = (i: number) => ls('m', 'i', String(i));
+  const sets = [mk(1), mk(2), mk(1), mk(3)];
+  const refs = sets.map(() => ({ ref: 0, scope: null as object | null }));
+  // The same ref object for equal label sets, as a decoder's cache hands out.
+  refs[2] = refs[0]!;
+  const plain = new SeriesNumbering(5);
+  const withRefs = new SeriesNumbering(5);
+  const table = new SeriesTable(1000);
+  const a = withRefs.encode(sets, refs);
+  assert.deepEqual([...a.ids], [...plain.encode(sets).ids]);
+  assert.deepEqual(table.labels(0, a), sets);
+  assert.deepEqual(refs.map((r) => r.ref), [...a.ids]);
+  const again = withRefs.encode([sets[1]!, sets[0]!], [refs[1]!, refs[0]!]);
+  assert.equal(again.defs, null);
+  assert.deepEqual([...again.ids], [a.ids[1], a.ids[0]]);
+  // Past the bound: numbers start over and refs holding old numbers are not trusted.
+  const over = withRefs.encode([mk(4), mk(5), sets[0]!], [{ ref: 0, scope: null }, { ref: 0, scope: null }, refs[0]!]);
+  assert.equal(over.reset, true);
+  assert.deepEqual(table.labels(0, over), [mk(4), mk(5), sets[0]]);
+  assert.equal(refs[0]!.ref, over.ids[2]);
+});

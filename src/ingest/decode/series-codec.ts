@@ -26,24 +26,38 @@ export interface EncodedSeries {
   readonly reset: boolean;
 }
 
-/** Worker side: numbers series, bounded to `max` numbers (then starts over). */
+/**
+ * Worker side: numbers series, bounded to `max` numbers (then starts over). Decoders that keep a
+ * SeriesRef per cached series (the byte scanners) pass them: in a worker no storage sets them, so
+ * the numbering keeps its number there (scoped to the numbering's current generation), and a
+ * series seen before costs a field read instead of a WeakMap lookup.
+ */
 export class SeriesNumbering {
   private byObject = new WeakMap<Labels, number>();
   private byKey = new Map<string, number>();
   private next = 0;
+  /** The scope of the numbers kept in SeriesRefs; replaced when the numbering starts over. */
+  private scope: object = Object.freeze({ numbering: 0 });
   constructor(private readonly max: number) {}
 
-  encode(labels: readonly Labels[]): EncodedSeries {
+  encode(labels: readonly Labels[], refs?: readonly SeriesRef[]): EncodedSeries {
     let reset = false;
     if (this.next + labels.length > this.max) {
       this.byObject = new WeakMap();
       this.byKey = new Map();
       this.next = 0;
+      this.scope = Object.freeze({ numbering: 0 });
       reset = true;
     }
+    const scope = this.scope;
     const ids = new Uint32Array(labels.length);
     let fresh: number[] | null = null;
     for (let k = 0; k < labels.length; k++) {
+      const r = refs?.[k];
+      if (r !== undefined && r.scope === scope) {
+        ids[k] = r.ref;
+        continue;
+      }
       const ls = labels[k]!;
       let id = this.byObject.get(ls);
       if (id === undefined) {
@@ -55,6 +69,11 @@ export class SeriesNumbering {
           (fresh ??= []).push(k);
         }
         this.byObject.set(ls, id);
+      }
+      if (r !== undefined) {
+        // Only a numbering scopes SeriesRefs in a worker (an older generation's, or none yet).
+        r.ref = id;
+        r.scope = scope;
       }
       ids[k] = id;
     }
