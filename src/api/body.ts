@@ -67,6 +67,25 @@ export async function readRawBody(req: IncomingMessage, limit: number): Promise<
   return collect(req, limit);
 }
 
+/**
+ * The whole body if it can be had without waiting: sent without Content-Encoding and already
+ * received with its head (the builtin server's small requests); null otherwise (use readBody).
+ * Throws HttpError 413/415 as readBody does.
+ */
+export function readBodyNow(req: IncomingMessage, limit: number): Buffer | null {
+  if (encodingOf(req) !== 'identity') return null;
+  return readRawBodyNow(req, limit);
+}
+
+/** readRawBody's answer if it can be had without waiting (see readBodyNow), else null. */
+export function readRawBodyNow(req: IncomingMessage, limit: number): Buffer | null {
+  checkDeclaredLength(req, limit);
+  const whole = (req as unknown as Partial<Pick<Http1Request, 'takeWholeBody'>>).takeWholeBody?.();
+  if (whole == null) return null;
+  if (whole.length > limit) throw tooLarge(limit);
+  return whole;
+}
+
 /** Reads the whole body (decompressed); throws HttpError 413/415/400. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const encoding = encodingOf(req);

@@ -2,5 +2,5 @@
 export { ApiServer, type Route, type RequestInfo, type ServerHooks } from './server.js';
 export { HttpError } from './http-error.js';
 export { header } from './header.js';
-export { readBody, readRawBody, streamBody } from './body.js';
+export { readBody, readBodyNow, readRawBody, readRawBodyNow, streamBody } from './body.js';
 export { sendJson, sendError, type ErrorStyle } from './respond.js';

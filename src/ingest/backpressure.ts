@@ -106,14 +106,26 @@ export class IngestGate {
    * Runs `commit`, counted as a pending commit while it runs; `receivedAt` (performance.now())
    * is when the request's body was received, for the adaptive bound's wait measure.
    */
-  async committing<T>(commit: () => Promise<T>, receivedAt?: number): Promise<T> {
+  committing<T>(commit: () => Promise<T>, receivedAt?: number): Promise<T> {
     if (receivedAt !== undefined) this.admission.done(performance.now() - receivedAt);
     this.pendingCommits++;
+    let p: Promise<T>;
     try {
-      return await commit();
-    } finally {
+      p = commit();
+    } catch (e) {
       this.pendingCommits--;
+      return Promise.reject(e);
     }
+    return p.then(
+      (v) => {
+        this.pendingCommits--;
+        return v;
+      },
+      (e: unknown) => {
+        this.pendingCommits--;
+        throw e;
+      },
+    );
   }
 
   close(): void {

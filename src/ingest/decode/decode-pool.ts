@@ -96,17 +96,26 @@ export class DecodePool {
     return this.slots.length;
   }
 
+  /**
+   * Decodes `bytes` here and now when the body is too small for a worker (the common case of small
+   * pushes, which then skip a promise and a turn), else returns null: call decode().
+   */
+  decodeNow(protocol: string, bytes: Uint8Array, ctx: DecodeContext): Decoded | null {
+    const minBytes = this.opts.minBytesByProtocol?.[protocol] ?? this.opts.minBytes;
+    if (this.slots.length > 0 && bytes.length >= minBytes && !this.closed) return null;
+    this.perThread.set('main', this.perThread.get('main')! + 1);
+    return decoderOf(protocol)(bytes, ctx, this.opts.settings);
+  }
+
   /** Decodes `bytes` with the protocol's decoder, in a worker when the body is large enough. */
   decode(protocol: string, bytes: Uint8Array, ctx: DecodeContext): Promise<Decoded> {
-    const minBytes = this.opts.minBytesByProtocol?.[protocol] ?? this.opts.minBytes;
-    if (this.slots.length === 0 || bytes.length < minBytes || this.closed) {
-      this.perThread.set('main', this.perThread.get('main')! + 1);
-      try {
-        return Promise.resolve(decoderOf(protocol)(bytes, ctx, this.opts.settings));
-      } catch (e) {
-        return Promise.reject(e);
-      }
+    let now: Decoded | null;
+    try {
+      now = this.decodeNow(protocol, bytes, ctx);
+    } catch (e) {
+      return Promise.reject(e);
     }
+    if (now !== null) return Promise.resolve(now);
     // The least busy worker; the scan starts one further each time, so ties take turns.
     const count = this.slots.length;
     const first = (this.turn = (this.turn + 1) % count);

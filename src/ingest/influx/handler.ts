@@ -3,7 +3,7 @@
 // stored, and if any line was refused the answer is 400 listing each one by number
 // ({"error":"partial write of line protocol occurred","data":[{line_number,...}]}); 204 otherwise.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+import { HttpError, readBody, readBodyNow, sendJson, type Route } from '../../api/index.js';
 import { StorageError, type Appender } from '../../storage/index.js';
 import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
@@ -70,9 +70,10 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
   const q = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
   const precision = precisionOf(q, version);
   const db = defaultDb(q, version);
-  const body = await readBody(req, deps.config.max_body_size);
+  const body = readBodyNow(req, deps.config.max_body_size) ?? (await readBody(req, deps.config.max_body_size));
   const receivedAt = performance.now();
-  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: { precision, db } });
+  const ctx = { now: Date.now(), params: { precision, db } };
+  const r = deps.decoder.decodeNow(PROTOCOL, body, ctx) ?? (await deps.decoder.decode(PROTOCOL, body, ctx));
   if (!r.ok) throw refusalError(r.refusal);
   const batch = r.batch;
   const lineOf = r.extra.lineOf!;

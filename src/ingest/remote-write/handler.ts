@@ -3,7 +3,7 @@
 // 413/415 likewise final; 429 and 503 (retried) when rate limited or storage is unavailable.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter } from 'prom-client';
-import { header, HttpError, readRawBody, type Route } from '../../api/index.js';
+import { header, HttpError, readRawBody, readRawBodyNow, type Route } from '../../api/index.js';
 import { StorageClosedError, StorageError } from '../../storage/index.js';
 import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
@@ -40,10 +40,11 @@ function checkHeaders(req: IncomingMessage): void {
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkHeaders(req);
-  const body = await readRawBody(req, deps.config.max_body_size);
+  const body = readRawBodyNow(req, deps.config.max_body_size) ?? (await readRawBody(req, deps.config.max_body_size));
   const receivedAt = performance.now();
   // Snappy is undone by the decoder, so in a decode worker for bodies the pool takes.
-  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
+  const ctx = { now: Date.now(), params: {} };
+  const r = deps.decoder.decodeNow(PROTOCOL, body, ctx) ?? (await deps.decoder.decode(PROTOCOL, body, ctx));
   if (!r.ok) throw refusalError(r.refusal);
   const batch = r.batch;
   const info = r.extra.info as { samples: number; droppedExemplars: number; droppedHistograms: number };

@@ -1,7 +1,7 @@
 // POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors); the
 // body is decoded by the decode stage (decode-seed-json.ts), the samples appended here on the main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+import { header, HttpError, readBody, readBodyNow, sendJson, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
 import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
@@ -21,10 +21,11 @@ export function checkJsonContentType(req: IncomingMessage): void {
 
 async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   checkJsonContentType(req);
-  const body = await readBody(req, deps.config.max_body_size);
+  const body = readBodyNow(req, deps.config.max_body_size) ?? (await readBody(req, deps.config.max_body_size));
   const receivedAt = performance.now();
   if (body.length === 0) throw new HttpError(400, 'empty_body', 'request body is empty; send {"metrics":[...]}');
-  const r = await deps.decoder.decode(PROTOCOL, body, { now: Date.now(), params: {} });
+  const ctx = { now: Date.now(), params: {} };
+  const r = deps.decoder.decodeNow(PROTOCOL, body, ctx) ?? (await deps.decoder.decode(PROTOCOL, body, ctx));
   if (!r.ok) throw refusalError(r.refusal);
   const batch = r.batch;
   const n = batch.labels.length;
