@@ -44,6 +44,8 @@ export class Connection implements BodySource, ResponseSink {
   private discarded = 0;
   private paused = false;
   private parsing = false;
+  /** The client ended its side of the connection. */
+  private peerEnded = false;
   private closed = false;
   /** When the current head started to arrive (0: not receiving one), for the head timeout. */
   headSince = 0;
@@ -57,6 +59,7 @@ export class Connection implements BodySource, ResponseSink {
     socket.on('data', this.onData);
     socket.on('drain', this.onDrain);
     socket.on('close', this.onClose);
+    socket.on('end', this.onEnd);
     socket.on('error', () => {}); // a reset connection: 'close' follows
   }
 
@@ -146,6 +149,18 @@ export class Connection implements BodySource, ResponseSink {
 
   private readonly onDrain = (): void => {
     this.res?.emit('drain');
+  };
+
+  /** The client sent everything it will send: answer what is buffered, then end. */
+  private readonly onEnd = (): void => {
+    this.peerEnded = true;
+    if (this.req !== null && !this.bodyDone) {
+      // The body can never be complete: fail it (onClose) rather than wait for the body timeout.
+      this.socket.destroy();
+      return;
+    }
+    if (this.req === null) this.parse();
+    if (this.req === null) this.endSocket();
   };
 
   private readonly onClose = (): void => {
@@ -302,6 +317,12 @@ export class Connection implements BodySource, ResponseSink {
     this.chunked = null;
     if (this.closeAfter || this.owner.closing) {
       this.endSocket();
+      return;
+    }
+    if (this.peerEnded) {
+      // Requests that came before the end are still answered, one at a time.
+      if (this.buf !== null) this.parse();
+      if (this.req === null) this.endSocket();
       return;
     }
     if (this.paused) {

@@ -222,3 +222,18 @@ test('fuzz: random and mutated byte streams never crash the server, and it keeps
     assert.deepEqual(bodies(ok), ['GET /still ']);
   });
 });
+
+test('a client that shuts down its sending side after its requests still gets every answer', async () => {
+  const slow: Handler = (req, res) => setTimeout(() => res.end(`done ${req.url}`), 50);
+  await withServer(slow, async (port) => {
+    const out = await new Promise<string>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => (got += d.toString()));
+      s.on('error', reject);
+      s.on('close', () => resolve(got));
+      s.end('GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.0\r\n\r\n');
+    });
+    assert.deepEqual(bodies(out), ['done /1', 'done /2']);
+  });
+});

@@ -30,7 +30,9 @@ export class Http1Server extends Server implements ConnectionOwner {
     readonly handler: Http1Handler,
     private readonly options: Http1Options,
   ) {
-    super({ noDelay: true });
+    // Half-open allowed: a client that shuts down its sending side after a request (HTTP/1.0
+    // tools, `nc -q`) still gets the answer; the connection ends once it is written.
+    super({ noDelay: true, allowHalfOpen: true });
     this.on('connection', (socket: Socket) => this.accept(socket));
     this.on('listening', () => {
       // Heads and bodies that take too long are cut off by a sweep, not a timer per request.
