@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
+import { register } from 'prom-client';
 import { Http1Server } from './server.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
@@ -187,10 +188,17 @@ test('idle connections and slow heads are closed by the timeouts; a running requ
   await withServer(
     slow,
     async (port) => {
+      const timedOut = async (phase: string) =>
+        (await register.getSingleMetric('metricstream_http_connections_timed_out_total')!.get()).values.find((v) => v.labels['phase'] === phase)?.value ?? 0;
+      const idleBefore = await timedOut('idle');
       const t0 = Date.now();
       const idle = await raw(port, [], 0, 5000);
       assert.equal(idle, '');
       assert.ok(Date.now() - t0 < 3000);
+      assert.equal(await timedOut('idle'), idleBefore + 1);
+      const open = async () => (await register.getSingleMetric('metricstream_http_open_connections')!.get()).values[0]?.value;
+      for (let i = 0; i < 50 && (await open()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(await open(), 0);
       const running = await raw(port, ['GET /slow HTTP/1.1\r\n\r\n'], 0, 5000);
       assert.deepEqual(bodies(running), ['late']);
     },

@@ -10,7 +10,24 @@
 // in order), Content-Length and chunked bodies, Expect: 100-continue, HEAD, bounded heads
 // (431), strict framing against request smuggling, and idle, head and body timeouts.
 import { Server, type Socket } from 'node:net';
+import { Counter, Gauge } from 'prom-client';
 import { Connection, type ConnectionOwner, type Http1Handler } from './connection.js';
+
+const servers = new Set<Http1Server>();
+new Gauge({
+  name: 'metricstream_http_open_connections',
+  help: 'Client connections open to the HTTP API',
+  collect() {
+    let n = 0;
+    for (const s of servers) n += s.openConnections;
+    this.set(n);
+  },
+});
+const cutOff = new Counter({
+  name: 'metricstream_http_connections_timed_out_total',
+  help: 'Connections closed because a head, a body or the wait for the next request took too long',
+  labelNames: ['phase'],
+});
 
 export interface Http1Options {
   /** Idle time after which a connection without a running request is closed. */
@@ -35,6 +52,7 @@ export class Http1Server extends Server implements ConnectionOwner {
     super({ noDelay: true, allowHalfOpen: true });
     this.on('connection', (socket: Socket) => this.accept(socket));
     this.on('listening', () => {
+      servers.add(this);
       // Heads and bodies that take too long are cut off by a sweep, not a timer per request.
       this.sweeper ??= setInterval(() => this.sweep(), Math.min(5_000, options.headersTimeout)).unref();
     });
@@ -44,8 +62,13 @@ export class Http1Server extends Server implements ConnectionOwner {
     this.open.delete(conn);
   }
 
+  get openConnections(): number {
+    return this.open.size;
+  }
+
   override close(callback?: (err?: Error) => void): this {
     this.closing = true;
+    servers.delete(this);
     if (this.sweeper !== null) clearInterval(this.sweeper);
     this.sweeper = null;
     return super.close(callback);
@@ -69,7 +92,9 @@ export class Http1Server extends Server implements ConnectionOwner {
     this.open.add(conn);
     socket.setTimeout(this.options.keepAliveTimeout, () => {
       // Quiet while a handler works on a complete request is expected (a long query).
-      if (!conn.busy) conn.close();
+      if (conn.busy) return;
+      cutOff.inc({ phase: conn.idle ? 'idle' : conn.bodySince > 0 ? 'body' : 'head' });
+      conn.close();
     });
   }
 
@@ -77,8 +102,13 @@ export class Http1Server extends Server implements ConnectionOwner {
     const now = Date.now();
     const { headersTimeout, requestTimeout } = this.options;
     for (const c of this.open) {
-      if (c.headSince > 0 && now - c.headSince > headersTimeout) c.close();
-      else if (c.bodySince > 0 && now - c.bodySince > requestTimeout) c.close();
+      if (c.headSince > 0 && now - c.headSince > headersTimeout) {
+        cutOff.inc({ phase: 'head' });
+        c.close();
+      } else if (c.bodySince > 0 && now - c.bodySince > requestTimeout) {
+        cutOff.inc({ phase: 'body' });
+        c.close();
+      }
     }
   }
 }
