@@ -263,11 +263,21 @@ export class Connection implements BodySource, ResponseSink {
     try {
       this.owner.handler(req, res);
     } catch (e) {
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`internal error: ${(e as Error)?.message ?? String(e)}`);
-      } else res.destroy();
+      if (res.headersSent) res.destroy();
+      else this.answerThrown(res, e);
     }
+  }
+
+  /**
+   * A 500 for a handler that threw before answering. The fields it had set are dropped: a
+   * Content-Length of the answer it meant would misframe this one (the next answer on the
+   * connection would be read as its body), and a bad value would throw here, out of 'data'.
+   */
+  private answerThrown(res: Http1Response, e: unknown): void {
+    for (const name of Object.keys(res.getHeaders())) res.removeHeader(name);
+    res.statusMessage = '';
+    res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end(`internal error: ${(e as Error)?.message ?? String(e)}`);
   }
 
   /** Feeds body bytes from `chunk[at..]`; returns where the body ended (the rest is the next request). */

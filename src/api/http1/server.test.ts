@@ -245,3 +245,18 @@ test('a client that shuts down its sending side after its requests still gets ev
     assert.deepEqual(bodies(out), ['done /1', 'done /2']);
   });
 });
+
+test('a handler that throws after setting headers gets a plain 500 without them; the connection stays in step', async () => {
+  const handler: Handler = (req, res) => {
+    if (req.url === '/ok') return void res.end('fine');
+    res.setHeader('Content-Length', 100); // the 500 must not claim this length
+    if (req.url === '/bad-value') res.setHeader('X-Echo', 'a\r\nb'); // must not make the 500 throw
+    throw new Error('boom');
+  };
+  await withServer(handler, async (port) => {
+    const out = await raw(port, ['GET /len HTTP/1.1\r\n\r\nGET /bad-value HTTP/1.1\r\n\r\nGET /ok HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    assert.deepEqual(statuses(out), [500, 500, 200]);
+    assert.doesNotMatch(out, /Content-Length: 100|X-Echo/);
+    assert.equal(bodies(out).at(-1), 'fine');
+  });
+});
