@@ -357,12 +357,15 @@ export class Connection implements BodySource, ResponseSink {
     this.pause();
   }
 
-  /** An error found in the body of a request whose handler has not answered yet. */
+  /**
+   * An error found in the body of a request whose handler has not answered yet. Answered on the
+   * socket, not through the handler's response: the handler learns of the error from the body
+   * stream and may answer it itself, which must not throw (head written twice) in its listener.
+   */
   private refuseInExchange(status: number, message: string): void {
-    const res = this.res!;
-    res.setHeader('connection', 'close');
-    res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
-    res.end(`${message}\n`);
+    this.res!.gone();
+    this.answered = true;
+    this.refuse(status, message);
   }
 
   private endSocket(): void {

@@ -260,3 +260,24 @@ test('a handler that throws after setting headers gets a plain 500 without them;
     assert.equal(bodies(out).at(-1), 'fine');
   });
 });
+
+test('a malformed chunked body: the handler answering from its error listener does not throw', async () => {
+  const thrown: unknown[] = [];
+  const handler: Handler = (req, res) => {
+    req.on('error', () => {
+      try {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end('bad body');
+      } catch (e) {
+        thrown.push(e);
+      }
+    });
+    req.resume();
+  };
+  await withServer(handler, async (port) => {
+    const out = await raw(port, ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n', 'zz\r\n'], 20);
+    assert.deepEqual(statuses(out), [400]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(thrown, []);
+  });
+});
