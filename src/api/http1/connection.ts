@@ -77,9 +77,13 @@ export class Connection implements BodySource, ResponseSink {
     return this.req !== null && !this.bodyDone ? this.requestSince : 0;
   }
 
-  /** A handler is working on a complete request (the socket being quiet is expected). */
+  /**
+   * A handler is working on a request and the socket being quiet is expected: the body is
+   * complete, or reading is paused because the handler has not taken what arrived (the body's
+   * own deadline, the request timeout, still applies).
+   */
   get busy(): boolean {
-    return this.req !== null && this.bodyDone && !this.answered;
+    return this.req !== null && !this.answered && (this.bodyDone || this.paused);
   }
 
   // ResponseSink

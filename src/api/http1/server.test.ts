@@ -281,3 +281,23 @@ test('a malformed chunked body: the handler answering from its error listener do
     assert.deepEqual(thrown, []);
   });
 });
+
+test('a handler that reads its body slowly is not cut by the idle timeout', async () => {
+  const slowReader: Handler = async (req, res) => {
+    let n = 0;
+    for await (const c of req as AsyncIterable<Buffer>) {
+      if (n === 0) await new Promise((r) => setTimeout(r, 600)); // the socket is paused meanwhile
+      n += c.length;
+    }
+    res.end(`got ${n}`);
+  };
+  await withServer(
+    slowReader as Handler,
+    async (port) => {
+      const body = Buffer.alloc(200_000, 97);
+      const out = await raw(port, [`POST / HTTP/1.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body], 0, 4000);
+      assert.deepEqual(bodies(out), ['got 200000']);
+    },
+    { keepAliveTimeout: 200, headersTimeout: 1000, requestTimeout: 5000 },
+  );
+});
