@@ -28,6 +28,16 @@ test('chunks with extensions and trailers decode to the body; the next request s
   assert.equal(wire.subarray(r.end).toString(), 'GET / HTTP/1.1\r\n');
 });
 
+test('chunk extensions are bounded over the whole body, not only per line', () => {
+  // Each 1-byte chunk is a slice of a large wire buffer: without a bound on the extension bytes of
+  // all chunks, 16 KiB of held body would keep ~64 MB of wire buffers alive per connection.
+  const piece = `1;${'e'.repeat(1000)}\r\na\r\n`;
+  const small = Buffer.from(piece.repeat(10) + '0\r\n\r\n');
+  assert.equal(decode(small, []).body.toString(), 'a'.repeat(10));
+  const big = Buffer.from(piece.repeat(100) + '0\r\n\r\n');
+  assert.throws(() => new ChunkedDecoder().feed(big, 0, big.length, () => {}), ChunkedError);
+});
+
 test('malformed framing throws ChunkedError', () => {
   for (const bad of ['x\r\n', '5\r\nhelloXX', '5\nhello\r\n', '\r\n', 'fffffffffffffff\r\n', '0\r\nbad\ntrailer\r\n\r\n', '3\r\nabc\r\n0\r\n\r']) {
     const b = Buffer.from(bad);

@@ -8,6 +8,12 @@ export class ChunkedError extends Error {}
 
 const MAX_LINE = 4096; // a size line with extensions, or one trailer line
 const MAX_TRAILERS = 16 * 1024;
+/**
+ * Extension bytes over all chunks of a body (Node's bound too, CVE-2024-22019). Not only for the
+ * work of reading them: body bytes are held as slices of the wire buffers, so tiny chunks with
+ * long extensions would make a few KiB of held body keep megabytes of wire alive.
+ */
+const MAX_EXTENSIONS = 16 * 1024;
 
 const enum State {
   Size,
@@ -27,6 +33,7 @@ export class ChunkedDecoder {
   private digits = 0;
   private lineBytes = 0;
   private trailerBytes = 0;
+  private extBytes = 0;
   /** Bytes in the current trailer line (0: the empty line that ends the body). */
   private trailerLine = 0;
 
@@ -63,6 +70,7 @@ export class ChunkedDecoder {
         case State.Ext: {
           const c = buf[i++]!;
           if (++this.lineBytes > MAX_LINE) throw new ChunkedError('chunk extension is too long');
+          if (++this.extBytes > MAX_EXTENSIONS) throw new ChunkedError('chunk extensions are too long');
           if (c === 0x0d) this.state = State.SizeLf;
           else if (c === 0x0a || c === 0x00) throw new ChunkedError('malformed chunk extension');
           break;
