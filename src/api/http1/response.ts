@@ -39,6 +39,18 @@ function checkValue(name: string, v: string): void {
   if (v.includes('\r') || v.includes('\n')) throw new TypeError(`invalid character in the value of header ${name}`);
 }
 
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Checked when set, as ServerResponse does, not when the head is written: a throw there would
+ * leave the answer marked sent but unwritten (its connection hung, or a 500 that throws again).
+ */
+function checkField(name: string, value: HeaderValue): void {
+  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  if (typeof value === 'string') checkValue(name, value);
+  else if (typeof value === 'object') for (const x of value) checkValue(name, x);
+}
+
 export class Http1Response extends EventEmitter {
   statusCode = 200;
   statusMessage = '';
@@ -63,6 +75,7 @@ export class Http1Response extends EventEmitter {
 
   setHeader(name: string, value: HeaderValue): this {
     if (this.headersSent) throw new Error('cannot set headers after they are sent');
+    checkField(name, value);
     this.fields.set(name.toLowerCase(), { name, value });
     return this;
   }
@@ -87,6 +100,7 @@ export class Http1Response extends EventEmitter {
 
   writeHead(status: number, a?: string | OutgoingHttpHeaders, b?: OutgoingHttpHeaders): this {
     if (this.headersSent) throw new Error('cannot write the head twice');
+    if (typeof a === 'string') checkValue('status message', a);
     this.statusCode = status;
     if (typeof a === 'string') this.statusMessage = a;
     const h = typeof a === 'object' ? a : b;
@@ -195,15 +209,8 @@ export class Http1Response extends EventEmitter {
     for (const f of this.fields.values()) {
       const v = f.value;
       if (typeof v === 'object') {
-        for (const x of v) {
-          checkValue(f.name, x);
-          s += `${f.name}: ${x}\r\n`;
-        }
-      } else {
-        const t = typeof v === 'number' ? String(v) : v;
-        checkValue(f.name, t);
-        s += `${f.name}: ${t}\r\n`;
-      }
+        for (const x of v) s += `${f.name}: ${x}\r\n`;
+      } else s += `${f.name}: ${typeof v === 'number' ? String(v) : v}\r\n`;
     }
     const conn = this.fields.get('connection');
     if (conn !== undefined && String(conn.value).toLowerCase() === 'close') this.closeAfter = true;
