@@ -143,6 +143,8 @@ export class Http1Response extends EventEmitter {
     }
     const done = typeof encodingOrCb === 'function' ? (encodingOrCb as () => void) : cb;
     if (this.writableEnded || this.destroyed) return this;
+    // The last piece of a body written in pieces goes through write(), which refuses to write once ended.
+    if (this.headersSent && chunk !== undefined && chunk.length > 0) this.write(chunk);
     this.writableEnded = true;
     if (!this.headersSent) {
       const body = chunk ?? '';
@@ -159,10 +161,7 @@ export class Http1Response extends EventEmitter {
         this.sink.write(body);
         this.sink.uncork();
       }
-    } else {
-      if (chunk !== undefined && chunk.length > 0) this.write(chunk);
-      if (this.framing === 'chunked') this.sink.write('0\r\n\r\n');
-    }
+    } else if (this.framing === 'chunked') this.sink.write('0\r\n\r\n');
     this.finished = true;
     this.sink.responded(this.closeAfter || this.framing === 'close');
     if (done !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) {

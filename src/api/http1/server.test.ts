@@ -326,3 +326,17 @@ test('a header field with CR/LF or a bad name is refused when set, leaving the a
     assert.deepEqual(bodies(out), ['refused X-Bad, X Bad, status message false']);
   });
 });
+
+test('end(chunk) after write() sends the last piece: chunked in 1.1, close-delimited in 1.0, nothing for HEAD', async () => {
+  const handler: Handler = (_req, res) => {
+    res.write('ab');
+    res.end('cd');
+  };
+  await withServer(handler, async (port) => {
+    const v11 = await raw(port, ['HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    assert.deepEqual(statuses(v11), [200, 200]);
+    assert.deepEqual(bodies(v11), ['', '2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n']);
+    const v10 = await raw(port, ['GET /g HTTP/1.0\r\nConnection: keep-alive\r\n\r\n']);
+    assert.deepEqual(bodies(v10), ['abcd']);
+  });
+});
