@@ -44,6 +44,8 @@ export class Connection implements BodySource, ResponseSink {
   private discarded = 0;
   private paused = false;
   private parsing = false;
+  /** Answers wait in the socket for a client that is not reading them: no more requests until 'drain'. */
+  private awaitingDrain = false;
   /** The client ended its side of the connection. */
   private peerEnded = false;
   private closed = false;
@@ -152,6 +154,11 @@ export class Connection implements BodySource, ResponseSink {
   };
 
   private readonly onDrain = (): void => {
+    if (this.awaitingDrain) {
+      this.awaitingDrain = false;
+      this.exchangeDone();
+      return;
+    }
     this.res?.emit('drain');
   };
 
@@ -164,7 +171,7 @@ export class Connection implements BodySource, ResponseSink {
       return;
     }
     if (this.req === null) this.parse();
-    if (this.req === null) this.endSocket();
+    if (this.req === null && !this.awaitingDrain) this.endSocket();
   };
 
   private readonly onClose = (): void => {
@@ -199,7 +206,7 @@ export class Connection implements BodySource, ResponseSink {
     if (this.parsing) return; // the loop below continues once the running exchange is done
     this.parsing = true;
     try {
-      while (this.req === null && this.buf !== null && !this.closed) {
+      while (this.req === null && this.buf !== null && !this.closed && !this.awaitingDrain) {
         let buf = this.buf;
         // Empty lines before a request line are ignored (RFC 9112 section 2.2).
         let s = 0;
@@ -333,10 +340,17 @@ export class Connection implements BodySource, ResponseSink {
       this.endSocket();
       return;
     }
+    if (this.socket.writableNeedDrain) {
+      // As node:http: a client pipelining requests without reading the answers would otherwise
+      // have them all buffered here (1.8 MB of GETs made 100 MB of answers).
+      this.awaitingDrain = true;
+      this.pause();
+      return;
+    }
     if (this.peerEnded) {
       // Requests that came before the end are still answered, one at a time.
       if (this.buf !== null) this.parse();
-      if (this.req === null) this.endSocket();
+      if (this.req === null && !this.awaitingDrain) this.endSocket();
       return;
     }
     if (this.paused) {

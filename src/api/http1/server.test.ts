@@ -340,3 +340,27 @@ test('end(chunk) after write() sends the last piece: chunked in 1.1, close-delim
     assert.deepEqual(bodies(v10), ['abcd']);
   });
 });
+
+test('pipelined requests from a client that does not read its answers stop being served until it does', async () => {
+  let socket: Http1Request['socket'] | null = null;
+  const handler: Handler = (req, res) => {
+    socket = req.socket;
+    res.end('x'.repeat(1000));
+  };
+  await withServer(handler, async (port) => {
+    const n = 5000; // 90 KB of requests: 5 MB of answers if each were written regardless
+    const c = connect(port, '127.0.0.1');
+    await new Promise((r) => c.on('connect', r));
+    c.pause();
+    c.write('GET / HTTP/1.1\r\n\r\n'.repeat(n - 1) + 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(socket !== null);
+    assert.ok(socket!.writableLength < 200_000, `${socket!.writableLength} bytes of answers held for a client that does not read`);
+    let text = '';
+    c.setEncoding('latin1');
+    c.on('data', (d: string) => (text += d));
+    c.resume();
+    await new Promise((r) => c.on('close', r));
+    assert.equal(statuses(text).length, n);
+  });
+});
