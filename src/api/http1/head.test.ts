@@ -25,34 +25,42 @@ test('a head gives method, target, version, headers as sent and the body framing
 });
 
 test('keep-alive follows the version and the Connection field', () => {
-  assert.equal(parse('GET / HTTP/1.1\r\nConnection: close').keepAlive, false);
-  assert.equal(parse('GET / HTTP/1.1\r\nConnection: Upgrade, Close').keepAlive, false);
+  assert.equal(parse('GET / HTTP/1.1\r\nHost: h\r\nConnection: close').keepAlive, false);
+  assert.equal(parse('GET / HTTP/1.1\r\nHost: h\r\nConnection: Upgrade, Close').keepAlive, false);
   assert.equal(parse('GET / HTTP/1.0').keepAlive, false);
   assert.equal(parse('GET / HTTP/1.0\r\nConnection: keep-alive').keepAlive, true);
   assert.equal(parse('GET / HTTP/1.0').minor, 0);
 });
 
 test('chunked and 100-continue are recognised in any letter case', () => {
-  const h = parse('PUT /x HTTP/1.1\r\ntransfer-encoding: Chunked\r\nEXPECT: 100-Continue');
+  const h = parse('PUT /x HTTP/1.1\r\nHost: h\r\ntransfer-encoding: Chunked\r\nEXPECT: 100-Continue');
   assert.equal(h.chunked, true);
   assert.equal(h.contentLength, -1);
   assert.equal(h.expectContinue, true);
 });
 
 test('framing that could be read two ways is refused (request smuggling)', () => {
-  refused('POST / HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked', 400, /both Transfer-Encoding and Content-Length/);
-  refused('POST / HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6', 400, /differing Content-Length/);
-  refused('POST / HTTP/1.1\r\nContent-Length: +5', 400, /malformed Content-Length/);
-  refused('POST / HTTP/1.1\r\nContent-Length: 5, 5', 400, /malformed Content-Length/);
-  refused('POST / HTTP/1.1\r\nContent-Length: 1234567890123456', 400, /malformed Content-Length/);
-  refused('POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked', 501, /not supported/);
-  refused('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked', 501, /not supported/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nTransfer-Encoding: chunked', 400, /both Transfer-Encoding and Content-Length/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\nContent-Length: 6', 400, /differing Content-Length/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5', 400, /malformed Content-Length/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5, 5', 400, /malformed Content-Length/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1234567890123456', 400, /malformed Content-Length/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked', 501, /not supported/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked', 501, /not supported/);
   refused('POST / HTTP/1.0\r\nTransfer-Encoding: chunked', 400, /HTTP\/1.0/);
-  refused('POST / HTTP/1.1\r\nContent-Length : 5', 400, /malformed header name/);
-  refused('GET / HTTP/1.1\r\nX-A: 1\r\n folded', 400, /obsolete line folding/);
-  refused('GET / HTTP/1.1\r\nX-A: a\x00b', 400, /control character/);
-  refused('GET / HTTP/1.1\r\nX-A: a\rb', 400, /control character/);
-  assert.equal(parse('POST / HTTP/1.1\r\nContent-Length: 5\r\ncontent-length: 5').contentLength, 5);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nContent-Length : 5', 400, /malformed header name/);
+  refused('GET / HTTP/1.1\r\nHost: h\r\nX-A: 1\r\n folded', 400, /obsolete line folding/);
+  refused('GET / HTTP/1.1\r\nHost: h\r\nX-A: a\x00b', 400, /control character/);
+  refused('GET / HTTP/1.1\r\nHost: h\r\nX-A: a\rb', 400, /control character/);
+  assert.equal(parse('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\ncontent-length: 5').contentLength, 5);
+});
+
+test('HTTP/1.1 needs exactly one Host header, HTTP/1.0 at most one', () => {
+  refused('GET / HTTP/1.1\r\nX-A: 1', 400, /without a Host header/);
+  refused('GET / HTTP/1.1\r\nHost: a\r\nhost: b', 400, /more than one Host/);
+  refused('GET / HTTP/1.0\r\nHost: a\r\nHOST: a', 400, /more than one Host/);
+  assert.equal(parse('GET / HTTP/1.0').minor, 0);
+  assert.equal(parse('GET / HTTP/1.1\r\nhOsT: a').url, '/');
 });
 
 test('malformed request lines, versions and expectations get their status', () => {
@@ -62,8 +70,8 @@ test('malformed request lines, versions and expectations get their status', () =
   refused('GET /a b HTTP/1.1', 400, /request target/);
   refused('GET / HTTP/2.0', 505, /version 2.0 is not supported/);
   refused('GET / HTTX/1.1', 400, /HTTP version/);
-  refused('GET / HTTP/1.1\r\nno colon here', 400, /without a colon/);
-  refused('POST / HTTP/1.1\r\nExpect: 200-ok', 417, /Expect/);
+  refused('GET / HTTP/1.1\r\nHost: h\r\nno colon here', 400, /without a colon/);
+  refused('POST / HTTP/1.1\r\nHost: h\r\nExpect: 200-ok', 417, /Expect/);
 });
 
 const token = fc.stringMatching(/^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,12}$/);
@@ -77,7 +85,7 @@ test('property: any well-formed head parses back to its parts', () => {
       fc.constantFrom('1.0', '1.1'),
       fc.array(fc.tuple(token, fieldValue), { maxLength: 8 }),
       (method, url, version, fields) => {
-        const named = fields.filter(([k]) => !/^(content-length|transfer-encoding|expect|connection)$/i.test(k));
+        const named = [['Host', 'h'], ...fields.filter(([k]) => !/^(content-length|transfer-encoding|expect|connection|host)$/i.test(k))];
         const text = `${method} ${url} HTTP/${version}\r\n${named.map(([k, v]) => `${k}: ${v}`).join('\r\n')}`;
         const h = parse(text);
         assert.equal(h.method, method);

@@ -86,6 +86,7 @@ export function parseHead(buf: Buffer, start: number, end: number): RequestHead 
   let sawTransferEncoding = false;
   let connection = '';
   let expectContinue = false;
+  let hosts = 0;
   let pos = eol + 2;
   while (pos < text.length) {
     let next = text.indexOf('\r\n', pos);
@@ -126,6 +127,9 @@ export function parseHead(buf: Buffer, start: number, end: number): RequestHead 
       case 10:
         if (name.toLowerCase() === 'connection') connection = connection === '' ? value.toLowerCase() : `${connection}, ${value.toLowerCase()}`;
         break;
+      case 4:
+        if (name.toLowerCase() === 'host') hosts++;
+        break;
       case 6:
         if (name.toLowerCase() === 'expect') {
           if (value.toLowerCase() !== '100-continue') throw new HeadError(417, `Expect ${JSON.stringify(value)} is not supported`);
@@ -137,6 +141,9 @@ export function parseHead(buf: Buffer, start: number, end: number): RequestHead 
   }
   if (sawTransferEncoding && contentLength >= 0) throw new HeadError(400, 'both Transfer-Encoding and Content-Length');
   if (sawTransferEncoding && minor === 0) throw new HeadError(400, 'Transfer-Encoding in an HTTP/1.0 request');
+  // RFC 9112 section 3.2, as node:http's requireHostHeader: one Host in 1.1, at most one in 1.0.
+  if (hosts > 1) throw new HeadError(400, 'more than one Host header');
+  if (hosts === 0 && minor === 1) throw new HeadError(400, 'HTTP/1.1 request without a Host header');
   const keepAlive = minor === 1 ? !hasToken(connection, 'close') : hasToken(connection, 'keep-alive');
   return { method, url, minor, rawHeaders, contentLength, chunked, keepAlive, expectContinue };
 }

@@ -164,13 +164,40 @@ export class Http1Response extends EventEmitter {
     } else if (this.framing === 'chunked') this.sink.write('0\r\n\r\n');
     this.finished = true;
     this.sink.responded(this.closeAfter || this.framing === 'close');
-    if (done !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) {
-      queueMicrotask(() => {
-        this.emit('finish');
-        this.emit('close');
-        if (done !== undefined) done();
-      });
+    // 'finish' and 'close' follow in a microtask, only when someone listens (most answers have
+    // no listener, and a microtask each is measurable); a listener added later in this turn
+    // still gets them (see on()).
+    if (done !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) this.emitEnded(done);
+    return this;
+  }
+
+  /** 'finish' and 'close' are emitted (or scheduled) once. */
+  private endedEmitted = false;
+
+  private emitEnded(done?: () => void): void {
+    if (this.endedEmitted) {
+      if (done !== undefined) queueMicrotask(done);
+      return;
     }
+    this.endedEmitted = true;
+    queueMicrotask(() => {
+      this.emit('finish');
+      this.emit('close');
+      if (done !== undefined) done();
+    });
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as node:events types listeners
+  override on(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.on(event, listener);
+    if (this.finished && !this.endedEmitted && (event === 'finish' || event === 'close')) this.emitEnded();
+    return this;
+  }
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as node:events types listeners
+  override once(event: string | symbol, listener: (...args: any[]) => void): this {
+    super.once(event, listener);
+    if (this.finished && !this.endedEmitted && (event === 'finish' || event === 'close')) this.emitEnded();
     return this;
   }
 

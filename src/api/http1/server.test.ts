@@ -59,8 +59,8 @@ const bodies = (text: string) => text.split('HTTP/1.1 ').slice(1).map((a) => a.s
 test('pipelined requests are answered in order, each with its own body', async () => {
   await withServer(echo, async (port) => {
     const out = await raw(port, [
-      'POST /a HTTP/1.1\r\nContent-Length: 3\r\n\r\nonePOST /b HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n' +
-        'GET /c HTTP/1.1\r\nConnection: close\r\n\r\n',
+      'POST /a HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nonePOST /b HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n3\r\ntwo\r\n0\r\n\r\n' +
+        'GET /c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
     ]);
     assert.deepEqual(statuses(out), [200, 200, 200]);
     assert.deepEqual(bodies(out), ['POST /a one', 'POST /b two', 'GET /c ']);
@@ -127,7 +127,7 @@ test('Expect: 100-continue gets an interim answer before the body is sent', asyn
         if (got === 'HTTP/1.1 100 Continue\r\n\r\n') s.write('body!');
       });
       s.on('close', () => resolve(got));
-      s.write('PUT /e HTTP/1.1\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
+      s.write('PUT /e HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 5\r\nConnection: close\r\n\r\n');
     });
     assert.match(out, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 OK/);
     assert.equal(bodies(out).at(-1), 'PUT /e body!');
@@ -141,12 +141,12 @@ test('an answer given before the body was read drops a small rest and keeps the 
   };
   await withServer(early, async (port) => {
     const out = await raw(port, [
-      'POST /1 HTTP/1.1\r\nContent-Length: 10\r\n\r\n01234',
-      '56789GET /2 HTTP/1.1\r\nConnection: close\r\n\r\n',
+      'POST /1 HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\n01234',
+      '56789GET /2 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n',
     ], 20);
     assert.deepEqual(statuses(out), [429, 429]);
     assert.deepEqual(bodies(out), ['no /1', 'no /2']);
-    const big = await raw(port, ['POST /big HTTP/1.1\r\nContent-Length: 100000000\r\n\r\nxx', 'GET /never HTTP/1.1\r\n\r\n'], 20);
+    const big = await raw(port, ['POST /big HTTP/1.1\r\nHost: t\r\nContent-Length: 100000000\r\n\r\nxx', 'GET /never HTTP/1.1\r\nHost: t\r\n\r\n'], 20);
     assert.deepEqual(statuses(big), [429]);
   });
 });
@@ -155,15 +155,15 @@ test('malformed or oversized heads get 400/431/505/501 and the connection is clo
   await withServer(echo, async (port) => {
     const cases: [string, number][] = [
       ['GARBAGE\r\n\r\n', 400],
-      ['POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400],
+      ['POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc', 400],
       ['GET / HTTP/2.0\r\n\r\n', 505],
-      ['POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
-      [`GET / HTTP/1.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+      ['POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n', 501],
+      [`GET / HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
       ['GET / HTTP/1.1\nHost: x\n\n', 400],
-      ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+      ['POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
     ];
     for (const [req, status] of cases) {
-      const out = await raw(port, [req, 'GET /after HTTP/1.1\r\n\r\n'], 10);
+      const out = await raw(port, [req, 'GET /after HTTP/1.1\r\nHost: t\r\n\r\n'], 10);
       assert.deepEqual(statuses(out), [status], JSON.stringify(req.slice(0, 60)));
     }
   });
@@ -178,7 +178,7 @@ test('a client that goes away mid-body makes the request stream fail', async () 
     });
   };
   await withServer(handler, async (port) => {
-    await raw(port, ['POST /x HTTP/1.1\r\nContent-Length: 100\r\n\r\npartial'], 0, 100);
+    await raw(port, ['POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\npartial'], 0, 100);
     assert.equal(await failed, 'ECONNRESET');
   });
 });
@@ -199,7 +199,7 @@ test('idle connections and slow heads are closed by the timeouts; a running requ
       const open = async () => (await register.getSingleMetric('metricstream_http_open_connections')!.get()).values[0]?.value;
       for (let i = 0; i < 50 && (await open()) !== 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(await open(), 0);
-      const running = await raw(port, ['GET /slow HTTP/1.1\r\n\r\n'], 0, 5000);
+      const running = await raw(port, ['GET /slow HTTP/1.1\r\nHost: t\r\n\r\n'], 0, 5000);
       assert.deepEqual(bodies(running), ['late']);
     },
     { keepAliveTimeout: 200, headersTimeout: 300, requestTimeout: 300 },
@@ -208,7 +208,7 @@ test('idle connections and slow heads are closed by the timeouts; a running requ
 
 test('fuzz: random and mutated byte streams never crash the server, and it keeps answering', async () => {
   await withServer(echo, async (port) => {
-    const base = 'POST /m HTTP/1.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n';
+    const base = 'POST /m HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n';
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -226,7 +226,7 @@ test('fuzz: random and mutated byte streams never crash the server, and it keeps
       ),
       { numRuns: 60 },
     );
-    const ok = await raw(port, ['GET /still HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    const ok = await raw(port, ['GET /still HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n']);
     assert.deepEqual(bodies(ok), ['GET /still ']);
   });
 });
@@ -240,7 +240,7 @@ test('a client that shuts down its sending side after its requests still gets ev
       s.on('data', (d) => (got += d.toString()));
       s.on('error', reject);
       s.on('close', () => resolve(got));
-      s.end('GET /1 HTTP/1.1\r\n\r\nGET /2 HTTP/1.0\r\n\r\n');
+      s.end('GET /1 HTTP/1.1\r\nHost: t\r\n\r\nGET /2 HTTP/1.0\r\n\r\n');
     });
     assert.deepEqual(bodies(out), ['done /1', 'done /2']);
   });
@@ -254,7 +254,7 @@ test('a handler that throws after setting headers gets a plain 500 without them;
     throw new Error('boom');
   };
   await withServer(handler, async (port) => {
-    const out = await raw(port, ['GET /len HTTP/1.1\r\n\r\nGET /bad-value HTTP/1.1\r\n\r\nGET /ok HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    const out = await raw(port, ['GET /len HTTP/1.1\r\nHost: t\r\n\r\nGET /bad-value HTTP/1.1\r\nHost: t\r\n\r\nGET /ok HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n']);
     assert.deepEqual(statuses(out), [500, 500, 200]);
     assert.doesNotMatch(out, /Content-Length: 100\r\n|X-Echo: /);
     assert.equal(bodies(out).at(-1), 'fine');
@@ -275,7 +275,7 @@ test('a malformed chunked body: the handler answering from its error listener do
     req.resume();
   };
   await withServer(handler, async (port) => {
-    const out = await raw(port, ['POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n', 'zz\r\n'], 20);
+    const out = await raw(port, ['POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n', 'zz\r\n'], 20);
     assert.deepEqual(statuses(out), [400]);
     await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(thrown, []);
@@ -295,7 +295,7 @@ test('a handler that reads its body slowly is not cut by the idle timeout', asyn
     slowReader as Handler,
     async (port) => {
       const body = Buffer.alloc(200_000, 97);
-      const out = await raw(port, [`POST / HTTP/1.1\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body], 0, 4000);
+      const out = await raw(port, [`POST / HTTP/1.1\r\nHost: t\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`, body], 0, 4000);
       assert.deepEqual(bodies(out), ['got 200000']);
     },
     { keepAliveTimeout: 200, headersTimeout: 1000, requestTimeout: 5000 },
@@ -320,7 +320,7 @@ test('a header field with CR/LF or a bad name is refused when set, leaving the a
     res.end(`refused ${refused.join(', ')} ${String(res.headersSent)}`);
   };
   await withServer(handler, async (port) => {
-    const out = await raw(port, ['GET / HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    const out = await raw(port, ['GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n']);
     assert.deepEqual(statuses(out), [200]);
     assert.doesNotMatch(out, /Injected/);
     assert.deepEqual(bodies(out), ['refused X-Bad, X Bad, status message false']);
@@ -333,7 +333,7 @@ test('end(chunk) after write() sends the last piece: chunked in 1.1, close-delim
     res.end('cd');
   };
   await withServer(handler, async (port) => {
-    const v11 = await raw(port, ['HEAD /h HTTP/1.1\r\n\r\nGET /g HTTP/1.1\r\nConnection: close\r\n\r\n']);
+    const v11 = await raw(port, ['HEAD /h HTTP/1.1\r\nHost: t\r\n\r\nGET /g HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n']);
     assert.deepEqual(statuses(v11), [200, 200]);
     assert.deepEqual(bodies(v11), ['', '2\r\nab\r\n2\r\ncd\r\n0\r\n\r\n']);
     const v10 = await raw(port, ['GET /g HTTP/1.0\r\nConnection: keep-alive\r\n\r\n']);
@@ -352,7 +352,7 @@ test('pipelined requests from a client that does not read its answers stop being
     const c = connect(port, '127.0.0.1');
     await new Promise((r) => c.on('connect', r));
     c.pause();
-    c.write('GET / HTTP/1.1\r\n\r\n'.repeat(n - 1) + 'GET / HTTP/1.1\r\nConnection: close\r\n\r\n');
+    c.write('GET / HTTP/1.1\r\nHost: t\r\n\r\n'.repeat(n - 1) + 'GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n');
     await new Promise((r) => setTimeout(r, 300));
     assert.ok(socket !== null);
     assert.ok(socket!.writableLength < 200_000, `${socket!.writableLength} bytes of answers held for a client that does not read`);
@@ -362,5 +362,20 @@ test('pipelined requests from a client that does not read its answers stop being
     c.resume();
     await new Promise((r) => c.on('close', r));
     assert.equal(statuses(text).length, n);
+  });
+});
+
+test("'finish' and 'close' reach listeners added right after end(), once each", async () => {
+  const seen: string[] = [];
+  const handler: Handler = (req, res) => {
+    res.end(`ok ${req.url}`);
+    res.on('finish', () => seen.push(`finish ${req.url}`));
+    res.once('close', () => seen.push(`close ${req.url}`));
+    res.on('close', () => seen.push(`close2 ${req.url}`));
+  };
+  await withServer(handler, async (port) => {
+    const out = await raw(port, ['GET /a HTTP/1.1\r\nHost: t\r\n\r\nGET /b HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n']);
+    assert.deepEqual(bodies(out), ['ok /a', 'ok /b']);
+    assert.deepEqual(seen, ['finish /a', 'close /a', 'close2 /a', 'finish /b', 'close /b', 'close2 /b']);
   });
 });
