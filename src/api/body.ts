@@ -28,9 +28,13 @@ function checkDeclaredLength(req: IncomingMessage, limit: number): void {
  * requests the async iterator machinery cost more than the rest of the read.
  */
 function collect(req: IncomingMessage, limit: number): Promise<Buffer> {
-  // The builtin HTTP server hands over a body that came with its head in one piece.
-  const whole = (req as unknown as Partial<Pick<Http1Request, 'takeWholeBody'>>).takeWholeBody?.();
-  if (whole != null) return whole.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(whole);
+  let whole: Buffer | null;
+  try {
+    whole = takeWhole(req, limit);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if (whole !== null) return Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     let first: Buffer | null = null;
     let chunks: Buffer[] | null = null;
@@ -80,9 +84,13 @@ export function readBodyNow(req: IncomingMessage, limit: number): Buffer | null 
 /** readRawBody's answer if it can be had without waiting (see readBodyNow), else null. */
 export function readRawBodyNow(req: IncomingMessage, limit: number): Buffer | null {
   checkDeclaredLength(req, limit);
-  const whole = (req as unknown as Partial<Pick<Http1Request, 'takeWholeBody'>>).takeWholeBody?.();
-  if (whole == null) return null;
-  if (whole.length > limit) throw tooLarge(limit);
+  return takeWhole(req, limit);
+}
+
+/** The body the builtin HTTP server received with its head, in one piece (null: read the stream); 413 past `limit`. */
+function takeWhole(req: IncomingMessage, limit: number): Buffer | null {
+  const whole = (req as unknown as Partial<Pick<Http1Request, 'takeWholeBody'>>).takeWholeBody?.() ?? null;
+  if (whole !== null && whole.length > limit) throw tooLarge(limit);
   return whole;
 }
 

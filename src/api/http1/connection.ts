@@ -17,6 +17,7 @@ const MAX_DISCARD = 256 * 1024;
 const MAX_PIPELINED = 64 * 1024;
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
+const HEAD_TOO_LARGE = `request head is larger than the limit of ${MAX_HEAD_BYTES} bytes`;
 
 export type Http1Handler = (req: Http1Request, res: Http1Response) => void;
 
@@ -121,6 +122,7 @@ export class Connection implements BodySource, ResponseSink {
     this.exchangeDone();
   }
 
+  /** Closes the connection now (an answer given up, server shutdown, timeouts). */
   destroy(): void {
     this.socket.destroy();
   }
@@ -134,14 +136,9 @@ export class Connection implements BodySource, ResponseSink {
     }
   }
 
-  /** Closes the connection now (server shutdown, timeouts). */
-  close(): void {
-    this.socket.destroy();
-  }
-
   private readonly onData = (chunk: Buffer): void => {
     if (this.req !== null && !this.bodyDone) {
-      const at = this.feedBody(chunk, 0);
+      const at = this.feedBody(chunk);
       if (at < chunk.length && !this.closeAfter) {
         this.buffer(chunk.subarray(at));
         if (this.req === null) this.parse();
@@ -222,12 +219,12 @@ export class Connection implements BodySource, ResponseSink {
         const end = buf.indexOf(CRLFCRLF, Math.max(0, this.scanned - 3));
         if (end < 0) {
           this.scanned = buf.length;
-          if (buf.length > MAX_HEAD_BYTES) this.refuse(431, 'request head is larger than the limit of 16384 bytes');
+          if (buf.length > MAX_HEAD_BYTES) this.refuse(431, HEAD_TOO_LARGE);
           else if (buf.indexOf('\n\n') >= 0 || buf.indexOf('\n\r\n') >= 0) this.refuse(400, 'header lines must end in CRLF');
           break;
         }
         if (end > MAX_HEAD_BYTES) {
-          this.refuse(431, 'request head is larger than the limit of 16384 bytes');
+          this.refuse(431, HEAD_TOO_LARGE);
           break;
         }
         let head: RequestHead;
@@ -266,7 +263,7 @@ export class Connection implements BodySource, ResponseSink {
       const pending = this.buf;
       this.buf = null;
       if (pending !== null) {
-        const at = this.feedBody(pending, 0);
+        const at = this.feedBody(pending);
         if (at < pending.length) this.buf = pending.subarray(at);
       }
       if (!this.bodyDone && head.expectContinue && head.minor === 1) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n');
@@ -291,13 +288,13 @@ export class Connection implements BodySource, ResponseSink {
     res.end(`internal error: ${(e as Error)?.message ?? String(e)}`);
   }
 
-  /** Feeds body bytes from `chunk[at..]`; returns where the body ended (the rest is the next request). */
-  private feedBody(chunk: Buffer, at: number): number {
+  /** Feeds body bytes from `chunk`; returns where the body ended (the rest is the next request). */
+  private feedBody(chunk: Buffer): number {
     const req = this.req!;
     let end: number;
     if (this.chunked !== null) {
       try {
-        end = this.chunked.feed(chunk, at, chunk.length, this.deliver);
+        end = this.chunked.feed(chunk, 0, chunk.length, this.deliver);
       } catch (e) {
         if (!(e instanceof ChunkedError)) throw e;
         this.bodyDone = true;
@@ -309,11 +306,11 @@ export class Connection implements BodySource, ResponseSink {
       if (this.chunked.done) this.bodyComplete();
       return end;
     }
-    const n = Math.min(this.bodyLeft, chunk.length - at);
-    if (n > 0) this.deliver(n === chunk.length ? chunk : chunk.subarray(at, at + n));
+    const n = Math.min(this.bodyLeft, chunk.length);
+    if (n > 0) this.deliver(n === chunk.length ? chunk : chunk.subarray(0, n));
     this.bodyLeft -= n;
     if (this.bodyLeft === 0) this.bodyComplete();
-    return at + n;
+    return n;
   }
 
   private readonly deliver = (data: Buffer): void => {
@@ -353,10 +350,7 @@ export class Connection implements BodySource, ResponseSink {
       if (this.req === null && !this.awaitingDrain) this.endSocket();
       return;
     }
-    if (this.paused) {
-      this.paused = false;
-      this.socket.resume();
-    }
+    this.resumeBody();
     if (this.buf !== null) {
       this.headSince = Date.now();
       this.parse();

@@ -37,7 +37,7 @@ const TCHAR = new Uint8Array(128);
 for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") TCHAR[c.charCodeAt(0)] = 1;
 
 /** `text[from, to)` is a non-empty token. A loop over a table: a regex per header cost more. */
-function isToken(text: string, from: number, to: number): boolean {
+export function isToken(text: string, from: number, to: number): boolean {
   if (from >= to) return false;
   for (let i = from; i < to; i++) {
     const c = text.charCodeAt(i);

@@ -4,6 +4,7 @@
 // chunked transfer coding (HTTP/1.1) or delimited by closing the connection (HTTP/1.0).
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
+import { isToken } from './head.js';
 import type { Http1Request } from './request.js';
 
 /** What a response writes to and tells: the connection. */
@@ -39,14 +40,12 @@ function checkValue(name: string, v: string): void {
   if (v.includes('\r') || v.includes('\n')) throw new TypeError(`invalid character in the value of header ${name}`);
 }
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-
 /**
  * Checked when set, as ServerResponse does, not when the head is written: a throw there would
  * leave the answer marked sent but unwritten (its connection hung, or a 500 that throws again).
  */
 function checkField(name: string, value: HeaderValue): void {
-  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  if (!isToken(name, 0, name.length)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
   if (typeof value === 'string') checkValue(name, value);
   else if (typeof value === 'object') for (const x of value) checkValue(name, x);
 }
@@ -100,9 +99,11 @@ export class Http1Response extends EventEmitter {
 
   writeHead(status: number, a?: string | OutgoingHttpHeaders, b?: OutgoingHttpHeaders): this {
     if (this.headersSent) throw new Error('cannot write the head twice');
-    if (typeof a === 'string') checkValue('status message', a);
+    if (typeof a === 'string') {
+      checkValue('status message', a);
+      this.statusMessage = a;
+    }
     this.statusCode = status;
-    if (typeof a === 'string') this.statusMessage = a;
     const h = typeof a === 'object' ? a : b;
     if (h !== undefined) {
       for (const k in h) {
@@ -166,7 +167,7 @@ export class Http1Response extends EventEmitter {
     this.sink.responded(this.closeAfter || this.framing === 'close');
     // 'finish' and 'close' follow in a microtask, only when someone listens (most answers have
     // no listener, and a microtask each is measurable); a listener added later in this turn
-    // still gets them (see on()).
+    // still gets them (see on(), which once() goes through).
     if (done !== undefined || this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) this.emitEnded(done);
     return this;
   }
@@ -194,13 +195,6 @@ export class Http1Response extends EventEmitter {
     return this;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as node:events types listeners
-  override once(event: string | symbol, listener: (...args: any[]) => void): this {
-    super.once(event, listener);
-    if (this.finished && !this.endedEmitted && (event === 'finish' || event === 'close')) this.emitEnded();
-    return this;
-  }
-
   /** Ends the connection at once; after a complete answer there is nothing to abort. */
   destroy(): this {
     if (this.destroyed || this.finished) return this;
@@ -224,7 +218,6 @@ export class Http1Response extends EventEmitter {
       this.framing = 'chunked';
       this.fields.set('transfer-encoding', { name: 'Transfer-Encoding', value: 'chunked' });
     } else this.framing = 'close';
-    if (this.isHead) this.framing = 'none';
   }
 
   /** The status line and header fields, marked sent. */
@@ -236,7 +229,7 @@ export class Http1Response extends EventEmitter {
       const v = f.value;
       if (typeof v === 'object') {
         for (const x of v) s += `${f.name}: ${x}\r\n`;
-      } else s += `${f.name}: ${typeof v === 'number' ? String(v) : v}\r\n`;
+      } else s += `${f.name}: ${v}\r\n`;
     }
     const conn = this.fields.get('connection');
     if (conn !== undefined && String(conn.value).toLowerCase() === 'close') this.closeAfter = true;

@@ -2,7 +2,7 @@
 //
 // Why by hand: on this project's 2-core target a bare node:http server answering the seed's
 // 3-sample POST tops out near 20,000 requests/s, while the same loop over a raw socket reaches
-// ~47,000 (measured side by side with ../shared/peer-bench/w1-seed.mjs, see docs/status.md).
+// ~44,000-47,000 (bench/net-ceiling.ts timed with ../shared/peer-bench/w1-seed.mjs, see docs/status.md).
 // Most of node:http's cost per request is JavaScript around its C parser (IncomingMessage and
 // ServerResponse as full streams, header objects, per-request timers), and no maintained npm
 // package offers a faster HTTP/1.1 server on Node 20 without a native addon from outside the
@@ -76,11 +76,11 @@ export class Http1Server extends Server implements ConnectionOwner {
 
   /** Closes connections with no request in progress. */
   closeIdleConnections(): void {
-    for (const c of this.open) if (c.idle) c.close();
+    for (const c of this.open) if (c.idle) c.destroy();
   }
 
   closeAllConnections(): void {
-    for (const c of this.open) c.close();
+    for (const c of this.open) c.destroy();
   }
 
   private accept(socket: Socket): void {
@@ -94,7 +94,7 @@ export class Http1Server extends Server implements ConnectionOwner {
       // Quiet while a handler works on a complete request is expected (a long query).
       if (conn.busy) return;
       cutOff.inc({ phase: conn.idle ? 'idle' : conn.bodySince > 0 ? 'body' : 'head' });
-      conn.close();
+      conn.destroy();
     });
   }
 
@@ -104,10 +104,10 @@ export class Http1Server extends Server implements ConnectionOwner {
     for (const c of this.open) {
       if (c.headSince > 0 && now - c.headSince > headersTimeout) {
         cutOff.inc({ phase: 'head' });
-        c.close();
+        c.destroy();
       } else if (c.bodySince > 0 && now - c.bodySince > requestTimeout) {
         cutOff.inc({ phase: 'body' });
-        c.close();
+        c.destroy();
       }
     }
   }
