@@ -3,4 +3,4 @@ export { ApiServer, type Route, type RequestInfo, type ServerHooks } from './ser
 export { HttpError } from './http-error.js';
 export { header } from './header.js';
 export { readBody, readBodyNow, readRawBody, readRawBodyNow, streamBody } from './body.js';
-export { sendJson, sendError, type ErrorStyle } from './respond.js';
+export { sendJson, sendJsonText, sendError, type ErrorStyle } from './respond.js';

@@ -321,7 +321,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     if (changed.length > 0) writes.push(wal.log(RECORD_METADATA, encodeMetadata(changed)));
     for (let from = 0; from < n; from += SAMPLES_PER_RECORD) {
       const to = Math.min(n, from + SAMPLES_PER_RECORD);
-      writes.push(wal.log(RECORD_SAMPLES, encodeSamples(refs.subarray(from, to), ts.subarray(from, to), vs.subarray(from, to), to - from)));
+      writes.push(wal.log(RECORD_SAMPLES, encodeSamples(refs, ts, vs, to - from, from)));
     }
     head.samples += n;
     this.samplesAppended += n;

@@ -286,6 +286,10 @@ export function scanSeedBody(b: Buffer, now: number, limits: ValidationLimits, m
   return batch;
 }
 
+/** scanMetrics's columns while it scans (see there); grown when a body may hold more metrics. */
+let scratchTs = new Float64Array(256);
+let scratchVs = new Float64Array(256);
+
 /** Where scanMetrics stopped (after the array's closing bracket). */
 let scanEnd = 0;
 
@@ -294,10 +298,17 @@ let cache: BytesCache<SeriesEntry> = new BytesCache<SeriesEntry>(1);
 
 function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: ValidationLimits, maxMetrics: number): SeedBatch | null {
   cache = cacheFor(limits);
-  // A metric takes at least 12 bytes ({"value":1} is refused, but bounds the count); the columns are cut to size below.
+  // A metric takes at least 12 bytes ({"value":1} is refused, but bounds the count). Values go
+  // into scratch columns kept between bodies and are copied out at their exact size below: a
+  // typed array over 64 bytes gets a backing store outside V8's heap, and allocating two of
+  // those per small request (and views cut to size) cost more than scanning a 3-metric body.
   const cap = Math.min(maxMetrics, Math.floor(end / 12) + 1);
-  const ts = new Float64Array(cap);
-  const vs = new Float64Array(cap);
+  if (scratchTs.length < cap) {
+    scratchTs = new Float64Array(Math.max(cap, scratchTs.length * 2));
+    scratchVs = new Float64Array(scratchTs.length);
+  }
+  const ts = scratchTs;
+  const vs = scratchVs;
   const labels: Labels[] = [];
   const refs: SeriesRef[] = [];
   const names: string[] = [];
@@ -362,5 +373,11 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
   scanEnd = p + 1;
   const start = new Uint32Array(n + 1);
   for (let i = 0; i <= n; i++) start[i] = i;
-  return { labels, refs, start, ts: ts.subarray(0, n), vs: vs.subarray(0, n), names, types, help, unit };
+  const outTs = new Float64Array(n);
+  const outVs = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    outTs[i] = ts[i]!;
+    outVs[i] = vs[i]!;
+  }
+  return { labels, refs, start, ts: outTs, vs: outVs, names, types, help, unit };
 }

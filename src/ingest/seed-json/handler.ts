@@ -1,7 +1,7 @@
 // POST /metrics: the seed's JSON batch API (atomic batches, seed-shaped answers and errors); the
 // body is decoded by the decode stage (decode-seed-json.ts), the samples appended here on the main thread.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { header, HttpError, readBody, readBodyNow, sendJson, type Route } from '../../api/index.js';
+import { header, HttpError, readBody, readBodyNow, sendJsonText, type Route } from '../../api/index.js';
 import { StorageError } from '../../storage/index.js';
 import { commitOrThrow, refusalError, setDecodedMetadata, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
@@ -52,7 +52,8 @@ async function handle(deps: IngestDeps, req: IncomingMessage, res: ServerRespons
   deps.stats.metricsReceived += n;
   deps.stats.batchesProcessed++;
   deps.stats.accepted(PROTOCOL, 200, n);
-  sendJson(res, 200, { success: true, metrics_processed: n });
+  // The seed's answer, written out: JSON.stringify of this small object cost more than the rest of the write.
+  sendJsonText(res, 200, `{"success":true,"metrics_processed":${n}}`);
 }
 
 /** The POST /metrics route. */

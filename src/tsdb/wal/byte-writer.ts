@@ -95,12 +95,12 @@ export class ByteWriter {
     this.uvarint(m);
   }
 
-  /** `uvarint` of each of `values[0, n)`, in one loop (the common small values without a call each). */
-  uvarintRun(values: ArrayLike<number>, n: number): void {
-    this.ensure(n * 8);
+  /** `uvarint` of each of `values[from, to)`, in one loop (the common small values without a call each). */
+  uvarintRun(values: ArrayLike<number>, from: number, to: number): void {
+    this.ensure((to - from) * 8);
     let buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       let v = values[i]!;
       if (v >>> 0 !== v) {
         this.pos = pos;
@@ -119,12 +119,12 @@ export class ByteWriter {
     this.pos = pos;
   }
 
-  /** `varint` of `values[i] - minus` for i in [0, n), in one loop like uvarintRun. */
-  varintRun(values: ArrayLike<number>, n: number, minus: number): void {
-    this.ensure(n * 8);
+  /** `varint` of `values[i] - minus` for i in [from, to), in one loop like uvarintRun. */
+  varintRun(values: ArrayLike<number>, from: number, to: number, minus: number): void {
+    this.ensure((to - from) * 8);
     let buf = this.buf;
     let pos = this.pos;
-    for (let i = 0; i < n; i++) {
+    for (let i = from; i < to; i++) {
       const x = values[i]! - minus;
       if (!(x >= -0x4000_0000 && x < 0x4000_0000 && (x | 0) === x)) {
         this.pos = pos;

@@ -113,6 +113,20 @@ test('samples payload round-trips bit-exactly', () => {
   );
 });
 
+test('samples from an offset encode as the same entries cut out', () => {
+  fc.assert(
+    fc.property(samplesArb, fc.nat(), fc.nat(), ({ refs, ts, vs }, a, b) => {
+      const len = ts.length;
+      const from = len === 0 ? 0 : a % (len + 1);
+      const n = len - from === 0 ? 0 : b % (len - from + 1);
+      const cut = encodeSamples(refs.slice(from, from + n), ts.slice(from, from + n), vs.slice(from, from + n), n);
+      assert.deepEqual(encodeSamples(refs, ts, vs, n, from), cut);
+    }),
+    { numRuns: 500 },
+  );
+  assert.throws(() => encodeSamples([1, 2], [1, 2], [1, 2], 2, 1), RangeError);
+});
+
 test('samples decode into reused arrays and accept plain arrays', () => {
   const into: SampleBatch = { refs: new Float64Array(16), ts: new Float64Array(16), vs: new Float64Array(16), n: 0 };
   const p = encodeSamples([1, 2, 3], [1000, 999, 1_700_000_000_000], [0.5, -1, Infinity], 3);
