@@ -4,7 +4,7 @@
 // parseImportLine for lines it does not take.
 import type { Labels } from '../../storage/index.js';
 import type { Decoded, DecodeContext, DecodeSettings } from '../decode/decoder.js';
-import { ImportScratch, importLine } from '../json-scan/import-scan.js';
+import { copySamples, ImportScratch, importLine } from '../json-scan/import-scan.js';
 
 /** Bad lines listed in one answer; the count says how many there were in all. */
 export const MAX_LISTED = 100;
@@ -53,8 +53,7 @@ export function decodeImportLines(bytes: Uint8Array, ctx: DecodeContext, s: Deco
     lineOf.push(lineNo);
     ts = grown(ts, n + out.n);
     vs = grown(vs, n + out.n);
-    ts.set(out.ts.subarray(0, out.n), n);
-    vs.set(out.vs.subarray(0, out.n), n);
+    copySamples(out, ts, vs, n);
     n += out.n;
     starts.push(n);
   }

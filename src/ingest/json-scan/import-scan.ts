@@ -36,6 +36,26 @@ function cacheFor(limits: ValidationLimits): BytesCache<Labels> {
   return c;
 }
 
+/**
+ * Appends a line's samples to `ts`/`vs` at `at` (room checked by the caller). Most lines hold one
+ * sample: element copies then, where two subarray() views and set() calls per line cost more
+ * than scanning the line. Typed-array element copies keep NaN payloads.
+ */
+export function copySamples(out: ImportScratch, ts: Float64Array, vs: Float64Array, at: number): void {
+  const n = out.n;
+  if (n <= 16) {
+    const ots = out.ts;
+    const ovs = out.vs;
+    for (let i = 0; i < n; i++) {
+      ts[at + i] = ots[i]!;
+      vs[at + i] = ovs[i]!;
+    }
+    return;
+  }
+  ts.set(out.ts.subarray(0, n), at);
+  vs.set(out.vs.subarray(0, n), at);
+}
+
 function grow(a: Float64Array): Float64Array<ArrayBuffer> {
   const b = new Float64Array(a.length * 2);
   b.set(a);
@@ -250,8 +270,7 @@ export function decodeImportBody(b: Buffer, now: number, limits: ValidationLimit
       ts = grow(ts);
       vs = grow(vs);
     }
-    ts.set(out.ts.subarray(0, out.n), total);
-    vs.set(out.vs.subarray(0, out.n), total);
+    copySamples(out, ts, vs, total);
     total += out.n;
     labels.push(r);
     start.push(total);
