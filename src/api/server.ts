@@ -24,12 +24,26 @@ class Info implements RequestInfo {
   constructor(
     private readonly url: string,
     private readonly q: number,
-    readonly client: string,
+    private readonly req: IncomingMessage,
+    private id: string | null,
     readonly param: string,
   ) {}
   get query(): URLSearchParams {
     return (this.parsed ??= new URLSearchParams(this.q < 0 ? '' : this.url.slice(this.q + 1)));
   }
+  get client(): string {
+    return (this.id ??= clientOf(this.req));
+  }
+}
+
+/**
+ * The rate-limit client of a request: its Authorization value, or the peer address without one.
+ * Asked only where needed: the peer address is a getpeername(2) call per connection, which
+ * queries and other routes that are not rate-limited do without.
+ */
+function clientOf(req: IncomingMessage): string {
+  const auth = header(req, 'authorization');
+  return auth !== undefined && auth !== '' ? auth : (req.socket.remoteAddress ?? 'unknown');
 }
 
 export interface Route {
@@ -130,9 +144,9 @@ export class ApiServer {
       return;
     }
     const { route, param } = found;
-    const auth = header(req, 'authorization');
-    const client = auth !== undefined && auth !== '' ? auth : (req.socket.remoteAddress ?? 'unknown');
+    let client: string | null = null;
     if (route.rateLimited) {
+      client = clientOf(req);
       const limiter = this.hooks.limiter;
       const decision = limiter.check(client);
       this.hooks.decisions.record(client, decision);
@@ -151,7 +165,7 @@ export class ApiServer {
     }
     let result: Promise<void> | void;
     try {
-      result = route.handle(req, res, new Info(url, q, client, param));
+      result = route.handle(req, res, new Info(url, q, req, client, param));
     } catch (e) {
       this.fail(res, e, route.errorStyle, path);
       return;

@@ -384,6 +384,8 @@ export class Connection implements BodySource, ResponseSink {
     this.closeAfter = true;
     this.buf = null;
     this.pause();
-    if (!this.closed) this.socket.end();
+    // Once ended, end() again would only build an error nobody sees (a Connection: close answer
+    // ends the socket before the client's FIN arrives).
+    if (!this.closed && !this.socket.writableEnded) this.socket.end();
   }
 }
