@@ -7,6 +7,7 @@ import { register } from 'prom-client';
 import { Http1Server } from './server.js';
 import type { Http1Request } from './request.js';
 import type { Http1Response } from './response.js';
+import { randomOrMutated } from './fuzz-fixtures.js';
 
 type Handler = (req: Http1Request, res: Http1Response) => void;
 
@@ -211,14 +212,7 @@ test('fuzz: random and mutated byte streams never crash the server, and it keeps
     const base = 'POST /m HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n';
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
-          fc.array(fc.tuple(fc.nat(base.length), fc.integer({ min: 0, max: 255 })), { maxLength: 5 }).map((muts) => {
-            const b = Buffer.from(base, 'latin1');
-            for (const [i, v] of muts) b[i % b.length] = v;
-            return b;
-          }),
-        ),
+        randomOrMutated(base, 5),
         async (bytes) => {
           const out = await raw(port, [bytes], 0, 150);
           for (const s of statuses(out)) assert.ok(s >= 100 && s < 600);
