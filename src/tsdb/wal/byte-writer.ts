@@ -5,6 +5,8 @@ const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 const TWO_32 = 0x1_0000_0000;
 // In unicode mode a surrogate pair is one code point outside this class, so only lone halves match.
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+const SCRATCH_F64 = new Float64Array(1);
+const SCRATCH_U8 = new Uint8Array(SCRATCH_F64.buffer);
 
 /** Appends encoded values to a buffer that doubles when full; `finish()` copies out the result. */
 export class ByteWriter {
@@ -157,6 +159,21 @@ export class ByteWriter {
     this.ensure(8);
     this.view.setFloat64(this.pos, v, true);
     this.pos += 8;
+  }
+
+  /**
+   * Entries [from, to) of `a` as their float64 bytes in host order, bit for bit (NaN payloads
+   * included: a typed array store does not canonicalize them, a DataView write may).
+   */
+  f64sOf(a: Float64Array, from: number, to: number): void {
+    this.ensure((to - from) * 8);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = from; i < to; i++) {
+      SCRATCH_F64[0] = a[i]!;
+      for (let k = 0; k < 8; k++) buf[p++] = SCRATCH_U8[k]!;
+    }
+    this.pos = p;
   }
 
   /** Raw bytes, copied. */

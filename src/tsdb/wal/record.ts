@@ -177,7 +177,11 @@ export function encodeSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs
   if (enc === TS_DELTA) w.varintRun(ts, from, to, base);
   else for (let i = from; i < to; i++) w.i64(ts[i]!);
   if (LITTLE_ENDIAN && vs instanceof Float64Array) {
-    w.bytesOf(byteView(vs), from * 8, to * 8);
+    // A few values are copied through a scratch; the byte view (a WeakMap lookup, and a new view
+    // and WeakMap entry for a column seen for the first time, as every small request's is) only
+    // pays for longer runs.
+    if (n <= 16) w.f64sOf(vs, from, to);
+    else w.bytesOf(byteView(vs), from * 8, to * 8);
   } else {
     for (let i = from; i < to; i++) w.f64(vs[i]!);
   }
