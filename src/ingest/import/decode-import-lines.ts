@@ -3,6 +3,7 @@
 // Each line goes through the byte scanner (json-scan/import-scan.ts), which falls back to
 // parseImportLine for lines it does not take.
 import type { Labels } from '../../storage/index.js';
+import type { SeriesRef } from '../series-batch.js';
 import type { Decoded, DecodeContext, DecodeSettings } from '../decode/decoder.js';
 import { copySamples, ImportScratch, importLine } from '../json-scan/import-scan.js';
 
@@ -26,6 +27,9 @@ export function decodeImportLines(bytes: Uint8Array, ctx: DecodeContext, s: Deco
   let lineNo = firstLine - 1;
   const out = new ImportScratch();
   const labels: Labels[] = [];
+  // Per entry, the series' reference kept in the scanner's cache (a fresh one for lines of the
+  // text path): the append, or a worker's series numbering, starts from it.
+  const refs: SeriesRef[] = [];
   const lineOf: number[] = [];
   const starts: number[] = [0];
   let ts = new Float64Array(1024);
@@ -50,6 +54,7 @@ export function decodeImportLines(bytes: Uint8Array, ctx: DecodeContext, s: Deco
     // Once a line is bad nothing will be stored: keep checking the rest but stop collecting.
     if (badCount > 0) continue;
     labels.push(l);
+    refs.push(out.ref ?? { ref: 0, scope: null });
     lineOf.push(lineNo);
     ts = grown(ts, n + out.n);
     vs = grown(vs, n + out.n);
@@ -63,7 +68,7 @@ export function decodeImportLines(bytes: Uint8Array, ctx: DecodeContext, s: Deco
   }
   return {
     ok: true,
-    batch: { labels, start: Uint32Array.from(starts), ts: ts.slice(0, n), vs: vs.slice(0, n) },
+    batch: { labels, refs, start: Uint32Array.from(starts), ts: ts.slice(0, n), vs: vs.slice(0, n) },
     extra: { lineOf: Uint32Array.from(lineOf), info: { lines } },
   };
 }

@@ -6,31 +6,41 @@
 // keys, "Inf" strings written with escapes) goes to the text path, line by line.
 import type { Labels } from '../../storage/index.js';
 import { importLabels, parseImportLine } from '../import/parse.js';
-import type { SampleBatch } from '../series-batch.js';
+import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
 import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainMetricLabels } from './plain-labels.js';
+
+/**
+ * A cached series: its checked labels and, once appended (or numbered by a decode worker), its
+ * reference (SeriesRef): a series seen before is then found without a lookup by its labels.
+ */
+interface ImportSeries extends SeriesRef {
+  readonly labels: Labels;
+}
 
 /** One line's samples (reused from line to line: only [0, n) is this line's). */
 export class ImportScratch {
   ts: Float64Array<ArrayBuffer> = new Float64Array(64);
   vs: Float64Array<ArrayBuffer> = new Float64Array(64);
   n = 0;
+  /** The line's series reference when the byte scan answered it (null from the text path). */
+  ref: SeriesRef | null = null;
   /** The problems of the last line, when importLine returned null for a bad line. */
   problems: Problem[] | null = null;
 }
 
-const caches = new WeakMap<ValidationLimits, BytesCache<Labels>>();
+const caches = new WeakMap<ValidationLimits, BytesCache<ImportSeries>>();
 export const IMPORT_CACHE_CAPACITY = 65_536;
 
 let lastLimits: ValidationLimits | null = null;
-let lastCache: BytesCache<Labels> | null = null;
+let lastCache: BytesCache<ImportSeries> | null = null;
 
-function cacheFor(limits: ValidationLimits): BytesCache<Labels> {
+function cacheFor(limits: ValidationLimits): BytesCache<ImportSeries> {
   if (limits === lastLimits) return lastCache!;
   let c = caches.get(limits);
-  if (c === undefined) caches.set(limits, (c = new BytesCache<Labels>(IMPORT_CACHE_CAPACITY)));
+  if (c === undefined) caches.set(limits, (c = new BytesCache<ImportSeries>(IMPORT_CACHE_CAPACITY)));
   lastLimits = limits;
   lastCache = c;
   return c;
@@ -197,12 +207,19 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
     if (i > 0 && t < ts[i - 1]!) return null;
   }
   out.n = nt;
+  let series: ImportSeries;
   if (metricEntry >= 0) {
     cache.hit(metricEntry);
-    return cache.value(metricEntry);
+    series = cache.value(metricEntry);
+    out.ref = series;
+    return series.labels;
   }
   const hit = cache.find(b, 0, 0, metricFrom, metricTo);
-  if (hit >= 0) return cache.value(hit);
+  if (hit >= 0) {
+    series = cache.value(hit);
+    out.ref = series;
+    return series.labels;
+  }
   let labels = plainMetricLabels(b, metricFrom, metricTo, limits);
   if (labels === null) {
     let metric: unknown;
@@ -216,7 +233,9 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
     if (problems.length > 0) return null;
   }
   freezeLabels(labels);
-  cache.add(b, 0, 0, metricFrom, metricTo, labels);
+  series = { labels, ref: 0, scope: null };
+  cache.add(b, 0, 0, metricFrom, metricTo, series);
+  out.ref = series;
   return labels;
 }
 
@@ -226,6 +245,7 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
  */
 export function importLine(b: Buffer, from: number, to: number, now: number, limits: ValidationLimits, out: ImportScratch): Labels | null {
   out.problems = null;
+  out.ref = null;
   const fast = scanImportLine(b, from, to, now, limits, out);
   if (fast === BLANK) return null;
   if (fast !== null) return fast;
