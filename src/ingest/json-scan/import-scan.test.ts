@@ -147,6 +147,41 @@ test('byte-mutated valid lines: same answers', () => {
   );
 });
 
+/** The compact layout most senders write: the three keys in order, no whitespace (scanCompact). */
+const compactLineArb = fc
+  .tuple(
+    name,
+    fc.array(fc.tuple(labelName, labelValue), { maxLength: 5 }),
+    fc.integer({ min: 0, max: 4 }).chain((k) => fc.tuple(fc.array(valueToken, { minLength: k, maxLength: k }), fc.array(timestampToken(NOW), { minLength: k, maxLength: k }))),
+    fc.integer(),
+  )
+  .map(([nm, labels, [vs, ts], seed]) => {
+    const sorted = [...ts].sort((a, b) => Number(a) - Number(b)).map(raw);
+    const metric = obj([['__name__', str(nm)], ...labels.map(([k, v]) => [k, str(v)] as [string, Node])]);
+    // No whitespace (ws() adds none for draws below 0.7); escapes at random in the metric's strings.
+    const r = rng(seed);
+    const noWs = (): number => 0.69 * r();
+    return `{"metric":${write(metric, noWs, 0.05, true)},"values":${write(arr(vs), noWs, 0, true)},"timestamps":${write(arr(sorted), noWs, 0, true)}}`;
+  });
+
+test('compact lines (keys in order, no spaces), also byte-mutated: same answers, valid ones on the fast path', () => {
+  let valid = 0;
+  fc.assert(
+    fc.property(compactLineArb, fc.array(mutation, { maxLength: 2 }), (line, muts) => {
+      let b: Buffer = Buffer.from(line);
+      for (const mu of muts) b = mu(b);
+      const nl = b.indexOf(10);
+      const r = same(nl < 0 ? b : b.subarray(0, nl), LIMITS);
+      if (muts.length === 0 && r.ok) {
+        valid++;
+        assert.ok(r.fast, `valid compact line not on the fast path: ${line}`);
+      }
+    }),
+    { numRuns: RUNS * 2 },
+  );
+  assert.ok(valid > RUNS / 4, `too few valid compact lines generated (${valid})`);
+});
+
 test('edge cases by hand', () => {
   const T = String(NOW);
   const cases = [

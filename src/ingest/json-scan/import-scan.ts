@@ -9,7 +9,7 @@ import { importLabels, parseImportLine } from '../import/parse.js';
 import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
-import { BAIL, bytesEqual, flatObjectEnd, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { ascii, BAIL, bytesEqual, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainMetricLabels } from './plain-labels.js';
 
 /**
@@ -138,6 +138,38 @@ function scanTimestamps(b: Buffer, p: number, end: number, out: ImportScratch): 
   return p + 1;
 }
 
+const METRIC_KEY = ascii('{"metric":');
+const VALUES_KEY = ascii(',"values":[');
+const TIMESTAMPS_KEY = ascii(',"timestamps":[');
+
+/** Where the metric object of the line scanCompact read last ends, and its cache entry (-1: none matched). */
+let compactMetricTo = -1;
+let compactEntry = -1;
+
+/**
+ * The line written as most senders write every line, {"metric":{...},"values":[...],
+ * "timestamps":[...]} without spaces (as VictoriaMetrics exports): the keys are compared as whole
+ * byte runs. Returns where the metric object starts (its end and cache entry in compactMetricTo
+ * and compactEntry, the samples in out) or BAIL for any other line, which the key loop reads.
+ */
+function scanCompact(b: Buffer, p: number, to: number, cache: BytesCache<ImportSeries>, out: ImportScratch): number {
+  if (!matchBytes(b, p, to, METRIC_KEY)) return BAIL;
+  const mf = p + METRIC_KEY.length;
+  if (mf >= to || b[mf] !== 0x7b) return BAIL;
+  const e = cache.predicted();
+  let q = e >= 0 ? cache.matchSecond(e, b, mf, to) : -1;
+  compactEntry = q >= 0 ? e : -1;
+  if (q < 0) q = flatObjectEnd(b, mf, to);
+  if (q === BAIL || !matchBytes(b, q, to, VALUES_KEY)) return BAIL;
+  compactMetricTo = q;
+  q = scanValues(b, q + VALUES_KEY.length - 1, to, out);
+  const nv = arrCount;
+  if (q === BAIL || !matchBytes(b, q, to, TIMESTAMPS_KEY)) return BAIL;
+  q = scanTimestamps(b, q + TIMESTAMPS_KEY.length - 1, to, out);
+  if (q === BAIL || arrCount !== nv || q >= to || b[q] !== 0x7d || skipWs(b, q + 1, to) !== to) return BAIL;
+  return mf;
+}
+
 /**
  * Scans the line b[from, to) (no \n in it): the series' labels with its samples in out[0, n),
  * BLANK for a line of JSON whitespace, or null for "not answered here" (use parseImportLine).
@@ -146,11 +178,13 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
   let p = skipWs(b, from, to);
   if (p === to) return BLANK;
   if (b[p] !== 0x7b) return null;
+  const cache = cacheFor(limits);
+  const compact = scanCompact(b, p, to, cache, out);
+  if (compact !== BAIL) return lineSeries(b, compact, compactMetricTo, compactEntry, arrCount, now, limits, out, cache);
   p = skipWs(b, p + 1, to);
   let metricFrom = -1;
   let metricTo = -1;
   let metricEntry = -1;
-  const cache = cacheFor(limits);
   let nv = -1;
   let nt = -1;
   if (p < to && b[p] === 0x7d) return null;
@@ -199,6 +233,25 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
   }
   if (skipWs(b, p + 1, to) !== to) return null;
   if (metricFrom < 0 || nv < 0 || nv !== nt) return null;
+  return lineSeries(b, metricFrom, metricTo, metricEntry, nt, now, limits, out, cache);
+}
+
+/**
+ * The end of a scanned line: checks its nt timestamps (in out.ts, values in out.vs) and finds its
+ * series by the metric object b[metricFrom, metricTo) (cache entry metricEntry when it was
+ * matched already, else -1); null for a line the text path must read.
+ */
+function lineSeries(
+  b: Buffer,
+  metricFrom: number,
+  metricTo: number,
+  metricEntry: number,
+  nt: number,
+  now: number,
+  limits: ValidationLimits,
+  out: ImportScratch,
+  cache: BytesCache<ImportSeries>,
+): Labels | null {
   // Every timestamp valid and in order; the text path sorts the others.
   const ts = out.ts;
   for (let i = 0; i < nt; i++) {
