@@ -6,7 +6,8 @@
 // 1000 lines of one field as `metricstream bench --protocol influx` sends them.
 // JSON (POST /metrics) and JSON lines (/api/v1/import): the bodies `metricstream bench` sends
 // (1000 samples of 10,000 seed-shaped series), JSON.parse alone as the floor of the old path, the
-// old path (JSON.parse + validation), and the byte scanner with its label cache warm and cold.
+// old path (JSON.parse + validation), the byte scanner with its label cache warm and cold, and
+// for JSON lines a decode worker's whole job (decodeImportLines and the series numbering).
 // Run `npm run build && node dist/bench/ingest-decode.js [seconds in all]`. Prints figures, asserts nothing.
 import { performance } from 'node:perf_hooks';
 import { compressSync, uncompressSync } from 'snappy';
@@ -15,6 +16,8 @@ import { PROTOCOLS, TS_WIDTH, writeTimestamp } from '../src/bench/protocol.js';
 import { parseImportLine } from '../src/ingest/import/parse.js';
 import { parseLineProtocol } from '../src/ingest/influx/parse.js';
 import { scanLineProtocol } from '../src/ingest/influx/scan-line-protocol.js';
+import { SeriesNumbering } from '../src/ingest/decode/series-codec.js';
+import { decodeImportLines } from '../src/ingest/import/decode-import-lines.js';
 import { decodeImportBody } from '../src/ingest/json-scan/import-scan.js';
 import { scanSeedBody } from '../src/ingest/json-scan/seed-scan.js';
 import { parseSeedBatch } from '../src/ingest/seed-json/parse.js';
@@ -186,6 +189,13 @@ measure('import: JSON.parse per line only (floor)', 1000, (i) => importOld(impor
 measure('import: JSON.parse + parseImportLine (old path)', 1000, (i) => importOld(importBodies[i % BATCHES]!, (t) => parseImportLine(t, NOW, LIMITS)));
 measure('import: byte scanner, label cache warm', 1000, (i) => {
   if (!('labels' in decodeImportBody(importBodies[i % BATCHES]!, NOW, LIMITS))) throw new Error('import body refused');
+});
+// What a decode worker does with a piece: the decoder, then its series numbering (series-codec).
+const numbering = new SeriesNumbering(1 << 20);
+measure('import: decode worker job (decoder + numbering)', 1000, (i) => {
+  const r = decodeImportLines(importBodies[i % BATCHES]!, { now: NOW, params: {} }, { limits: LIMITS, maxBytes: 1 << 26, maxMetrics: 1 << 20 });
+  if (!r.ok) throw new Error('import body refused');
+  numbering.encode(r.batch.labels, r.batch.refs);
 });
 measure('import: byte scanner, label cache cold', 1000, (i) => {
   if (!('labels' in decodeImportBody(importBodies[i % BATCHES]!, NOW, { ...LIMITS }))) throw new Error('import body refused');
