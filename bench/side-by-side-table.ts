@@ -62,3 +62,36 @@ for (const rs of groups.values()) {
 const widths = out[0]!.map((_, i) => Math.max(...out.map((r) => r[i]!.length)));
 const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log([line(out[0]!), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...out.slice(1).map(line)].join('\n'));
+
+// Issue 5's and 6's targets against this run's figures (W2: the median run per target and format).
+const w1 = (target: string) => rows.find((r) => r.workload === 'W1' && r.target === target);
+const w2 = (target: string, format: string): number | undefined => {
+  const rs = groups.get(`${target} ${format}`);
+  return rs ? medianRow(rs).samples_per_s! : undefined;
+};
+const checks: string[] = [];
+const check = (what: string, ratio: number | undefined, want: number, detail: string): void => {
+  if (ratio === undefined || !Number.isFinite(ratio)) return;
+  checks.push(`- ${what}: ${ratio.toFixed(2)}x (${detail}), target >= ${want}x: ${ratio >= want ? 'met' : 'not met'}`);
+};
+const ms1 = w1('metricstream');
+const ceil1 = w1('node-ceiling');
+if (ms1 && ceil1) check('W1 req/s vs the bare node:http ceiling', ms1.rps! / ceil1.rps!, 0.9, `${k(ms1.rps!)} vs ${k(ceil1.rps!)}`);
+if (ms1 && vm1) {
+  check('W1 req/s vs VictoriaMetrics', ms1.rps! / vm1.rps!, 0.9, `${k(ms1.rps!)} vs ${k(vm1.rps!)}`);
+  checks.push(`- W1 p99: ${ms1.p99_ms} ms vs VictoriaMetrics ${vm1.p99_ms} ms, target at or below: ${ms1.p99_ms! <= vm1.p99_ms! ? 'met' : 'not met'}`);
+}
+const vmJson = w2('victoriametrics', 'vmjson');
+for (const f of ['seed', 'vmjson']) {
+  const m = w2('metricstream', f);
+  if (m !== undefined && vmJson !== undefined) check(`W2 ${FORMAT[f]} vs VictoriaMetrics JSON lines`, m / vmJson, 1, `${k(m)} vs ${k(vmJson)} samples/s`);
+}
+const msRw = w2('metricstream', 'promrw');
+const vmRw = w2('victoriametrics', 'promrw');
+const promRw = w2('prometheus', 'promrw');
+if (msRw !== undefined && promRw !== undefined) check('remote write vs Prometheus', msRw / promRw, 2, `${k(msRw)} vs ${k(promRw)} samples/s`);
+if (msRw !== undefined && vmRw !== undefined) check('remote write vs VictoriaMetrics', msRw / vmRw, 1, `${k(msRw)} vs ${k(vmRw)} samples/s`);
+const msIn = w2('metricstream', 'influx');
+const vmIn = w2('victoriametrics', 'influx');
+if (msIn !== undefined && vmIn !== undefined) check('Influx line protocol vs VictoriaMetrics', msIn / vmIn, 1, `${k(msIn)} vs ${k(vmIn)} samples/s`);
+if (checks.length > 0) console.log(['', 'Targets (issues 5 and 6), this run:', ...checks].join('\n'));

@@ -3,19 +3,21 @@
 # same harness (../shared/peer-bench), one comparison table at the end:
 #   W1  the seed's 3 samples per request under wrk (2 threads, 64 keep-alive connections, Lua body):
 #       MetricStream POST /metrics (seed JSON) vs VictoriaMetrics POST /api/v1/import (the same 3 samples)
+#       and vs the bare node:http server of ../shared/peer-bench (node-ceiling.mjs: JSON.parse only)
 #   W2  10,000 series, batches of 1,000 samples, 8 connections, in every push format both sides
 #       speak: seed JSON (POST /metrics), JSON lines (/api/v1/import), remote write 1.0
 #       (/api/v1/write) and Influx line protocol (/write) into MetricStream; the same bodies into
 #       VictoriaMetrics (JSON lines, remote write, Influx), Prometheus's remote-write receiver
 #       and InfluxDB 1.x (/write)
 #   server CPU (% of one core, during the run) and RSS (right after it) for every row; each W2
-#   row's ratio is to VictoriaMetrics in the same format (JSON lines for seed JSON).
+#   row's ratio is to VictoriaMetrics in the same format (JSON lines for seed JSON). Below the
+#   table, issue 5's and 6's targets checked against this run's figures.
 # Installs wrk, victoria-metrics, prometheus and influxdb from Debian when missing. Never runs
 # two servers at once.
 # Usage: bash bench/side-by-side.sh
 #   env: W1_RUNS (3) W1_SECONDS (10, 0 = no W1) W2_RUNS (3) W2_SAMPLES (3e6) PEER_BENCH (dir)
 #        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
-#        PEERS ("victoriametrics prometheus influxdb")
+#        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
@@ -29,7 +31,7 @@ PROM=http://127.0.0.1:$PROMPORT
 INFLUX=http://127.0.0.1:$INFLUXPORT
 W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-3e6}
 FORMATS=${FORMATS:-"seed vmjson promrw influx"}
-PEERS=${PEERS:-"victoriametrics prometheus influxdb"}
+PEERS=${PEERS:-"victoriametrics prometheus influxdb node-ceiling"}
 has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
 [ -f "$PB/w1-seed.mjs" ] || { echo "peer-bench not found at $PB (set PEER_BENCH)"; exit 1; }
 # shellcheck source=packages.sh
@@ -60,6 +62,13 @@ start_ms() { # fresh data dir, no rate limit
   stop; rm -rf "$WORK/data"
   node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn &
   PID=$!; wait_up "$MS/ready"
+}
+start_ceiling() { # peer-bench's bare node:http server (JSON.parse of each body, nothing stored)
+  stop
+  node "$WORK/peer-bench/node-ceiling.mjs" --port "$PORT" >"$WORK/ceiling.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 100); do curl -s -o /dev/null "$MS/" && return 0; sleep 0.1; done
+  echo "node-ceiling not up"; exit 1
 }
 start_vm() { # fresh data dir; -influxSkipSingleField as in peer-bench
   stop; rm -rf "$WORK/data"
@@ -98,6 +107,7 @@ w2() { # w2 <target> <url> <format> <start function>
   done
 }
 
+if [ "$W1_SECONDS" != 0 ] && has "$PEERS" node-ceiling; then start_ceiling; w1 node-ceiling "$MS" seed; stop; fi
 if [ "$W1_SECONDS" != 0 ]; then start_ms; w1 metricstream "$MS" seed; fi
 for f in $FORMATS; do w2 metricstream "$MS" "$f" start_ms; done
 stop
