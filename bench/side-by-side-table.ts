@@ -25,7 +25,8 @@ if (resultsFile === undefined || rssFile === undefined) {
   console.error('usage: side-by-side-table <results.jsonl> <rss.jsonl>');
   process.exit(2);
 }
-const rows = read(resultsFile);
+// Warm-up runs (W2_WARMUP) are recorded by peer-bench as targets "<target>-warmup": not shown.
+const rows = read(resultsFile).filter((r) => !r.target.endsWith('-warmup'));
 const rss = read(rssFile);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const k = (n: number) => Math.round(n).toLocaleString('en-US');

@@ -16,6 +16,10 @@
 # two servers at once.
 # Usage: bash bench/side-by-side.sh
 #   env: W1_RUNS (3) W1_SECONDS (10, 0 = no W1) W2_RUNS (3) W2_SAMPLES (3e6) PEER_BENCH (dir)
+#        W2_WARMUP (0: samples each server takes, untimed, right before each timed W2 run, on the
+#          same series with earlier timestamps; the same for every server. A fresh Node process
+#          spends its first seconds compiling (V8 optimized ~700 functions on a cold W2 run, ~1.4 s
+#          of CPU on its compiler threads), which Go servers do not; 1e6 shows steady state)
 #        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
 #        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1)
 set -euo pipefail
@@ -29,7 +33,7 @@ MS=http://127.0.0.1:$PORT
 VM=http://127.0.0.1:$VMPORT
 PROM=http://127.0.0.1:$PROMPORT
 INFLUX=http://127.0.0.1:$INFLUXPORT
-W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-3e6}
+W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-3e6} W2_WARMUP=${W2_WARMUP:-0}
 FORMATS=${FORMATS:-"seed vmjson promrw influx"}
 PEERS=${PEERS:-"victoriametrics prometheus influxdb node-ceiling"}
 has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
@@ -103,7 +107,18 @@ w2() { # w2 <target> <url> <format> <start function>
   for i in $(seq "$W2_RUNS"); do
     echo "== W2 $1 ($3), run $i of $W2_RUNS: $W2_SAMPLES samples, batches of 1000, 8 connections"
     "$4"
-    node "$WORK/peer-bench/w2-ingest.mjs" --target "$1" --url "$2" --format "$3" --samples "$W2_SAMPLES" --pid "$PID" | grep -v '^W2 '
+    local start=()
+    if [ "$W2_WARMUP" != 0 ]; then
+      # The timed run's start as w2-ingest picks it (10 s steps over peer-bench's 10,000 series,
+      # ending ~2 min before now), the warm-up's just before it, so each series stays in order.
+      local ts tw
+      ts=$(node -e "const s = Math.ceil($W2_SAMPLES / 1e4); console.log(Math.floor((Date.now() - s * 1e4 - 120e3) / 1e4) * 1e4)")
+      tw=$(node -e "console.log($ts - Math.ceil($W2_WARMUP / 1e4) * 1e4)")
+      echo "   warm-up: $W2_WARMUP samples, untimed"
+      node "$WORK/peer-bench/w2-ingest.mjs" --target "$1-warmup" --url "$2" --format "$3" --samples "$W2_WARMUP" --start "$tw" --pid "$PID" >/dev/null
+      start=(--start "$ts")
+    fi
+    node "$WORK/peer-bench/w2-ingest.mjs" --target "$1" --url "$2" --format "$3" --samples "$W2_SAMPLES" "${start[@]}" --pid "$PID" | grep -v '^W2 '
   done
 }
 
@@ -118,6 +133,7 @@ if has "$PEERS" prometheus && has "$FORMATS" promrw; then w2 prometheus "$PROM" 
 if has "$PEERS" influxdb && has "$FORMATS" influx; then w2 influxdb "$INFLUX" influx start_influx; stop; fi
 
 echo
+[ "$W2_WARMUP" = 0 ] || echo "(W2: every server took $W2_WARMUP samples untimed before each timed run)"
 echo "== MetricStream vs VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || echo "?"), Prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || echo "-"), InfluxDB $(dpkg-query -W -f '${Version}' influxdb 2>/dev/null || echo "-"), same machine, same run, load average $(cut -d" " -f1-3 /proc/loadavg)"
 node "$ROOT/dist/bench/side-by-side-table.js" "$RESULTS" "$RSS"
 cp "$RESULTS" "$WORK/results.jsonl"
