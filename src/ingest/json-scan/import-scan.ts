@@ -9,7 +9,8 @@ import { importLabels, parseImportLine } from '../import/parse.js';
 import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
-import { ascii, BAIL, bytesEqual, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { cached, cachedObjectEnd } from './cached-object.js';
+import { ascii, BAIL, bytesEqual, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainMetricLabels } from './plain-labels.js';
 
 /**
@@ -156,10 +157,8 @@ function scanCompact(b: Buffer, p: number, to: number, cache: BytesCache<ImportS
   if (!matchBytes(b, p, to, METRIC_KEY)) return BAIL;
   const mf = p + METRIC_KEY.length;
   if (mf >= to || b[mf] !== 0x7b) return BAIL;
-  const e = cache.predicted();
-  let q = e >= 0 ? cache.matchSecond(e, b, mf, to) : -1;
-  compactEntry = q >= 0 ? e : -1;
-  if (q < 0) q = flatObjectEnd(b, mf, to);
+  let q = cachedObjectEnd(cache, b, mf, to);
+  compactEntry = cached.entry;
   if (q === BAIL || !matchBytes(b, q, to, VALUES_KEY)) return BAIL;
   compactMetricTo = q;
   q = scanValues(b, q + VALUES_KEY.length - 1, to, out);
@@ -205,12 +204,8 @@ export function scanImportLine(b: Buffer, from: number, to: number, now: number,
     if (isMetric) {
       if (c !== 0x7b) return null;
       metricFrom = p;
-      // Senders repeat their series in the same order: compare with the predicted series first,
-      // which also finds where the object ends.
-      const e = cache.predicted();
-      p = e >= 0 ? cache.matchSecond(e, b, metricFrom, to) : -1;
-      metricEntry = p >= 0 ? e : -1;
-      if (p < 0) p = flatObjectEnd(b, metricFrom, to);
+      p = cachedObjectEnd(cache, b, metricFrom, to);
+      metricEntry = cached.entry;
       if (p === BAIL) p = skipValue(b, metricFrom, to);
       metricTo = p;
     } else if (isValues) {

@@ -9,7 +9,8 @@ import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { parseRfc3339, TYPES } from '../seed-json/parse.js';
 import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
-import { ascii, BAIL, bytesEqual, decodeString, flatObjectEnd, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { cached, cachedObjectEnd } from './cached-object.js';
+import { ascii, BAIL, bytesEqual, decodeString, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainTagLabels } from './plain-labels.js';
 
 /** A decoded POST /metrics body: one entry (one sample) per metric, in order. */
@@ -102,12 +103,8 @@ function scanMetricField(b: Buffer, p: number, end: number, key: number): number
     }
     case K_TAGS: {
       if (c === 0x7b) {
-        // Most series come in the order they came last time: compare the tags with the predicted
-        // series' and skip finding their end.
-        const e = cache.predicted();
-        let q = e >= 0 ? cache.matchSecond(e, b, p, end) : -1;
-        m.tagsEntry = q >= 0 ? e : -1;
-        if (q < 0) q = flatObjectEnd(b, p, end);
+        let q = cachedObjectEnd(cache, b, p, end);
+        m.tagsEntry = cached.entry;
         if (q === BAIL) q = skipValue(b, p, end);
         m.tags = OK;
         m.tagsFrom = p;

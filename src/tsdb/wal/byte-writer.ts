@@ -183,20 +183,6 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
-  /** Bytes [from, to) of `b`, copied (a small run by a loop: a subarray view costs more). */
-  bytesOf(b: Uint8Array, from: number, to: number): void {
-    const n = to - from;
-    this.ensure(n);
-    if (n > 64) {
-      this.buf.set(b.subarray(from, to), this.pos);
-    } else {
-      const buf = this.buf;
-      const pos = this.pos - from;
-      for (let i = from; i < to; i++) buf[pos + i] = b[i]!;
-    }
-    this.pos += n;
-  }
-
   /**
    * uvarint byte length + UTF-8. Throws a StorageError for a string with a lone surrogate: UTF-8
    * cannot hold it, and replay would bring back a different string (a different series).

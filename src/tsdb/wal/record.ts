@@ -134,17 +134,6 @@ const TS_INT64 = 1;
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
 /**
- * A byte view of a value column, kept per array: appenders hand their recycled columns again and
- * again, and making a view per record cost more than encoding a small request's samples.
- */
-const byteViews = new WeakMap<Float64Array, Uint8Array>();
-function byteView(a: Float64Array): Uint8Array {
-  let v = byteViews.get(a);
-  if (v === undefined) byteViews.set(a, (v = new Uint8Array(a.buffer, a.byteOffset, a.byteLength)));
-  return v;
-}
-
-/**
  * Encodes a SAMPLES payload from parallel arrays: entries [from, from + n) of refs (integers in
  * [0, 2^53)), timestamps (safe integers, ms) and values (any float64; pass a Float64Array to
  * keep NaN payloads such as staleness markers bit-exact — plain arrays quiet signalling NaNs).
@@ -177,11 +166,10 @@ export function encodeSamples(refs: ArrayLike<number>, ts: ArrayLike<number>, vs
   if (enc === TS_DELTA) w.varintRun(ts, from, to, base);
   else for (let i = from; i < to; i++) w.i64(ts[i]!);
   if (LITTLE_ENDIAN && vs instanceof Float64Array) {
-    // A few values are copied through a scratch; the byte view (a WeakMap lookup, and a new view
-    // and WeakMap entry for a column seen for the first time, as every small request's is) only
-    // pays for longer runs.
+    // A few values are copied through a scratch: a byte view per record costs more than that
+    // for a small request's samples, and pays only for longer runs.
     if (n <= 16) w.f64sOf(vs, from, to);
-    else w.bytesOf(byteView(vs), from * 8, to * 8);
+    else w.bytes(new Uint8Array(vs.buffer, vs.byteOffset + from * 8, n * 8));
   } else {
     for (let i = from; i < to; i++) w.f64(vs[i]!);
   }
