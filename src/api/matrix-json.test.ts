@@ -23,6 +23,9 @@ const timeArb = fc.oneof(
   fc.integer({ min: 1_600_000_000_000, max: 1_900_000_000_000 }),
   fc.integer({ min: -1e15 + 1, max: 1e15 - 1 }),
   fc.integer({ min: -5000, max: 5000 }),
+  // the int32 fast path of JsonBytes.points: seconds just below and above 2^31, and whole seconds at the edge
+  fc.integer({ min: 2 ** 31 * 1000 - 5000, max: 2 ** 31 * 1000 + 5000 }),
+  fc.constantFrom(2 ** 31 * 1000 - 1, 2 ** 31 * 1000, 2 ** 31 * 1000 + 1, (2 ** 31 - 1) * 1000),
   fc.constantFrom(0, -0, 1e15, -1e15, 2 ** 53 - 1, 1e15 - 1, 999, 1000, 1001, 1010, 1100),
   fc.double({ noNaN: true, noDefaultInfinity: true, min: -1e18, max: 1e18 }),
 );
@@ -31,6 +34,11 @@ const valueArb = fc.oneof(
   fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
   fc.integer({ min: -1000, max: 1000 }).map((c) => c / 100),
   fc.integer({ min: -(1e14 + 10), max: 1e14 + 10 }).map((c) => c / 100),
+  // values and cents around the int32 edges the fast path checks
+  fc.integer({ min: -(2 ** 31) - 3, max: -(2 ** 31) + 3 }),
+  fc.integer({ min: 2 ** 31 - 3, max: 2 ** 31 + 3 }),
+  fc.integer({ min: 2 ** 31 - 300, max: 2 ** 31 + 300 }).map((c) => c / 100),
+  fc.integer({ min: -(2 ** 31) - 300, max: -(2 ** 31) + 300 }).map((c) => c / 100),
   fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 1e21, 1e-7, 123456789012345680000),
 );
 const seriesArb = fc

@@ -25,6 +25,23 @@ const CLOSE = 0x5d;
 /** Largest magnitude written digit by digit (beyond it, String() is used, as formatNumber does). */
 const MAX_DIGITS_VALUE = 2 ** 53;
 
+/** Bounds of points() 32-bit way: whole seconds and values (in hundredths when fractional) below 2^31. */
+const MAX_INT32 = 2 ** 31;
+const MAX_INT32_MS = MAX_INT32 * 1000;
+
+/** A non-negative integer below 2^31 in decimal at `at`; returns the offset after it. */
+function int32Digits(buf: Buffer, at: number, x: number): number {
+  const len = x < 10 ? 1 : x < 100 ? 2 : x < 1e3 ? 3 : x < 1e4 ? 4 : x < 1e5 ? 5 : x < 1e6 ? 6 : x < 1e7 ? 7 : x < 1e8 ? 8 : x < 1e9 ? 9 : 10;
+  let k = at + len;
+  let y = x | 0;
+  do {
+    const q = (y / 10) | 0;
+    buf[--k] = ZERO + y - q * 10;
+    y = q;
+  } while (y !== 0);
+  return at + len;
+}
+
 /** A growing byte buffer that JSON text is written into. */
 class JsonBytes {
   private buf: Buffer;
@@ -138,7 +155,7 @@ class JsonBytes {
   }
 
   /** A point `[<seconds>,"<value>"]`. */
-  point(t: number, v: number): void {
+  private point(t: number, v: number): void {
     this.byte(OPEN);
     this.seconds(t);
     this.ensure(2);
@@ -148,6 +165,84 @@ class JsonBytes {
     this.ensure(2);
     this.buf[this.n++] = QUOTE;
     this.buf[this.n++] = CLOSE;
+  }
+
+  /**
+   * Points `from` to `to` of a series, each after a comma but the very first of the series.
+   * The common points (integer ms from 1970 to 2038, values that are whole or of two decimals
+   * below 2^31 in magnitude) are written by this one loop with 32-bit integer arithmetic; the rest
+   * by point(). One loop in one function because a fresh server meets its first answers with
+   * code V8 has not optimised yet: per-point calls into small helpers ran interpreted for the
+   * first ~10 answers (0.7 ms median for 360 points, against ~0.06 ms warm), while a loop gets
+   * optimised in place (on-stack replacement) within the first answer.
+   */
+  points(ts: ArrayLike<number>, vs: ArrayLike<number>, from: number, to: number): void {
+    let buf = this.buf;
+    let n = this.n;
+    for (let i = from; i < to; i++) {
+      // The longest common point: `,[` 10 digits `.` 3 `,"-` 8 digits `.` 2 `"]` is 32 bytes.
+      if (n + 32 > buf.length) {
+        this.n = n;
+        this.ensure(32);
+        buf = this.buf;
+      }
+      const t = ts[i]!;
+      const v = vs[i]!;
+      let cents = 0;
+      let common = Number.isInteger(t) && t >= 0 && t < MAX_INT32_MS;
+      if (common) {
+        if (Number.isInteger(v)) common = v !== 0 && v < MAX_INT32 && v > -MAX_INT32;
+        else {
+          cents = v * 100;
+          common = Number.isInteger(cents) && cents < MAX_INT32 && cents > -MAX_INT32 && cents / 100 === v;
+        }
+      }
+      if (!common) {
+        this.n = n;
+        if (i > 0) this.byte(COMMA);
+        this.point(t, v);
+        buf = this.buf;
+        n = this.n;
+        continue;
+      }
+      if (i > 0) buf[n++] = COMMA;
+      buf[n++] = OPEN;
+      const whole = Math.floor(t / 1000);
+      n = int32Digits(buf, n, whole);
+      const ms = t - whole * 1000;
+      if (ms !== 0) {
+        buf[n++] = DOT;
+        const d1 = (ms / 100) | 0;
+        const r = ms - d1 * 100;
+        buf[n++] = ZERO + d1;
+        if (r !== 0) {
+          const d2 = (r / 10) | 0;
+          buf[n++] = ZERO + d2;
+          if (r - d2 * 10 !== 0) buf[n++] = ZERO + r - d2 * 10;
+        }
+      }
+      buf[n++] = COMMA;
+      buf[n++] = QUOTE;
+      if (cents === 0) {
+        if (v < 0) buf[n++] = MINUS;
+        n = int32Digits(buf, n, v < 0 ? -v : v);
+      } else {
+        if (cents < 0) {
+          buf[n++] = MINUS;
+          cents = -cents;
+        }
+        const w = (cents / 100) | 0;
+        n = int32Digits(buf, n, w);
+        buf[n++] = DOT;
+        const c = cents - w * 100;
+        const d1 = (c / 10) | 0;
+        buf[n++] = ZERO + d1;
+        if (c - d1 * 10 !== 0) buf[n++] = ZERO + c - d1 * 10;
+      }
+      buf[n++] = QUOTE;
+      buf[n++] = CLOSE;
+    }
+    this.n = n;
   }
 
   done(): Buffer {
@@ -182,10 +277,7 @@ export function matrixAnswerBytes(series: readonly CachedRangeSeries[]): Buffer 
     if (held !== null) out.bytes(held.subarray(1));
     const ts = s.ts;
     const vs = s.vs;
-    for (let i = first; i < ts.length; i++) {
-      if (i > 0) out.byte(COMMA);
-      out.point(ts[i]!, vs[i]!);
-    }
+    out.points(ts, vs, first, ts.length);
     out.ascii(']}');
   }
   out.ascii(']}}');
