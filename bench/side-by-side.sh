@@ -15,7 +15,12 @@
 # Installs wrk, victoria-metrics, prometheus and influxdb from Debian when missing. Never runs
 # two servers at once.
 # Usage: bash bench/side-by-side.sh
-#   env: W1_RUNS (3) W1_SECONDS (10, 0 = no W1) W2_RUNS (3) W2_SAMPLES (3e6) PEER_BENCH (dir)
+#   env: W1_RUNS (3) W1_SECONDS (10, 0 = no W1) W2_RUNS (3) PEER_BENCH (dir)
+#        W2_SAMPLES (2e7: peer-bench's own W2, 20 M samples or 60 s, which the peers' figures in
+#          RESULTS.md used; each run first encodes its bodies, ~3 GB for JSON lines, so a full
+#          default run takes the better part of an hour. Short runs (2e6-3e6, the default before
+#          session 12) are mostly a fresh Node process warming up: JSON lines 0.65x VictoriaMetrics
+#          at 2e6 against 0.70x at 1e7 in session 12)
 #        W2_WARMUP (0: samples each server takes, untimed, right before each timed W2 run, on the
 #          same series with earlier timestamps; the same for every server. A fresh Node process
 #          spends its first seconds compiling (V8 optimized ~700 functions on a cold W2 run, ~1.4 s
@@ -33,7 +38,7 @@ MS=http://127.0.0.1:$PORT
 VM=http://127.0.0.1:$VMPORT
 PROM=http://127.0.0.1:$PROMPORT
 INFLUX=http://127.0.0.1:$INFLUXPORT
-W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-3e6} W2_WARMUP=${W2_WARMUP:-0}
+W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-2e7} W2_WARMUP=${W2_WARMUP:-0}
 FORMATS=${FORMATS:-"seed vmjson promrw influx"}
 PEERS=${PEERS:-"victoriametrics prometheus influxdb node-ceiling"}
 has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
