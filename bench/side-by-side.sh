@@ -27,6 +27,7 @@
 #          of CPU on its compiler threads), which Go servers do not; 1e6 shows steady state)
 #        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
 #        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1)
+#        MS_ARGS (extra `metricstream serve` flags, e.g. "--ingest-influx-decode-min-bytes 4KiB")
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
@@ -69,7 +70,7 @@ RSS=$WORK/rss.jsonl
 wait_up() { for _ in $(seq 300); do curl -sf "$1" >/dev/null && return 0; sleep 0.1; done; echo "not up: $1"; exit 1; }
 start_ms() { # fresh data dir, no rate limit
   stop; rm -rf "$WORK/data"
-  node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn &
+  node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn ${MS_ARGS:-} &
   PID=$!; wait_up "$MS/ready"
 }
 start_ceiling() { # peer-bench's bare node:http server (JSON.parse of each body, nothing stored)
