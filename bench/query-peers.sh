@@ -15,6 +15,9 @@
 #        MS_ROOT (repo root; another checkout's root to time that build instead)
 #        MS_BEFORE (another checkout's root, e.g. of main: also timed, as target metricstream-before)
 #        PEER_BENCH (dir)
+#        node-floor in TARGETS (after metricstream, or after FLOOR_FROM): a bare node:net server on
+#          PORT_MS that answers each query with the bytes that target answered, doing nothing else:
+#          what curl measures for a Node server's accept, read and write alone
 #        PORT_MS (18480) PORT_PROM (19490) PORT_VM (18428)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,14 +90,23 @@ for target in $TARGETS; do
       victoria-metrics -httpListenAddr="127.0.0.1:$PORT_VM" -storageDataPath="$WORK/data/$target" >"$WORK/vm.log" 2>&1 &
       PID=$!
       wait_http "$URL/health" ;;
+    node-floor)
+      URL=http://127.0.0.1:$PORT_MS
+      answers=$WORK/answers/${FLOOR_FROM:-metricstream}
+      [ -d "$answers" ] || { echo "node-floor answers with what ${FLOOR_FROM:-metricstream} answered: list that target before it in TARGETS" >&2; exit 2; }
+      $QP floor --port "$PORT_MS" --end "$END" --answers "$answers" &
+      PID=$!
+      for _ in $(seq 100); do curl -s -o /dev/null "$URL/" && break; sleep 0.1; done ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
   esac
-  echo "== $target ($(case $target in metricstream*) echo "node $(node --version)";; prometheus) prometheus --version 2>&1 | head -1;; victoriametrics) victoria-metrics -version 2>&1 | head -1;; esac)): loading"
-  $QP load --url "$URL" --format "$FORMAT" --lib "$WORK/peer-bench/lib.mjs" --start "$START" --steps "$STEPS"
-  [ "$target" = victoriametrics ] && curl -sf "$URL/internal/force_flush" >/dev/null
-  sleep 2
+  if [ "$target" != node-floor ]; then
+    echo "== $target ($(case $target in metricstream*) echo "node $(node --version)";; prometheus) prometheus --version 2>&1 | head -1;; victoriametrics) victoria-metrics -version 2>&1 | head -1;; esac)): loading"
+    $QP load --url "$URL" --format "$FORMAT" --lib "$WORK/peer-bench/lib.mjs" --start "$START" --steps "$STEPS"
+    [ "$target" = victoriametrics ] && curl -sf "$URL/internal/force_flush" >/dev/null
+    sleep 2
+  fi
   echo "== $target: W4 queries, $RUNS runs each (curl time_total)"
-  $QP time --url "$URL" --target "$target" --end "$END" --runs "$RUNS" --warmup "$WARMUP" --out "$WORK/w4.jsonl" --pid "$PID"
+  $QP time --url "$URL" --target "$target" --end "$END" --runs "$RUNS" --warmup "$WARMUP" --out "$WORK/w4.jsonl" --pid "$PID" --save "$WORK/answers/$target"
   stop
 done
 

@@ -2,10 +2,15 @@
 // histogram and a 10,000-series gauge) into one server in its push format, times the four W4 queries with curl
 // like ../shared/peer-bench/w4-query.mjs, and prints the side-by-side table. Asserts nothing.
 //   node dist/bench/query-peers.js load  --url U --format vmjson|promrw --lib <peer-bench>/lib.mjs --start MS --steps N
-//   node dist/bench/query-peers.js time  --url U --target NAME --end MS --runs N [--warmup N] --out results.jsonl [--pid server pid]
+//   node dist/bench/query-peers.js time  --url U --target NAME --end MS --runs N [--warmup N] --out results.jsonl [--pid server pid] [--save DIR]
+//   node dist/bench/query-peers.js floor --port P --end MS --answers DIR
 //   node dist/bench/query-peers.js table results.jsonl
+// `floor` is the node-floor target: a bare node:net server that answers each W4 query with the
+// bytes another target answered it with (saved by `time --save`), doing no other work, so the
+// table shows what curl measures for a Node server that only accepts, reads and writes.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -177,7 +182,9 @@ function time(a: Map<string, string>): void {
   const curl = (path: string, params: Record<string, string>) =>
     execFileSync('curl', ['-s', '-o', body, '-w', '%{http_code} %{time_total} %{size_download}', '--data-binary', new URLSearchParams(params).toString(),
       '-H', 'content-type: application/x-www-form-urlencoded', url + path], { encoding: 'utf8' });
-  for (const [name, path, params] of queries(Number(need(a, 'end')))) {
+  const save = a.get('save');
+  if (save !== undefined) mkdirSync(save, { recursive: true });
+  for (const [qi, [name, path, params]] of queries(Number(need(a, 'end'))).entries()) {
     const ms: number[] = [];
     let info = '';
     // Untimed runs first, the same number for every server (a long-running server is warm: JIT, caches).
@@ -193,6 +200,7 @@ function time(a: Map<string, string>): void {
       info = code !== '200' ? `HTTP ${code}` : `${r.length} series, ${r.reduce((n, x) => n + (x.values?.length ?? 1), 0)} points, ${size} B`;
     }
     const cpuMs = ((cpuSeconds(a.get('pid')) - cpu0) * 1000) / runs;
+    if (save !== undefined) copyFileSync(body, join(save, `q${qi}.json`));
     const row = { target, query: name, cpu_ms: Number.isNaN(cpuMs) ? null : +cpuMs.toFixed(1), first_ms: +ms[0]!.toFixed(2), median_ms: +median(ms).toFixed(2), min_ms: +Math.min(...ms).toFixed(2), max_ms: +Math.max(...ms).toFixed(2), result: info };
     console.log(JSON.stringify(row));
     appendFileSync(need(a, 'out'), JSON.stringify(row) + '\n');
@@ -217,11 +225,45 @@ function table(file: string): void {
   }
 }
 
+/**
+ * Answers every W4 request with the saved answer of the same query (by path and form body), as
+ * a bare node:net server: no HTTP library, no query, one write and the connection's end.
+ */
+function floor(a: Map<string, string>): void {
+  const dir = need(a, 'answers');
+  const answers = new Map<string, Buffer>();
+  for (const [qi, [, path, params]] of queries(Number(need(a, 'end'))).entries()) {
+    const file = join(dir, `q${qi}.json`);
+    if (!existsSync(file)) continue;
+    const body = readFileSync(file);
+    const head = `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    answers.set(`${path} ${new URLSearchParams(params).toString()}`, Buffer.concat([Buffer.from(head, 'latin1'), body]));
+  }
+  const notFound = Buffer.from('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n', 'latin1');
+  createServer({ noDelay: true }, (sock) => {
+    let buf: Buffer | null = null;
+    sock.on('data', (d: Buffer) => {
+      buf = buf === null ? d : Buffer.concat([buf, d]);
+      const he = buf.indexOf('\r\n\r\n');
+      if (he < 0) return;
+      const head = buf.toString('latin1', 0, he);
+      const len = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? '0');
+      if (buf.length < he + 4 + len) return;
+      const path = head.split(' ', 2)[1] ?? '';
+      const form = buf.toString('latin1', he + 4, he + 4 + len);
+      buf = null;
+      sock.end(answers.get(`${path} ${form}`) ?? notFound);
+    });
+    sock.on('error', () => {});
+  }).listen(Number(need(a, 'port')), '127.0.0.1', () => console.log(`node-floor: ${answers.size} saved answers from ${dir}`));
+}
+
 const cmd = process.argv[2];
 if (cmd === 'load') await load(args());
 else if (cmd === 'time') time(args());
+else if (cmd === 'floor') floor(args());
 else if (cmd === 'table') table(process.argv[3] ?? '');
 else {
-  console.error('usage: query-peers.js load|time|table ... (see the header of bench/query-peers.ts)');
+  console.error('usage: query-peers.js load|time|floor|table ... (see the header of bench/query-peers.ts)');
   process.exitCode = 2;
 }
