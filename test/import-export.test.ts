@@ -94,3 +94,38 @@ test('`metricstream export --url` writes the same lines as the API', async () =>
     return true;
   });
 });
+
+/** The ingest duration histogram's series for one protocol and code, from a scrape of the node. */
+async function durationSeries(protocol: string, code: string): Promise<{ count: number; sum: number; buckets: [string, number][] }> {
+  const text = await (await fetch(`${n.url}/metrics`, { headers: { accept: 'text/plain' } })).text();
+  const out = { count: 0, sum: 0, buckets: [] as [string, number][] };
+  const labels = `protocol="${protocol}",code="${code}"`;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('metricstream_ingest_request_duration_seconds')) continue;
+    const [series, value] = line.split(' ');
+    const v = Number(value);
+    if (series === `metricstream_ingest_request_duration_seconds_count{${labels}}`) out.count = v;
+    else if (series === `metricstream_ingest_request_duration_seconds_sum{${labels}}`) out.sum = v;
+    else {
+      const m = /^metricstream_ingest_request_duration_seconds_bucket\{le="([^"]+)",(.*)\}$/.exec(series!);
+      if (m !== null && m[2] === labels) out.buckets.push([m[1]!, v]);
+    }
+  }
+  return out;
+}
+
+test('each import is timed in metricstream_ingest_request_duration_seconds by its answer code', async () => {
+  const ok0 = await durationSeries('import', '204');
+  const bad0 = await durationSeries('import', '400');
+  assert.equal((await importText(JSON.stringify({ metric: { __name__: 'imp_timed' }, values: [1], timestamps: [T] }))).status, 204);
+  assert.equal((await importText(JSON.stringify({ metric: { __name__: 'imp_timed' }, values: [1, 2], timestamps: [T] }))).status, 400);
+  assert.equal((await importText(JSON.stringify({ metric: { __name__: 'imp_timed' }, values: [3], timestamps: [T + 1] }))).status, 204);
+  const ok = await durationSeries('import', '204');
+  const bad = await durationSeries('import', '400');
+  assert.equal(ok.count - ok0.count, 2);
+  assert.equal(bad.count - bad0.count, 1);
+  // Cumulative buckets ending in +Inf = the count, and the time spent is plausible for a loopback request.
+  assert.deepEqual(ok.buckets.at(-1), ['+Inf', ok.count]);
+  for (let i = 1; i < ok.buckets.length; i++) assert.ok(ok.buckets[i]![1] >= ok.buckets[i - 1]![1]);
+  assert.ok(ok.sum > ok0.sum && ok.sum - ok0.sum < 10, `two requests took ${ok.sum - ok0.sum} s`);
+});
