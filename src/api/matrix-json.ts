@@ -161,8 +161,8 @@ class JsonBytes {
     } else {
       // Numbers of one or two decimals (most gauges), as formatNumber's short way prints them,
       // written as bytes: a string per value cost more than the rest of a raw range answer.
-      const c = v * 100;
-      if (Number.isInteger(c) && c < 1e14 && c > -1e14 && c / 100 === v) {
+      const c = Math.round(v * 100);
+      if (c < 1e14 && c > -1e14 && c / 100 === v) {
         this.scaled(c, 100);
         return;
       }

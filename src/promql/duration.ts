@@ -81,8 +81,10 @@ export function formatNumber(v: number): string {
     if (v === 0) return Object.is(v, -0) ? '-0' : '0';
     if (v < 1e21 && v > -1e21) return String(v);
   } else {
-    const c = v * 100;
-    if (Number.isInteger(c) && c < 1e14 && c > -1e14 && c / 100 === v) {
+    // Rounded: v * 100 as is is an ulp off for about one two-decimal value in eleven
+    // (10.39 * 100 = 1039.0000000000001), which then took the general way.
+    const c = Math.round(v * 100);
+    if (c < 1e14 && c > -1e14 && c / 100 === v) {
       const a = c < 0 ? -c : c;
       const whole = Math.floor(a / 100);
       const cents = a - whole * 100;
