@@ -11,13 +11,11 @@ const labels = labelsFromRecord({ __name__: 'bench_gauge_07', host: 'host042', r
 function answer(seed: number): { labels: typeof labels; ts: Float64Array; vs: Float64Array }[] {
   const ts = new Float64Array(360);
   const vs = new Float64Array(360);
-  let v = 10;
   for (let i = 0; i < 360; i++) {
     ts[i] = 1_795_675_860_000 + i * 10_000;
-    // Two-decimal gauge values between 10 and 15, as query-peers' data: about one in eleven is
-    // one whose v * 100 is not a whole number (10.39 * 100 = 1039.0000000000001).
-    v = 10 + ((i * 7919 + seed * 31) % 500) / 100;
-    vs[i] = v;
+    // Two-decimal gauge values from 0.01 to 999.99: about one in eleven has a v * 100 that is
+    // an ulp off a whole number (10.03 * 100 = 1002.9999999999999).
+    vs[i] = (((i * 7919 + seed * 31) % 99_999) + 1) / 100;
   }
   return [{ labels, ts, vs }];
 }

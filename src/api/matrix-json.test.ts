@@ -39,6 +39,8 @@ const valueArb = fc.oneof(
   fc.integer({ min: 2 ** 31 - 3, max: 2 ** 31 + 3 }),
   fc.integer({ min: 2 ** 31 - 300, max: 2 ** 31 + 300 }).map((c) => c / 100),
   fc.integer({ min: -(2 ** 31) - 300, max: -(2 ** 31) + 300 }).map((c) => c / 100),
+  // rounding to zero hundredths, an ulp off when multiplied, the largest two-decimal fast value
+  fc.constantFrom(0.004, -0.004, 0.005, -0.005, 0.001, -0.001, 10.03, -10.03, 21474836.47, -21474836.47, 21474836.48),
   fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 2 ** 53, -(2 ** 53), 1e21, 1e-7, 123456789012345680000),
 );
 const seriesArb = fc

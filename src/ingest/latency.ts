@@ -1,7 +1,10 @@
 // How long ingest requests spend in the node, from the moment their route takes them (the head
 // read; the body is read inside) to their answer, by protocol and status code: what a client's
 // latency would be without the network and without its own queueing. Requests refused before
-// the route (429 from the rate limiter, malformed HTTP) are not in it.
+// the route (429 from the rate limiter, 503 while the WAL is replayed, malformed HTTP) are not in
+// it; the clock starts when the route's handler runs, so time a request waited in socket buffers
+// or behind a busy event loop before that is not either: a lower bound of the node's share.
+// Errors other than HttpError (a client gone mid-body) count as 500.
 import { Histogram } from 'prom-client';
 
 /** Bucket bounds in seconds: 1 ms to 10 s, dense around the 100 ms that overload targets name. */

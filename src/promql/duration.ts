@@ -82,7 +82,7 @@ export function formatNumber(v: number): string {
     if (v < 1e21 && v > -1e21) return String(v);
   } else {
     // Rounded: v * 100 as is is an ulp off for about one two-decimal value in eleven
-    // (10.39 * 100 = 1039.0000000000001), which then took the general way.
+    // (10.03 * 100 = 1002.9999999999999), which then took the general way.
     const c = Math.round(v * 100);
     if (c < 1e14 && c > -1e14 && c / 100 === v) {
       const a = c < 0 ? -c : c;
