@@ -36,3 +36,23 @@ const cpu = process.cpuUsage(cpu0);
 const sorted = [...first].sort((x, y) => x - y);
 console.log(`first 10 answers: ${first.map((x) => x.toFixed(3)).join(' ')} ms (median ${sorted[5]!.toFixed(3)})`);
 console.log(`warm: ${((cpu.user + cpu.system) / runs).toFixed(1)} µs CPU per answer (360 points)`);
+
+// The uncached sum(rate) answer's shape: 100 series x 241 points 15 s apart, rate-like values
+// (k / 300: most need the general shortest-digits printing).
+let seed = 7;
+const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+const range = Array.from({ length: 100 }, (_, h) => {
+  const ts = new Float64Array(241);
+  const vs = new Float64Array(241);
+  for (let i = 0; i < 241; i++) {
+    ts[i] = 1_795_742_560_000 + i * 15_000;
+    vs[i] = Math.round(rnd() * 2000) / 300;
+  }
+  return { labels: labelsFromRecord({ host: `host${String(h).padStart(3, '0')}` }), ts, vs };
+});
+for (let r = 0; r < 30; r++) matrixAnswerBytes(range);
+const rangeRuns = 100;
+const cpu1 = process.cpuUsage();
+for (let r = 0; r < rangeRuns; r++) matrixAnswerBytes(range);
+const cpu2 = process.cpuUsage(cpu1);
+console.log(`range answer: ${((cpu2.user + cpu2.system) / rangeRuns / 1000).toFixed(2)} ms CPU per answer (100 series x 241 rate-like points)`);
