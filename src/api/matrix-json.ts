@@ -3,7 +3,7 @@
 // query itself, and so did joining a string per point. Timestamps (integer milliseconds) and
 // integer values are written as digits straight into the buffer; other values as formatNumber
 // prints them. The bytes are those of JSON.stringify of the object form (tests compare them).
-import { formatNumber } from '../promql/index.js';
+import { formatDigits, formatNumber } from '../promql/index.js';
 import type { CachedRangeSeries } from '../promql/engine/index.js';
 import { labelsToRecord } from '../storage/index.js';
 
@@ -242,9 +242,12 @@ class JsonBytes {
       buf[n++] = QUOTE;
       if (!common) {
         // Any other value (rates, averages: most answers of range queries) the general way; the
-        // timestamp above still took this loop's (the general one was 15% of such an answer).
+        // timestamp above still took this loop's (the general one was 15% of such an answer). A
+        // fraction that is not two decimals goes straight to the shortest digits: value() and
+        // formatNumber would only test again what was just tested.
         this.n = n;
-        this.value(v);
+        if (cents / 100 !== v && !Number.isInteger(v)) this.ascii(formatDigits(v));
+        else this.value(v);
         this.ensure(2);
         buf = this.buf;
         n = this.n;

@@ -1,4 +1,4 @@
-// How long ingest requests spend in the node, from the moment their route takes them (the head
+// How long ingest requests spend in the node, from the moment their route takes them (after the head
 // read; the body is read inside) to their answer, by protocol and status code: what a client's
 // latency would be without the network and without its own queueing. Requests refused before
 // the route (429 from the rate limiter, 503 while the WAL is replayed, malformed HTTP) are not in
@@ -12,7 +12,7 @@ export const INGEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 
 const duration = new Histogram({
   name: 'metricstream_ingest_request_duration_seconds',
-  help: 'Time ingest requests spent in the node, from their head to their answer, by protocol and HTTP status code',
+  help: 'Time ingest requests spent in the node, from their route starting on them to their answer, by protocol and HTTP status code',
   labelNames: ['protocol', 'code'] as const,
   buckets: INGEST_DURATION_BUCKETS,
 });

@@ -9,5 +9,5 @@ export { compileRe2, RegexError } from './re2.js';
 export { newMatcher } from './matcher.js';
 export { FUNCTIONS, getFunction, type FunctionDef } from './functions.js';
 export { checkExpr, typeOf, documentedType } from './check.js';
-export { formatDuration, formatNumber, parseDuration } from './duration.js';
+export { formatDigits, formatDuration, formatNumber, parseDuration } from './duration.js';
 export { ParseCache } from './parse-cache.js';
