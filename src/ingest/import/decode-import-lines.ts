@@ -5,7 +5,7 @@
 import type { Labels } from '../../storage/index.js';
 import type { SeriesRef } from '../series-batch.js';
 import type { Decoded, DecodeContext, DecodeSettings } from '../decode/decoder.js';
-import { copySamples, ImportScratch, importLine } from '../json-scan/import-scan.js';
+import { copySamples, ImportScratch, importLine, predictedLineEnd, scanPredictedLine } from '../json-scan/import-scan.js';
 
 /** Bad lines listed in one answer; the count says how many there were in all. */
 export const MAX_LISTED = 100;
@@ -38,7 +38,27 @@ export function decodeImportLines(bytes: Uint8Array, ctx: DecodeContext, s: Deco
   const bad: { line: number; message: string }[] = [];
   let badCount = 0;
   let from = 0;
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   while (from <= buf.length) {
+    // Most lines are the series the label cache predicts, written compactly: read in one go.
+    const fast = scanPredictedLine(buf, view, from, buf.length, ctx.now, s.limits, out);
+    if (fast !== null) {
+      lineNo++;
+      from = predictedLineEnd + 1;
+      if (badCount > 0) continue;
+      labels.push(fast);
+      refs.push(out.ref!);
+      lineOf.push(lineNo);
+      if (n === ts.length) {
+        ts = grown(ts, n + 1);
+        vs = grown(vs, n + 1);
+      }
+      ts[n] = out.ts[0]!;
+      vs[n] = out.vs[0]!;
+      n++;
+      starts.push(n);
+      continue;
+    }
     let nl = buf.indexOf(10, from);
     if (nl < 0) nl = buf.length;
     if (nl === buf.length && from === nl) break; // no line after a final newline
