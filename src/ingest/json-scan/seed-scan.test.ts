@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { decodeSeedBody, decodeSeedText, type SeedDecodeResult } from '../seed-json/decode.js';
 import type { ValidationLimits } from '../validate.js';
 import { anyString, arr, bits, fromValue, mutation, numberToken, obj, raw, rng, str, timestampToken, write, type Node } from './json-fixtures.js';
-import { scanSeedBody } from './seed-scan.js';
+import { predictedMetricAt, scanSeedBody } from './seed-scan.js';
 
 const NOW = 1_790_000_000_000;
 const LIMITS: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 86_400_000, maxFutureMs: 600_000 };
@@ -203,4 +203,72 @@ test('a repeated series gets the same frozen Labels object', () => {
   assert.equal(b1.labels[0], b1.labels[1]);
   assert.equal(b1.labels[0], b2.labels[0]);
   assert.ok(Object.isFrozen(b1.labels[0]) && Object.isFrozen(b1.labels[0]![0]));
+});
+
+/** Series as the seed's clients write them: "name":N ... "tags":{...}. */
+const seriesArb = fc.uniqueArray(fc.tuple(fc.constantFrom('cpu', 'mem', 'req_total', 'é_x'), fc.stringMatching(/^[a-z0-9-]{1,6}$/)), {
+  minLength: 1,
+  maxLength: 6,
+  selector: ([n, h]) => `${n}/${h}`,
+});
+
+/** A metric of series s in the clients' key order: usually compact with a plain decimal, sometimes another form. */
+const clientMetricArb = (series: [string, string][]) =>
+  fc
+    .tuple(
+      fc.nat(series.length - 1),
+      fc.oneof({ weight: 12, arbitrary: fc.integer({ min: -100000, max: 100000 }).map((x) => String(x / 100)) }, { weight: 1, arbitrary: numberToken }),
+      fc.option(fc.oneof({ weight: 20, arbitrary: fc.constantFrom('gauge', 'counter', 'histogram', 'summary') }, { weight: 1, arbitrary: fc.constantFrom('Gauge', 'gauge2') })),
+      fc.option(fc.oneof({ weight: 8, arbitrary: fc.integer({ min: -7_200_000, max: 60_000 }).map((d) => String(NOW + d)) }, { weight: 1, arbitrary: timestampToken(NOW) })),
+      fc.oneof({ weight: 40, arbitrary: fc.constant('plain') }, { weight: 1, arbitrary: fc.constantFrom('spaced', 'no-tags', 'help', 'late') }),
+    )
+    .map(([k, v, type, t, form]) => {
+      const [nm, host] = series[k]!;
+      const tags = form === 'no-tags' ? '' : `,"tags":{"host":${JSON.stringify(host)},"region":"eu"}`;
+      const ty = type === null ? '' : `,"type":"${type}"`;
+      const ts = form === 'late' ? `,"timestamp":${NOW - 2 * 86_400_000}` : t === null ? '' : `,"timestamp":${t}`;
+      const help = form === 'help' ? ',"help":"h"' : '';
+      const s = `{"name":${JSON.stringify(nm)},"value":${v}${ty}${tags}${ts}${help}}`;
+      return form === 'spaced' ? s.replace(/,"/g, ', "') : s;
+    });
+
+test('bodies in the clients\' key order (most metrics read by scanPredictedMetric): same answers, also byte-mutated', () => {
+  let valid = 0;
+  fc.assert(
+    fc.property(
+      seriesArb.chain((series) => fc.tuple(fc.constant(series), fc.array(clientMetricArb(series), { minLength: 1, maxLength: 30 }), fc.oneof({ weight: 3, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: fc.array(mutation, { minLength: 1, maxLength: 1 }) }))),
+      ([series, metrics, muts]) => {
+        const all = [...series.map(([nm, host]) => `{"name":${JSON.stringify(nm)},"value":1,"type":"gauge","tags":{"host":${JSON.stringify(host)},"region":"eu"}}`), ...metrics];
+        let body: Buffer = Buffer.from(`{"metrics":[${all.join(',')}]}`);
+        for (const mu of muts) body = mu(body);
+        if (same(body, LIMITS, 1000).ok && muts.length === 0) valid++;
+      },
+    ),
+    { numRuns: RUNS },
+  );
+  assert.ok(valid > RUNS / 4, `too few valid bodies (${valid})`);
+});
+
+test('the series the label cache predicts is read in one go; other forms are left to the key-by-key scan', () => {
+  const limits = { ...LIMITS };
+  const m = (host: string, rest = '') => `{"name":"cpu","value":-12.5,"type":"counter","tags":{"host":"${host}"}${rest}}`;
+  // Teaches the cache the order h1 -> h2 -> h1.
+  for (let k = 0; k < 2; k++) assert.ok(scanSeedBody(Buffer.from(`{"metrics":[${m('h1')},${m('h2')}]}`), NOW, limits, 1000));
+  const one = (s: string) => predictedMetricAt(Buffer.from(s), 0, NOW, limits);
+  const got = one(m('h1', `,"timestamp":${NOW - 5}`));
+  assert.ok(got !== null);
+  assert.deepStrictEqual([got.labels.map((l) => [l.name, l.value]), got.type, got.t, got.v], [[['__name__', 'cpu'], ['host', 'h1']], 'counter', NOW - 5, -12.5]);
+  assert.equal(one(m('h1'))!.t, NOW);
+  for (const s of [
+    m('h2'), // not the series predicted next
+    m('h1', ',"help":"x"'),
+    m('h1', `,"timestamp":${NOW + 3_600_000}`),
+    m('h1', `,"timestamp":"2026-09-21T10:00:00Z"`),
+    m('h1').replace('-12.5', '1e3'),
+    m('h1').replace('-12.5', '012'),
+    m('h1').replace('"counter"', '"Counter"'),
+    m('h1').replace(',"tags"', ', "tags"'),
+  ]) {
+    assert.equal(one(s), null, s);
+  }
 });
