@@ -21,6 +21,9 @@
 #   env: PORT (18680) SHAPES ("bulk seed") OVERLOAD (2) CAP_SECONDS (10) OVER_SECONDS (20)
 #        CONNECTIONS (64, the overload's) CAP_CONNECTIONS (per shape: bulk 8, seed 64)
 #        EXTRA_FLAGS (more `serve` flags)
+#        SERVER_CPUS / CLIENT_CPUS (taskset CPU lists, e.g. 0 and 1): on a machine where the client
+#          cannot offer 2x next to a node using every core (this 2-core one, bulk), pin the node to
+#          part of the machine and the client to the rest; capacity is then measured pinned too
 #   shapes: bulk = POST /api/v1/import, 1,000 samples per request over 10,000 series;
 #           seed = POST /metrics, the seed's 3 samples
 set -euo pipefail
@@ -39,11 +42,14 @@ stop() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/
 trap 'stop; rm -rf "$WORK"' EXIT
 (cd "$ROOT" && npm run build --silent)
 MS="node $ROOT/bin/metricstream.js"
+SERVER=(); CLIENT=()
+[ -n "${SERVER_CPUS:-}" ] && SERVER=(taskset -c "$SERVER_CPUS")
+[ -n "${CLIENT_CPUS:-}" ] && CLIENT=(taskset -c "$CLIENT_CPUS")
 
 start() {
   stop; rm -rf "$WORK/data"
   # shellcheck disable=SC2086
-  $MS serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn ${EXTRA_FLAGS:-} &
+  "${SERVER[@]}" $MS serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn ${EXTRA_FLAGS:-} &
   PID=$!
   for _ in $(seq 300); do curl -sf "$URL/ready" >/dev/null && return 0; sleep 0.1; done
   echo "node not up"; exit 1
@@ -60,7 +66,7 @@ for shape in $SHAPES; do
   esac
   start
   echo "== $shape: capacity, closed loop, $CAPC connections, ${CAP_SECONDS} s"
-  $MS bench --target "$URL" "${ARGS[@]}" --connections "$CAPC" --duration "${CAP_SECONDS}s" --json >"$WORK/cap.json"
+  "${CLIENT[@]}" $MS bench --target "$URL" "${ARGS[@]}" --connections "$CAPC" --duration "${CAP_SECONDS}s" --json >"$WORK/cap.json"
   CAP=$(field ok_requests_per_s <"$WORK/cap.json")
   RATE=$(node -e "console.log(Math.round($CAP * $OVERLOAD))")
   echo "   $CAP requests/s accepted ($(field samples_per_s <"$WORK/cap.json") samples/s), answers: $(field status <"$WORK/cap.json" | tr -d '\n')"
@@ -68,7 +74,7 @@ for shape in $SHAPES; do
   echo "== $shape: overload, open loop at $RATE requests/s (${OVERLOAD}x), $CONNECTIONS connections, ${OVER_SECONDS} s"
   curl -s -H 'accept: text/plain' "$URL/metrics" >"$WORK/m0.txt"
   T0=$(cpu_ticks); S0=$(date +%s.%N)
-  $MS bench --target "$URL" "${ARGS[@]}" --connections "$CONNECTIONS" --rate "$RATE" --duration "${OVER_SECONDS}s" --json >"$WORK/over.json"
+  "${CLIENT[@]}" $MS bench --target "$URL" "${ARGS[@]}" --connections "$CONNECTIONS" --rate "$RATE" --duration "${OVER_SECONDS}s" --json >"$WORK/over.json"
   T1=$(cpu_ticks); S1=$(date +%s.%N)
   curl -s -H 'accept: text/plain' "$URL/metrics" >"$WORK/m1.txt"
   # The node's own view of the accepted requests: p50/p99 from metricstream_ingest_request_duration_seconds
@@ -108,7 +114,7 @@ for shape in $SHAPES; do
 done
 
 echo
-echo "== overload ${OVERLOAD}x, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== overload ${OVERLOAD}x, load average $(cut -d' ' -f1-3 /proc/loadavg)${SERVER_CPUS:+, node on CPUs $SERVER_CPUS}${CLIENT_CPUS:+, client on CPUs $CLIENT_CPUS}"
 echo "| shape | capacity req/s | offered req/s | not sent | 2xx req/s | 503 | 2xx p50 ms | 2xx p99 ms | 2xx max ms | in-node 2xx p50 ms | in-node 2xx p99 ms | peak RSS MiB | node CPU |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
