@@ -188,8 +188,9 @@ class JsonBytes {
    * Points with integer ms from 1970 to 2038 are written by this one loop with 32-bit integer
    * arithmetic, and so are their values when whole below 2^31 or of two decimals below 2^31
    * hundredths in magnitude (|v| < 21,474,836.48); other values of such points go through
-   * value(), and points with any other timestamp through point(). One loop with 32-bit arithmetic, not per-point calls into the general helpers:
-   * warm, a 360-point answer took 58-62 µs that way and 20-34 µs this way. A fresh server still
+   * value(), and points with any other timestamp through point(). One loop with 32-bit
+   * arithmetic rather than per-point calls into the general helpers: warm, a 360-point answer
+   * took 58-62 µs that way and 20-34 µs this way. A fresh server still
    * runs this loop interpreted for its first answers (V8 compiled it after 6-7 raw [1h] answers
    * in session 12), at ~1.2-1.6 µs per point (`--max-opt=0`).
    */

@@ -10,7 +10,7 @@ import type { SampleBatch, SeriesRef } from '../series-batch.js';
 import { checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
 import { cached, cachedObjectEnd } from './cached-object.js';
-import { ascii, BAIL, bytesEqual, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { ascii, BAIL, bytesEqual, matchBytes, scanNumber, scanPlainDecimal, scanPlainInteger, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainMetricLabels } from './plain-labels.js';
 
 /**
@@ -292,7 +292,6 @@ function lineSeries(
 const W_METRIC = [0x656d227b, 0x63697274, 0x3a22]; // {"me tric ":
 const W_VALUES = [0x6176222c, 0x7365756c, 0x5b3a22]; // ,"va lues ":[
 const W_TIMESTAMPS = [0x74222c5d, 0x73656d69, 0x706d6174, 0x5b3a2273]; // ],"t imes tamp s":[
-const POW10_FAST = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** Where the line scanPredictedLine read ends (its newline, or the end of the input). */
 export let predictedLineEnd = 0;
@@ -326,39 +325,9 @@ export function scanPredictedLine(
   let p = cache.matchSecond(e, b, from + 10, end);
   if (p < 0 || p + 11 > end) return null;
   if (view.getInt32(p, true) !== W_VALUES[0] || view.getInt32(p + 4, true) !== W_VALUES[1] || (view.getUint32(p + 7, true) >>> 8) !== W_VALUES[2]) return null;
-  p += 11;
-  // The value: -?digits(.digits)? read as scanNumber reads it (Clinger's fast path), anything
-  // else (exponents, strings such as "NaN", leading zeros) left to importLine.
-  let neg = false;
-  if (p < end && b[p] === 0x2d) {
-    neg = true;
-    p++;
-  }
-  if (p >= end) return null;
-  let c = b[p]!;
-  let m = 0;
-  if (c === 0x30) {
-    p++;
-    if (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) return null;
-  } else if (c >= 0x31 && c <= 0x39) {
-    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30);
-      p++;
-    }
-  } else return null;
-  let scale = 0;
-  if (p < end && b[p] === 0x2e) {
-    const s = ++p;
-    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30);
-      p++;
-    }
-    scale = p - s;
-    if (scale === 0) return null;
-  }
-  if (m >= 9007199254740992 || scale > 22) return null;
-  let v = m === 0 ? 0 : m / POW10_FAST[scale]!;
-  if (neg) v = -v;
+  p = scanPlainDecimal(b, p + 11, end);
+  if (p === BAIL) return null;
+  const v = tok.num;
   // ],"timestamps":[ then a positive integer below 2^53 (at most 15 digits) then ]} and the line's end.
   if (p + 16 > end) return null;
   if (
@@ -369,15 +338,9 @@ export function scanPredictedLine(
   ) {
     return null;
   }
-  p += 16;
-  const d0 = p;
-  let t = 0;
-  while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-    t = t * 10 + (c - 0x30);
-    p++;
-  }
-  const digits = p - d0;
-  if (digits === 0 || digits > 15 || (digits > 1 && b[d0] === 0x30)) return null;
+  p = scanPlainInteger(b, p + 16, end);
+  if (p === BAIL) return null;
+  const t = tok.num;
   if (p + 2 > end || b[p] !== 0x5d || b[p + 1] !== 0x7d) return null;
   p += 2;
   if (p < end && b[p] !== 0x0a) return null;

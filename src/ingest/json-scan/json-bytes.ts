@@ -193,6 +193,62 @@ export function scanNumber(b: Buffer, p: number, end: number): number {
   return i;
 }
 
+/**
+ * A plain decimal token, -?(0|[1-9]\d*)(\.\d+)?, at `p` whose digits form an integer below 2^53
+ * with at most 22 after the point: sets tok.num to what scanNumber gives it (the same single
+ * exact division) and returns the position after it; BAIL for anything else, which the caller
+ * reads its general way. For the scanners' one-go paths; what follows is the caller's to check
+ * (an exponent there makes the token something else).
+ */
+export function scanPlainDecimal(b: Buffer, p: number, end: number): number {
+  let neg = false;
+  if (p < end && b[p] === 0x2d) {
+    neg = true;
+    p++;
+  }
+  if (p >= end) return BAIL;
+  let c = b[p]!;
+  let m = 0;
+  if (c === 0x30) {
+    p++;
+    if (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) return BAIL;
+  } else if (c >= 0x31 && c <= 0x39) {
+    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      p++;
+    }
+  } else return BAIL;
+  let scale = 0;
+  if (p < end && b[p] === 0x2e) {
+    const s = ++p;
+    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
+      m = m * 10 + (c - 0x30);
+      p++;
+    }
+    scale = p - s;
+    if (scale === 0) return BAIL;
+  }
+  if (m >= TWO53 || scale > 22) return BAIL;
+  const v = m === 0 ? 0 : m / POW10[scale]!;
+  tok.num = neg ? -v : v;
+  return p;
+}
+
+/** A whole number of 1 to 15 digits without a leading zero at `p` (so exact): tok.num and the position after it, or BAIL. */
+export function scanPlainInteger(b: Buffer, p: number, end: number): number {
+  const d0 = p;
+  let t = 0;
+  let c = 0;
+  while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
+    t = t * 10 + (c - 0x30);
+    p++;
+  }
+  const digits = p - d0;
+  if (digits === 0 || digits > 15 || (digits > 1 && b[d0] === 0x30)) return BAIL;
+  tok.num = t;
+  return p;
+}
+
 /** Skips the literal `word` at `p` (true, false, null). */
 function skipWord(b: Buffer, p: number, end: number, word: string): number {
   if (p + word.length > end) return BAIL;

@@ -10,7 +10,7 @@ import { parseRfc3339, TYPES } from '../seed-json/parse.js';
 import { buildLabels, checkMetricName, checkTimestamp, type Problem, type ValidationLimits } from '../validate.js';
 import { BytesCache } from '../bytes-cache.js';
 import { cached, cachedObjectEnd } from './cached-object.js';
-import { ascii, BAIL, bytesEqual, decodeString, matchBytes, scanNumber, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
+import { ascii, BAIL, bytesEqual, decodeString, matchBytes, scanNumber, scanPlainDecimal, scanPlainInteger, scanString, skipValue, skipWs, tok, utf8Slice } from './json-bytes.js';
 import { freezeLabels, plainTagLabels } from './plain-labels.js';
 
 /** A decoded POST /metrics body: one entry (one sample) per metric, in order. */
@@ -290,32 +290,32 @@ const W_VALUE = [0x6176222c, 0x2265756c]; // ,"va lue"  then :
 const W_TYPE = [0x7974222c, 0x3a226570]; // ,"ty pe":
 const W_TAGS = [0x6174222c, 0x3a227367]; // ,"ta gs":
 const W_TIMESTAMP = [0x6974222c, 0x7473656d, 0x22706d61]; // ,"ti mest amp"  then :
-const POW10_FAST = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
 
 /** For tests: what scanPredictedMetric makes of the metric at b[p] with this limits' label cache (null: BAIL). */
 export function predictedMetricAt(b: Buffer, p: number, now: number, limits: ValidationLimits): { labels: Labels; type: MetricType; t: number; v: number; end: number } | null {
   cache = cacheFor(limits);
   const end = scanPredictedMetric(b, new DataView(b.buffer, b.byteOffset, b.byteLength), p, b.length, now, limits);
   if (end === BAIL) return null;
-  return { labels: cache.value(fastEntry).labels, type: fastType, t: fastT, v: fastV, end };
+  return { labels: got.series!.labels, type: got.type, t: got.t, v: got.v, end };
 }
 
-/** What scanPredictedMetric read: the series' cache entry, the type, the sample. */
+/** The metric read last (by scanPredictedMetric or scanMetricByKeys): its series, type, sample, help and unit. */
+const got = {
+  series: null as SeriesEntry | null,
+  type: 'gauge' as MetricType,
+  t: 0,
+  v: 0,
+  help: undefined as string | undefined,
+  unit: undefined as string | undefined,
+};
+/** The cache entry of the series scanPredictedMetric read (recorded as found by the caller). */
 let fastEntry = -1;
-let fastType: MetricType = 'gauge';
-let fastT = 0;
-let fastV = 0;
-
-/** Whether the ASCII `word` (quoted) is at b[p]. */
-function quotedAt(b: Buffer, p: number, end: number, word: Uint8Array): boolean {
-  return matchBytes(b, p, end, word);
-}
 
 /**
  * The metric at b[p] ('{') when it is {"name":N,"value":V[,"type":T],"tags":{..}[,"timestamp":I]}
  * with no spaces, N and the tags byte for byte the series the label cache predicts next, V a
  * plain decimal, T one of the four types written plainly, I an integer timestamp the limits
- * accept. Returns the position after its '}' (the rest in fastEntry, fastType, fastT, fastV) or
+ * accept. Returns the position after its '}' (the rest in `got` and fastEntry) or
  * BAIL with nothing consumed: scanMetrics then reads the metric key by key, which gives the same
  * answer for these metrics (the same cache entry, number rules and checks; the equivalence fuzz
  * holds them together). Cheaper: fixed keys compared a word at a time, no key dispatch.
@@ -328,44 +328,15 @@ function scanPredictedMetric(b: Buffer, view: DataView, p: number, end: number, 
   p = cache.matchFirstAt(e, b, p + 8, end);
   if (p < 0 || p + 10 > end) return BAIL;
   if (view.getInt32(p, true) !== W_VALUE[0] || view.getInt32(p + 4, true) !== W_VALUE[1] || b[p + 8] !== 0x3a) return BAIL;
-  p += 9;
-  // -?digits(.digits)? as scanNumber reads it (Clinger's fast path); other forms go the long way.
-  let neg = false;
-  if (p < end && b[p] === 0x2d) {
-    neg = true;
-    p++;
-  }
-  if (p >= end) return BAIL;
-  let c = b[p]!;
-  let m = 0;
-  if (c === 0x30) {
-    p++;
-    if (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) return BAIL;
-  } else if (c >= 0x31 && c <= 0x39) {
-    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30);
-      p++;
-    }
-  } else return BAIL;
-  let scale = 0;
-  if (p < end && b[p] === 0x2e) {
-    const s = ++p;
-    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      m = m * 10 + (c - 0x30);
-      p++;
-    }
-    scale = p - s;
-    if (scale === 0) return BAIL;
-  }
-  if (m >= 9007199254740992 || scale > 22) return BAIL;
-  let v = m === 0 ? 0 : m / POW10_FAST[scale]!;
-  if (neg) v = -v;
+  p = scanPlainDecimal(b, p + 9, end);
+  if (p === BAIL) return BAIL;
+  const v = tok.num;
   if (p + 8 > end) return BAIL;
   let type: MetricType = 'gauge';
   if (view.getInt32(p, true) === W_TYPE[0] && view.getInt32(p + 4, true) === W_TYPE[1]) {
     p += 8;
     let i = 0;
-    for (; i < TYPE_TOKENS.length; i++) if (quotedAt(b, p, end, TYPE_TOKENS[i]!)) break;
+    for (; i < TYPE_TOKENS.length; i++) if (matchBytes(b, p, end, TYPE_TOKENS[i]!)) break;
     if (i === TYPE_TOKENS.length) return BAIL;
     type = TYPE_NAMES[i]!;
     p += TYPE_TOKENS[i]!.length;
@@ -380,22 +351,18 @@ function scanPredictedMetric(b: Buffer, view: DataView, p: number, end: number, 
     if (view.getInt32(p, true) !== W_TIMESTAMP[0] || view.getInt32(p + 4, true) !== W_TIMESTAMP[1] || view.getInt32(p + 8, true) !== W_TIMESTAMP[2] || b[p + 12] !== 0x3a) {
       return BAIL;
     }
-    p += 13;
-    const d0 = p;
-    t = 0;
-    while (p < end && (c = b[p]!) >= 0x30 && c <= 0x39) {
-      t = t * 10 + (c - 0x30);
-      p++;
-    }
-    const digits = p - d0;
-    if (digits === 0 || digits > 15 || (digits > 1 && b[d0] === 0x30)) return BAIL;
+    p = scanPlainInteger(b, p + 13, end);
+    if (p === BAIL) return BAIL;
+    t = tok.num;
     if (checkTimestamp(t, now, limits) !== null) return BAIL;
   }
   if (p >= end || b[p] !== 0x7d) return BAIL;
   fastEntry = e;
-  fastType = type;
-  fastT = t;
-  fastV = v;
+  got.series = cache.value(e);
+  got.type = type;
+  got.t = t;
+  got.v = v;
+  got.help = got.unit = undefined;
   return p + 1;
 }
 
@@ -408,6 +375,56 @@ let scanEnd = 0;
 
 /** The label cache of the body being scanned. */
 let cache: BytesCache<SeriesEntry> = new BytesCache<SeriesEntry>(1);
+
+/**
+ * The metric at b[p] ('{') read key by key, in any order and form JSON allows: the position after
+ * its '}' (the metric in `got`), or BAIL when parseSeedBatch would refuse it or the scan leaves
+ * it to JSON.parse.
+ */
+function scanMetricByKeys(b: Buffer, p: number, end: number, now: number, limits: ValidationLimits): number {
+  resetMetric();
+  p = skipWs(b, p + 1, end);
+  if (p < end && b[p] === 0x7d) return BAIL; // {} has no name
+  for (;;) {
+    if (p >= end || b[p] !== 0x22) return BAIL;
+    let key = K_OTHER;
+    const q = matchKey(b, p, end);
+    if (q >= 0) {
+      key = matched;
+      p = q;
+    } else {
+      // Another key (skipped), or one of ours written with escapes (left to JSON.parse).
+      p = scanString(b, p, end);
+      if (p === BAIL || tok.escaped) return BAIL;
+    }
+    p = skipWs(b, p, end);
+    if (p >= end || b[p] !== 0x3a) return BAIL;
+    p = scanMetricField(b, skipWs(b, p + 1, end), end, key);
+    if (p === BAIL) return BAIL;
+    p = skipWs(b, p, end);
+    if (p >= end) return BAIL;
+    if (b[p] === 0x7d) break;
+    if (b[p] !== 0x2c) return BAIL;
+    p = skipWs(b, p + 1, end);
+  }
+  p++;
+  // The metric is complete: check it as parseSeedBatch would; any problem leaves the body to it.
+  if (m.value !== OK || !Number.isFinite(m.v)) return BAIL;
+  const type = metricType(b);
+  if (type === null) return BAIL;
+  const t = metricTime(b, now, limits);
+  if (Number.isNaN(t)) return BAIL;
+  if (m.help === WRONG || m.unit === WRONG || m.tags === WRONG) return BAIL;
+  const series = metricSeries(b, limits);
+  if (series === null) return BAIL;
+  got.series = series;
+  got.type = type;
+  got.t = t;
+  got.v = m.v;
+  got.help = m.help === OK ? decodeString(b, m.helpFrom, m.helpTo, m.helpEsc) : undefined;
+  got.unit = m.unit === OK ? decodeString(b, m.unitFrom, m.unitTo, m.unitEsc) : undefined;
+  return p;
+}
 
 function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: ValidationLimits, maxMetrics: number): SeedBatch | null {
   cache = cacheFor(limits);
@@ -435,71 +452,23 @@ function scanMetrics(b: Buffer, p: number, end: number, now: number, limits: Val
   for (;;) {
     if (p >= end || b[p] !== 0x7b || n >= cap) return null;
     // Most metrics are the series the label cache predicts, written compactly: read in one go.
-    const fast = scanPredictedMetric(b, view, p, end, now, limits);
-    if (fast !== BAIL) {
-      cache.hit(fastEntry);
-      const series = cache.value(fastEntry);
-      labels.push(series.labels);
-      refs.push(series);
-      names.push(series.name);
-      types.push(fastType);
-      help.push(undefined);
-      unit.push(undefined);
-      ts[n] = fastT;
-      vs[n] = fastV;
-      n++;
-      p = skipWs(b, fast, end);
-      if (p >= end) return null;
-      if (b[p] === 0x5d) break;
-      if (b[p] !== 0x2c) return null;
-      p = skipWs(b, p + 1, end);
-      continue;
+    let q = scanPredictedMetric(b, view, p, end, now, limits);
+    if (q !== BAIL) cache.hit(fastEntry);
+    else {
+      q = scanMetricByKeys(b, p, end, now, limits);
+      if (q === BAIL) return null;
     }
-    resetMetric();
-    p = skipWs(b, p + 1, end);
-    if (p < end && b[p] === 0x7d) return null; // {} has no name
-    for (;;) {
-      if (p >= end || b[p] !== 0x22) return null;
-      let key = K_OTHER;
-      const q = matchKey(b, p, end);
-      if (q >= 0) {
-        key = matched;
-        p = q;
-      } else {
-        // Another key (skipped), or one of ours written with escapes (left to JSON.parse).
-        p = scanString(b, p, end);
-        if (p === BAIL || tok.escaped) return null;
-      }
-      p = skipWs(b, p, end);
-      if (p >= end || b[p] !== 0x3a) return null;
-      p = scanMetricField(b, skipWs(b, p + 1, end), end, key);
-      if (p === BAIL) return null;
-      p = skipWs(b, p, end);
-      if (p >= end) return null;
-      if (b[p] === 0x7d) break;
-      if (b[p] !== 0x2c) return null;
-      p = skipWs(b, p + 1, end);
-    }
-    p++;
-    // The metric is complete: check it as parseSeedBatch would; any problem leaves the body to it.
-    if (m.value !== OK || !Number.isFinite(m.v)) return null;
-    const type = metricType(b);
-    if (type === null) return null;
-    const t = metricTime(b, now, limits);
-    if (Number.isNaN(t)) return null;
-    if (m.help === WRONG || m.unit === WRONG || m.tags === WRONG) return null;
-    const series = metricSeries(b, limits);
-    if (series === null) return null;
+    const series = got.series!;
     labels.push(series.labels);
     refs.push(series);
     names.push(series.name);
-    types.push(type);
-    help.push(m.help === OK ? decodeString(b, m.helpFrom, m.helpTo, m.helpEsc) : undefined);
-    unit.push(m.unit === OK ? decodeString(b, m.unitFrom, m.unitTo, m.unitEsc) : undefined);
-    ts[n] = t;
-    vs[n] = m.v;
+    types.push(got.type);
+    help.push(got.help);
+    unit.push(got.unit);
+    ts[n] = got.t;
+    vs[n] = got.v;
     n++;
-    p = skipWs(b, p, end);
+    p = skipWs(b, q, end);
     if (p >= end) return null;
     if (b[p] === 0x5d) break;
     if (b[p] !== 0x2c) return null;
