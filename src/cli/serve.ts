@@ -15,6 +15,7 @@ import { clientsRoute, healthRoute, readyRoute, statsRoute, tsdbStatusRoute } fr
 import type { Config } from '../config/index.js';
 import { availableParallelism } from 'node:os';
 import {
+  autoDecodeWorkers,
   DecodePool,
   importRoute,
   influxRoutes,
@@ -95,7 +96,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
   const stats = new IngestStats();
   const limits = limitsFromConfig(config);
   const decoder = new DecodePool({
-    workers: config.ingest_workers === 'auto' ? availableParallelism() : Number(config.ingest_workers),
+    workers: config.ingest_workers === 'auto' ? autoDecodeWorkers(availableParallelism()) : Number(config.ingest_workers),
     minBytes: config.ingest_decode_min_bytes,
     minBytesByProtocol: { influx: config.ingest_influx_decode_min_bytes },
     settings: { limits, maxBytes: config.max_body_size, maxMetrics: config.max_metrics_per_batch },

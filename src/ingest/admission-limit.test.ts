@@ -99,3 +99,23 @@ test('property: saturated by clients, a queue whose wait grows with the requests
     { numRuns: 300 },
   );
 });
+
+test('the event loop running late counts as waiting: a window of fast requests on a late loop shrinks it, an on-time loop does not', () => {
+  let t = 0;
+  let lateMs = 0;
+  let reads = 0;
+  const l = new AdmissionLimit({ targetMs: 10, initial: 64, now: () => t, loopDelay: () => (reads++, lateMs) });
+  const advance = (ms: number) => (t += ms);
+  // Bodies that arrive whole are decoded at once: their own wait stays short while the requests
+  // wait in socket buffers for turns of the loop, which only its delay shows.
+  lateMs = 9;
+  windowOf(l, advance, [2, 30]);
+  assert.equal(l.limit, 48, '2 ms + 9 ms late is over the 10 ms target');
+  lateMs = 2;
+  windowOf(l, advance, [2, 30]);
+  assert.equal(l.limit, 52, '2 ms + 2 ms is under half the target: it grows again');
+  lateMs = 50;
+  windowOf(l, advance, []);
+  assert.equal(l.limit, 52, 'no request reached its commit: the window says nothing');
+  assert.equal(reads, 3, 'the delay is read once per window, restarting it');
+});

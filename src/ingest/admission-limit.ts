@@ -7,10 +7,15 @@
 //
 // Hand-written (no library does this for a Node HTTP server): CoDel's signal with an AIMD limit.
 // - Signal: the shortest wait, among the requests that reached their commit in a window of
-//   `intervalMs`, from the request's body being received to its commit starting: the decode
-//   queue, the decode, the event-loop turns and the appends. A standing queue delays every
-//   request, the fastest included, while one big body does not move the minimum (CoDel's
-//   observation).
+//   `intervalMs`, from the request's body being received to its commit starting (the decode
+//   queue, the decode, the event-loop turns and the appends), plus how late the event loop ran
+//   in that window. A standing queue delays every request, the fastest included, while one big
+//   body does not move the minimum (CoDel's observation). The loop's delay is the part of the
+//   queue no request's own clock sees: bodies that arrive whole are decoded in the turn that
+//   reads them, so their wait stays short while the requests behind them sit in socket buffers
+//   for whole turns of the loop (bulk import at 2x on one core: the minimum alone let the limit
+//   reach ~200 and accepted requests waited seconds at the client; with the delay it held near
+//   the floor and their p99 fell under 100 ms, docs/ingest-pipeline.md).
 // - Above `targetMs`: the limit shrinks by a quarter (not below `min`). At or below half the target
 //   in a window where the limit was reached: it grows by a tenth (at least 1, not above `max`).
 //   Otherwise it stays.
@@ -31,6 +36,11 @@ export interface AdmissionLimitOptions {
   readonly initial?: number;
   /** Clock in milliseconds (tests); default performance.now. */
   readonly now?: () => number;
+  /**
+   * How late the event loop ran in the window now closing, in ms (read once per window, then
+   * restarted): added to the window's shortest wait. Default: none (0).
+   */
+  readonly loopDelay?: () => number;
 }
 
 export class AdmissionLimit {
@@ -41,6 +51,7 @@ export class AdmissionLimit {
   private readonly min: number;
   private readonly max: number;
   private readonly now: () => number;
+  private readonly loopDelay: () => number;
   private windowStart: number;
   private windowMin = Infinity;
   private reached = false;
@@ -51,6 +62,7 @@ export class AdmissionLimit {
     this.min = Math.max(1, o.min ?? 8);
     this.max = Math.max(this.min, o.max ?? 4096);
     this.now = o.now ?? (() => performance.now());
+    this.loopDelay = o.loopDelay ?? (() => 0);
     this.limit = Math.min(this.max, Math.max(this.min, o.initial ?? 64));
     this.windowStart = this.now();
   }
@@ -80,7 +92,7 @@ export class AdmissionLimit {
     const t = this.now();
     const elapsed = t - this.windowStart;
     if (elapsed < this.interval) return;
-    const q = this.windowMin;
+    const q = this.windowMin + this.loopDelay();
     const over = q !== Infinity && q > this.target;
     if (over) {
       this.limit = Math.max(this.min, Math.floor(this.limit * 0.75));

@@ -4,6 +4,7 @@
 // Retry-After at once, before its body is read, instead of queueing without limit; remote-write
 // senders and the SDK retry 503.
 import { Counter, Gauge } from 'prom-client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AdmissionLimit } from './admission-limit.js';
 
 export interface GateLimits {
@@ -63,6 +64,19 @@ new Gauge({
 });
 new Gauge({ name: 'metricstream_wal_pending_bytes', help: 'WAL bytes logged and not yet written to the segment file', collect: sum((g) => g.sources.walPendingBytes()) });
 
+/** The event loop's mean delay since the last call, in ms (perf_hooks' timer-based sampler). */
+function loopDelayMeter(): () => number {
+  // Node records each interval between the sampler's timer runs, the resolution included.
+  const resolutionMs = 10;
+  const h = monitorEventLoopDelay({ resolution: resolutionMs });
+  h.enable();
+  return () => {
+    const ms = h.count > 0 ? Math.max(0, h.mean / 1e6 - resolutionMs) : 0;
+    h.reset();
+    return ms;
+  };
+}
+
 /** A body whose size is not declared (chunked) is charged this much until it is answered. */
 export const UNDECLARED_BODY_CHARGE = 1 << 20;
 
@@ -78,7 +92,8 @@ export class IngestGate {
     readonly limits: GateLimits,
     readonly sources: GateSources,
   ) {
-    this.admission = new AdmissionLimit({ targetMs: limits.queueTargetMs ?? 0 });
+    const targetMs = limits.queueTargetMs ?? 0;
+    this.admission = new AdmissionLimit(targetMs > 0 ? { targetMs, loopDelay: loopDelayMeter() } : { targetMs });
     gates.add(this);
   }
 

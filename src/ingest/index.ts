@@ -9,7 +9,7 @@ export { IngestStats } from './stats.js';
 export { limitsFromConfig, type IngestDeps } from './deps.js';
 export type { ValidationLimits } from './validate.js';
 export { checkLabelName, checkLabelValue, checkMetricName, checkTimestamp } from './validate.js';
-export { DecodePool, type DecodePoolOptions } from './decode/decode-pool.js';
+export { autoDecodeWorkers, DecodePool, type DecodePoolOptions } from './decode/decode-pool.js';
 export { DECODERS } from './decode/decoders.js';
 export type { Decoder, Decoded, DecodeContext, DecodeSettings } from './decode/decoder.js';
 export { IngestGate, type GateLimits } from './backpressure.js';

@@ -7,7 +7,7 @@ import { compressSync } from 'snappy';
 import { batchEntries } from '../series-batch.js';
 import type { ValidationLimits } from '../validate.js';
 import { WriteRequest } from '../remote-write/write-request-fixtures.js';
-import { DecodePool } from './decode-pool.js';
+import { autoDecodeWorkers, DecodePool } from './decode-pool.js';
 import { decoderOf } from './decoders.js';
 import type { Decoded, DecodeContext, DecodeSettings } from './decoder.js';
 
@@ -139,4 +139,10 @@ test('a protocol with its own threshold goes by it, the others by minBytes', asy
   } finally {
     await pool.close();
   }
+});
+
+test('auto decode workers: one per core, none on a single core (where a worker only takes turns with the main thread)', () => {
+  assert.equal(autoDecodeWorkers(1), 0);
+  assert.equal(autoDecodeWorkers(2), 2);
+  assert.equal(autoDecodeWorkers(8), 8);
 });
