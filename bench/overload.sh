@@ -21,6 +21,7 @@
 #   env: PORT (18680) SHAPES ("bulk seed") OVERLOAD (2) CAP_SECONDS (10) OVER_SECONDS (20)
 #        CONNECTIONS (64, the overload's) CAP_CONNECTIONS (per shape: bulk 8, seed 64)
 #        EXTRA_FLAGS (more `serve` flags)
+#        NO_BUILD (set: skip `npm run build`, time the dist/ as it is)
 #        SERVER_CPUS / CLIENT_CPUS (taskset CPU lists, e.g. 0 and 1): on a machine where the client
 #          cannot offer 2x next to a node using every core (this 2-core one, bulk), pin the node to
 #          part of the machine and the client to the rest; capacity is then measured pinned too
@@ -40,7 +41,7 @@ WORK=$(mktemp -d /tmp/ms-overload.XXXXXX)
 PID=
 stop() { if [ -n "$PID" ]; then kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; fi; }
 trap 'stop; rm -rf "$WORK"' EXIT
-(cd "$ROOT" && npm run build --silent)
+[ -n "${NO_BUILD:-}" ] || (cd "$ROOT" && npm run build --silent)
 MS="node $ROOT/bin/metricstream.js"
 SERVER=(); CLIENT=()
 [ -n "${SERVER_CPUS:-}" ] && SERVER=(taskset -c "$SERVER_CPUS")

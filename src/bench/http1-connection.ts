@@ -106,6 +106,12 @@ export class Http1Connection {
     });
   }
 
+  /** Opens the connection ahead of the first request; a failure is left for send to meet again. */
+  async connect(): Promise<void> {
+    if (this.socket === null) this.open();
+    await this.ready!.catch(() => undefined);
+  }
+
   close(): void {
     this.socket?.end();
     this.socket = null;

@@ -17,6 +17,7 @@ interface Encoded {
   readonly samples: number;
   readonly tsOffsets: Int32Array;
   readonly writeTime: (body: Buffer, offset: number, ms: number) => void;
+  readonly timeWidth: number;
 }
 
 /** A growing protobuf writer for the few field types the body needs. */
@@ -139,7 +140,7 @@ export function encodeOtlpBatch(batch: readonly Series[]): Encoded {
   });
   const tsOffsets = new Int32Array(batch.length);
   for (const o of w.offsets) tsOffsets[o.j] = o.at;
-  return { body: Buffer.from(w.bytes()), samples: batch.length, tsOffsets, writeTime: writeNanos };
+  return { body: Buffer.from(w.bytes()), samples: batch.length, tsOffsets, writeTime: writeNanos, timeWidth: 8 };
 }
 
 /** Writes `ms` as nanoseconds into the fixed64 at `offset`. */

@@ -20,6 +20,8 @@ export interface Template {
   readonly tsOffsets: Int32Array | null;
   /** How a time is written at an offset, when not as 13 ASCII digits (writeTimestamp): e.g. OTLP's fixed64 nanoseconds. */
   readonly writeTime?: (body: Buffer, offset: number, ms: number) => void;
+  /** Bytes writeTime writes (default TS_WIDTH). */
+  readonly timeWidth?: number;
 }
 
 export interface Protocol {
@@ -160,7 +162,7 @@ const remoteWrite: Protocol = {
     varint(head, raw.length);
     head.push(0xfc, (raw.length - 1) & 0xff, ((raw.length - 1) >>> 8) & 0xff, ((raw.length - 1) >>> 16) & 0xff, ((raw.length - 1) >>> 24) & 0xff);
     const body = Buffer.from([...head, ...raw]);
-    return { body, samples: batch.length, tsOffsets: Int32Array.from(rawOffsets, (o) => o + head.length), writeTime: writeTimestampVarint };
+    return { body, samples: batch.length, tsOffsets: Int32Array.from(rawOffsets, (o) => o + head.length), writeTime: writeTimestampVarint, timeWidth: TS_VARINT_WIDTH };
   },
 };
 

@@ -7,6 +7,8 @@ import { Http1Connection, lengthLine, requestHead, type Answer } from './http1-c
 export interface Transport {
   /** Sends `body` on lane `lane` as client id `client`; the text is kept for non-2xx when `keepText`. */
   send(lane: number, client: number, body: Buffer, keepText: boolean): Promise<Answer>;
+  /** Opens every lane's connection before the clock starts (wrk connects first too). */
+  connect(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,6 +32,9 @@ function rawTransport(target: URL, path: string, lanes: number, headers: readonl
       let len = lengths.get(body.length);
       if (len === undefined) lengths.set(body.length, (len = lengthLine(body.length)));
       return conns[lane]!.send(heads[client]!, len, body, keepText);
+    },
+    async connect() {
+      await Promise.all(conns.map((c) => c.connect()));
     },
     async close() {
       for (const c of conns) c.close();
@@ -65,6 +70,8 @@ function undiciTransport(target: URL, path: string, lanes: number, headers: read
         );
       });
     },
+    // undici's pool opens its connections as requests need them.
+    async connect() {},
     close: () => pool.close(),
   };
 }
