@@ -178,10 +178,14 @@ function readMetadata(r: Reader, end: number): WireMetadata {
   return { type, metricFamilyName, help, unit };
 }
 
-/** Decodes a serialized WriteRequest; throws WireError on malformed input. */
-export function decodeWireWriteRequest(bytes: Uint8Array): WireWriteRequest {
+/**
+ * Decodes a serialized WriteRequest (from byte `from`, the start of one of its fields: the fields
+ * before it were read elsewhere); throws WireError on malformed input.
+ */
+export function decodeWireWriteRequest(bytes: Uint8Array, from = 0): WireWriteRequest {
   const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const r = new Reader(buf);
+  r.pos = from;
   const end = buf.length;
   // A sample takes at least 11 bytes on the wire in practice; start near that and grow.
   const cols = new Columns(Math.max(16, Math.min(1 << 20, buf.length >>> 5)));
