@@ -188,3 +188,48 @@ test('many databases: the same batches while the per-database caches are dropped
     for (let d = 0; d < 150; d++) same(Buffer.from(text), opts({ limits, defaultLabels: [{ name: 'db', value: `d${d}` }] }));
   }
 });
+
+test('property: senders\' bodies again and again (lines read in one go) with odd lines among them give the same batch', () => {
+  // `<series> value=<decimal> <ns>` lines of a few series in a fixed order, as an agent sends
+  // them every interval: from the third body on, most lines are the predicted pair, read in one
+  // go; the odd ones (each a way the one-go read must leave a line to the general scan) sit among them.
+  // Each turns a good line into one the one-go read must leave to the general scan.
+  const odd: ((l: string) => string)[] = [
+    (l) => l.replace(/ \d+$/, ' 1'), // a refused time
+    (l) => l + '\r',
+    (l) => l + ' ',
+    (l) => l.replace(/value=([^ ]+)/, 'value=$1i'), // an integer (or a bad one)
+    (l) => l.replace(/value=([^ ]+)/, 'value=$1,w=2'), // two fields
+    (l) => l.replace(/value=([^ ]+)/, 'value=$1e3'),
+    (l) => l.replace(/ \d+$/, ''), // no time
+    (l) => ' ' + l,
+    (l) => l.replace(' value=', ' value=1'), // another number (or a leading zero)
+    (l) => l.replace(' value=', ' value2='), // another field key
+    (l) => l.replace(/value=([^ ]+)/, 'value="$1"'), // a string
+  ];
+  const series = ['cpu,host=a', 'cpu,host=b', 'mem,host=a,dc=x', 'm\\ x,t=\\,'];
+  fc.assert(
+    fc.property(
+      fc.array(fc.tuple(fc.nat(series.length - 1), fc.constantFrom('1', '-2.5', '0.30000000000000004', '-0', '123456789012345678', '1.', '01.5', 'value')), { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(fc.nat(20), fc.nat(odd.length - 1)), { maxLength: 3 }),
+      fc.nat(2),
+      (lines, oddities, p) => {
+        const precision = (['ns', 'ms', 's'] as const)[p]!;
+        const ts = precision === 'ns' ? `${NS}` : precision === 'ms' ? `${NOW}` : `${NOW / 1000}`;
+        const o = opts({ precision, limits: { ...LIMITS } });
+        const text = (round: number, withOdd: boolean) =>
+          lines
+            .map(([s, v], k) => {
+              let l = `${series[s]} value=${v === 'value' ? round : v} ${ts}`;
+              if (withOdd) for (const [at, which] of oddities) if (at % lines.length === k) l = odd[which]!(l);
+              return l;
+            })
+            .join('\n');
+        for (let round = 0; round < 3; round++) same(Buffer.from(text(round, false)), o);
+        same(Buffer.from(text(3, true)), o);
+        same(Buffer.from(text(4, true) + '\n'), o);
+      },
+    ),
+    { numRuns: 1500 },
+  );
+});

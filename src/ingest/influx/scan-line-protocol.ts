@@ -23,6 +23,7 @@ import {
   type LineError,
   type SeriesPart,
 } from './parse.js';
+import { BAIL, scanPlainDecimal, tok } from '../json-scan/json-bytes.js';
 import { scanBool, scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
 
 /** The batch of scanLineProtocol: typed columns, and a SeriesRef per entry kept with its labels. */
@@ -308,6 +309,39 @@ function scanLine(sc: Scan, a: number, e: number, lineNo: number): boolean {
 }
 
 /**
+ * The line at `a` read in one go when it is the predicted (series part, field key) pair with a
+ * plain decimal value and a timestamp, written as senders write them:
+ * `<series part> <key>=<decimal> <digits>\n` (or the body's end), e.g. `cpu,host=a value=16.5
+ * 1795767182130000000`. Returns where the next line starts (past the body's end for a last line
+ * without newline), or -1 having taken nothing, for scanLine and the text parser: other layouts
+ * (spaces, several fields, integer, boolean or string values, exponents, CRs, no timestamp), a
+ * field never stored, or a refused time.
+ */
+function scanPredictedLine(sc: Scan, a: number, n: number, lineNo: number): number {
+  const cache = sc.fields;
+  const e = cache.predicted();
+  if (e < 0) return -1;
+  const b = sc.body;
+  const pe = cache.matchFirstAt(e, b, a, n);
+  if (pe < 0 || b[pe] !== SPACE) return -1;
+  const ke = cache.matchSecond(e, b, pe + 1, n);
+  if (ke < 0 || b[ke] !== EQUALS) return -1;
+  const ve = scanPlainDecimal(b, ke + 1, n);
+  if (ve === BAIL || b[ve] !== SPACE) return -1;
+  const v = tok.num;
+  let j = ve + 1;
+  while (j < n && b[j] !== NEWLINE) j++;
+  const o = sc.o;
+  const t = scanTimestamp(b, ve + 1, j, o.precision);
+  if (t !== t || checkTimestamp(t, o.now, o.limits) !== null) return -1;
+  const field = cache.value(e);
+  if (field.labels === null) return -1;
+  cache.hit(e);
+  sc.out.push(field.labels, field, t, v, lineNo);
+  return j + 1;
+}
+
+/**
  * Decodes a line-protocol body as parseLineProtocol does (same samples, same errors, same line
  * numbers), reading repeated series and plain numbers from the bytes without making strings.
  * @example scanLineProtocol(Buffer.from('cpu,host=a value=1 1700000000000000000'), opts)
@@ -327,6 +361,12 @@ export function scanLineProtocol(body: Buffer, o: InfluxParseOptions): ScannedBa
   const n = body.length;
   let from = 0;
   for (let lineNo = 1; from <= n; lineNo++) {
+    const next = scanPredictedLine(sc, from, n, lineNo);
+    if (next >= 0) {
+      points++;
+      from = next;
+      continue;
+    }
     let nl = body.indexOf(NEWLINE, from);
     if (nl < 0) nl = n;
     let a = from;
