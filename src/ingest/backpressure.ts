@@ -64,17 +64,27 @@ new Gauge({
 });
 new Gauge({ name: 'metricstream_wal_pending_bytes', help: 'WAL bytes logged and not yet written to the segment file', collect: sum((g) => g.sources.walPendingBytes()) });
 
-/** The event loop's mean delay since the last call, in ms (perf_hooks' timer-based sampler). */
-function loopDelayMeter(): () => number {
+/** The event loop's mean delay between reads, in ms (perf_hooks' timer-based sampler). */
+class LoopDelayMeter {
   // Node records each interval between the sampler's timer runs, the resolution included.
-  const resolutionMs = 10;
-  const h = monitorEventLoopDelay({ resolution: resolutionMs });
-  h.enable();
-  return () => {
-    const ms = h.count > 0 ? Math.max(0, h.mean / 1e6 - resolutionMs) : 0;
+  private static readonly RESOLUTION_MS = 10;
+  private readonly h = monitorEventLoopDelay({ resolution: LoopDelayMeter.RESOLUTION_MS });
+
+  constructor() {
+    this.h.enable();
+  }
+
+  /** The mean delay since the last read (0 without samples); starts the next period. */
+  read(): number {
+    const h = this.h;
+    const ms = h.count > 0 ? Math.max(0, h.mean / 1e6 - LoopDelayMeter.RESOLUTION_MS) : 0;
     h.reset();
     return ms;
-  };
+  }
+
+  stop(): void {
+    this.h.disable();
+  }
 }
 
 /** A body whose size is not declared (chunked) is charged this much until it is answered. */
@@ -87,13 +97,16 @@ export class IngestGate {
 
   /** The adaptive bound on requests in flight (off without limits.queueTargetMs). */
   readonly admission: AdmissionLimit;
+  private readonly loopDelay: LoopDelayMeter | null;
 
   constructor(
     readonly limits: GateLimits,
     readonly sources: GateSources,
   ) {
     const targetMs = limits.queueTargetMs ?? 0;
-    this.admission = new AdmissionLimit(targetMs > 0 ? { targetMs, loopDelay: loopDelayMeter() } : { targetMs });
+    const meter = targetMs > 0 ? new LoopDelayMeter() : null;
+    this.loopDelay = meter;
+    this.admission = new AdmissionLimit(meter !== null ? { targetMs, loopDelay: () => meter.read() } : { targetMs });
     gates.add(this);
   }
 
@@ -145,7 +158,7 @@ export class IngestGate {
 
   close(): void {
     gates.delete(this);
-
+    this.loopDelay?.stop();
   }
 }
 
