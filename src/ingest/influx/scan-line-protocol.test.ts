@@ -206,6 +206,8 @@ test('property: senders\' bodies again and again (lines read in one go) with odd
     (l) => l.replace(' value=', ' value=1'), // another number (or a leading zero)
     (l) => l.replace(' value=', ' value2='), // another field key
     (l) => l.replace(/value=([^ ]+)/, 'value="$1"'), // a string
+    (l) => l + '7', // the previous line's time digits, and one more
+    (l) => l.replace(/\d$/, (d) => String((Number(d) + 1) % 10)), // another time of the same length
   ];
   const series = ['cpu,host=a', 'cpu,host=b', 'mem,host=a,dc=x', 'm\\ x,t=\\,'];
   fc.assert(
