@@ -54,7 +54,6 @@ const MAX_LISTED = 20;
 const labelCaches = new WeakMap<ValidationLimits, BytesCache<CachedSeries | string>>();
 const LABEL_CACHE_MAX = 65_536;
 
-
 function cacheFor(limits: ValidationLimits): BytesCache<CachedSeries | string> {
   let c = labelCaches.get(limits);
   if (c === undefined) labelCaches.set(limits, (c = new BytesCache<CachedSeries | string>(LABEL_CACHE_MAX)));
@@ -136,8 +135,8 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
   const fast = new PredictedOut(Math.max(16, Math.min(1 << 20, raw.length >>> 5)));
   const from = scanPredictedSeries(raw as Buffer, new DataView(raw.buffer, raw.byteOffset, raw.byteLength), 0, cache, fast, o.now, o.limits);
   if (from === raw.length) {
-    const batch = { labels: fast.labels, refs: fast.refs, start: fast.start, ts: fast.ts, vs: fast.vs };
-    return { ok: true, batch: { ...batch, metadata: new Map(), samples: fast.n, droppedExemplars: 0, droppedHistograms: 0 } };
+    const { labels, refs, start, ts, vs, n } = fast;
+    return { ok: true, batch: { labels, refs, start, ts, vs, metadata: new Map(), samples: n, droppedExemplars: 0, droppedHistograms: 0 } };
   }
   let req: WireWriteRequest;
   try {
@@ -154,6 +153,7 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
   // after the samples taken in one go.
   const start = fast.start;
   const taken = fast.n;
+  // The general decoder numbers its series after those taken (one per sample taken).
   let samples = taken;
   let droppedExemplars = 0;
   let droppedHistograms = 0;
@@ -197,7 +197,7 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
     if (problem !== null) {
       badSeries++;
       const raw = s.labels ?? decodeLabels(bytes, s.labelsFrom, s.labelsTo);
-      if (problems.length < MAX_LISTED) problems.push({ series: fast.series + k, message: `${describeSeries(raw)}: ${problem}` });
+      if (problems.length < MAX_LISTED) problems.push({ series: taken + k, message: `${describeSeries(raw)}: ${problem}` });
       continue;
     }
     labelsOf.push(labels as Label[]);
@@ -216,7 +216,7 @@ export function decodeWriteRequest(body: Uint8Array, o: DecodeOptions): DecodeRe
     metadata.set(m.metricFamilyName, { type: TYPES[m.type] ?? 'unknown', help: m.help, unit: m.unit });
   }
   if (badSeries > 0) {
-    return fail(400, `${badSeries} of ${fast.series + all.length + req.metadata.length} series and metadata entries are invalid, nothing was stored; ${problems[0]!.message}`, problems);
+    return fail(400, `${badSeries} of ${taken + all.length + req.metadata.length} series and metadata entries are invalid, nothing was stored; ${problems[0]!.message}`, problems);
   }
   if (taken === 0) return { ok: true, batch: { labels: labelsOf, refs, start, ts, vs, metadata, samples, droppedExemplars, droppedHistograms } };
   // Both parts' samples in one pair of columns.

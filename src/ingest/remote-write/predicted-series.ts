@@ -25,9 +25,8 @@ export class PredictedOut {
   readonly start: number[] = [0];
   ts: Float64Array;
   vs: Float64Array;
+  /** Samples taken; as many TimeSeries (labels.length), one sample each. */
   n = 0;
-  /** TimeSeries taken (the general decoder numbers the rest after them). */
-  series = 0;
 
   constructor(capacity: number) {
     this.ts = new Float64Array(capacity);
@@ -50,7 +49,6 @@ export class PredictedOut {
     this.labels.push(labels);
     this.refs.push(ref);
     this.start.push(n + 1);
-    this.series++;
   }
 }
 
@@ -62,10 +60,11 @@ const VALUE = 0x09;
 const TIMESTAMP = 0x10;
 
 /**
- * Takes the TimeSeries of the WriteRequest `buf` from `pos` on while each is the predicted series
- * with one sample, `[0x0a len] labels [0x12 len [0x09 double] [0x10 varint]]` and nothing else
- * (value 0 may be left out, as proto3 encoders do), appending them to `out`; returns where it
- * stopped: the end of the message, or the first TimeSeries it leaves for the general decoder.
+ * Takes the TimeSeries of the WriteRequest `buf` from `pos` on while each is a series the cache
+ * holds (the predicted one, else found by hash) with one sample, `[0x0a len] labels [0x12 len
+ * [0x09 double] [0x10 varint]]` and nothing else (value 0 may be left out, as proto3 encoders
+ * do), appending them to `out`; returns where it stopped: the end of the message, or the first
+ * TimeSeries it leaves for the general decoder.
  */
 export function scanPredictedSeries(
   buf: Buffer,
