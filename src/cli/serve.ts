@@ -81,6 +81,7 @@ export async function startNode(config: Config, opts: StartOptions = {}): Promis
     retentionBytes: config.retention_size,
     outOfOrderWindowMs: config.out_of_order_window,
     changeSettleMs: config.query_cache_offset,
+    decodedChunksBytes: config.query_chunk_cache_size,
     downsample: [
       ...(config.downsample_5m_after > 0 ? [{ resolution: 300_000, afterMs: config.downsample_5m_after, retentionMs: config.retention_5m }] : []),
       ...(config.downsample_1h_after > 0 ? [{ resolution: 3_600_000, afterMs: config.downsample_1h_after, retentionMs: config.retention_1h }] : []),

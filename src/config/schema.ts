@@ -113,6 +113,8 @@ export const OPTIONS = {
     'memory for cached range query answers (0 = no cache); a repeated dashboard query only evaluates the steps newer than --query-cache-offset (nocache=1 skips it)'),
   query_cache_offset: opt('duration', duration().pipe(z.number().min(1000)), 300_000,
     'steps newer than this are never cached; samples written further back than this (late, imported) or deleted drop the cached steps from their time on'),
+  query_chunk_cache_size: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), 32 * MiB,
+    'memory for decoded copies of the head\'s closed chunks that queries read (0 = none): a dashboard refreshing its newest steps reads the same recent chunks every time, and each is decoded once'),
   otlp_delta_max_series: opt('integer', int(0, 1e8), 200_000,
     'series whose OTLP delta sums and histograms are added up into running totals in memory, at most; points of further new delta series are refused (partial success) until totals idle for 1 h can be dropped'),
   otlp_promote_scope: opt('boolean', bool(), false,

@@ -29,7 +29,7 @@ export async function deleteSeries(
   const dels: RefTombstone[] = [];
   head.epoch++;
   for (const s of headSeriesMatching(head, tenant, matchers)) {
-    if (s.deleteRange(mint, maxt) > 0) dels.push({ ref: s.ref, mint, maxt });
+    if (s.deleteRange(mint, maxt, head.decoded) > 0) dels.push({ ref: s.ref, mint, maxt });
   }
   if (dels.length > 0) await wal.log(RECORD_TOMBSTONES, encodeTombstones(dels));
   return { blockSeries, headSeries: dels.length };

@@ -80,6 +80,8 @@ export interface TsdbOptions {
    * caches keep answers only for times before it; default 5 min).
    */
   readonly changeSettleMs?: number;
+  /** Memory for decoded copies of the head's closed chunks that queries read (default 32 MiB; 0: none). */
+  readonly decodedChunksBytes?: number;
 }
 
 const DEFAULT_BLOCK_DURATION = 2 * 3_600_000;
@@ -89,7 +91,7 @@ const SAMPLES_PER_RECORD = 8192;
 
 
 export class Tsdb implements Storage, EngineStatsSource {
-  readonly head = new Head();
+  readonly head: Head;
   /** Changes to past data (late and backfilled samples, deletions, blocks added or removed), for result caches. */
   readonly changes: ChangeFeed;
   private readonly opts: TsdbOptions;
@@ -112,6 +114,7 @@ export class Tsdb implements Storage, EngineStatsSource {
     this.lock = lock;
     this.blockDuration = opts.blockDurationMs ?? DEFAULT_BLOCK_DURATION;
     this.oooWindow = opts.outOfOrderWindowMs ?? 0;
+    this.head = new Head(opts.decodedChunksBytes);
     this.changes = new ChangeFeed(opts.changeSettleMs ?? 5 * 60_000, opts.now ?? Date.now);
     if (!(Number.isSafeInteger(this.blockDuration) && this.blockDuration >= 1)) {
       throw new RangeError(`block duration is ${this.blockDuration} ms, it must be a whole number of ms >= 1`);
@@ -489,6 +492,11 @@ export class Tsdb implements Storage, EngineStatsSource {
 
   metadata(tenant: string): ReadonlyMap<string, MetricMetadata> {
     return this.head.existingTenant(tenant)?.metadata ?? new Map();
+  }
+
+  decodedChunkStats(): { hits: number; misses: number; bytes: number; chunks: number } {
+    const d = this.head.decoded;
+    return { hits: d.hits, misses: d.misses, bytes: d.bytes, chunks: d.size };
   }
 
   headStats(): { series: number; chunks: number; chunkBytes: number; samples: number } {

@@ -1,5 +1,6 @@
 // Reads one tenant's head in a time range through the storage Querier contract.
 import { compareLabels, type Matcher, type Querier, type SampleIterator, type Series } from '../storage/index.js';
+import type { DecodedChunks } from './chunk/decoded-chunks.js';
 import type { Head } from './head.js';
 import type { MemSeries } from './mem-series.js';
 import { MergeIterator } from './merge-querier.js';
@@ -10,16 +11,22 @@ class HeadSeries implements Series {
   private readonly s: MemSeries;
   private readonly mint: number;
   private readonly maxt: number;
-  constructor(s: MemSeries, mint: number, maxt: number) {
+  private readonly decoded: DecodedChunks;
+  constructor(s: MemSeries, mint: number, maxt: number, decoded: DecodedChunks) {
     this.s = s;
     this.mint = mint;
     this.maxt = maxt;
+    this.decoded = decoded;
   }
   get labels() {
     return this.s.labels;
   }
   iterator(): SampleIterator {
-    const inOrder = new ChunksIterator(this.s.chunksIn(this.mint, this.maxt), this.mint, this.maxt);
+    const s = this.s;
+    const chunks = s.chunksIn(this.mint, this.maxt);
+    // All but an open chunk at the end are closed, and read through their decoded copies.
+    const closed = s.openIn(this.mint, this.maxt) ? chunks.length - 1 : chunks.length;
+    const inOrder = new ChunksIterator(chunks, this.mint, this.maxt, this.decoded, closed);
     const ooo = this.s.ooo;
     if (ooo === null) return inOrder;
     const late = ooo.slice(this.mint, this.maxt);
@@ -76,7 +83,8 @@ export class HeadQuerier implements Querier {
   select(matchers: readonly Matcher[]): Series[] {
     const found = this.matching(matchers);
     found.sort((a, b) => compareLabels(a.labels, b.labels));
-    return found.map((s) => new HeadSeries(s, this.mint, this.maxt));
+    const decoded = this.head.decoded;
+    return found.map((s) => new HeadSeries(s, this.mint, this.maxt, decoded));
   }
 
   labelNames(matchers: readonly Matcher[] = []): string[] {

@@ -1,6 +1,7 @@
 // The head: every series of every tenant in memory, found by label set or through the
 // per-tenant inverted index, with interned label strings.
 import type { Label, Labels, MetricMetadata } from '../storage/index.js';
+import { DecodedChunks } from './chunk/decoded-chunks.js';
 import { LabelsMap, labelsHash } from './labels-map.js';
 import { MemSeries } from './mem-series.js';
 import { PostingsIndex } from './postings.js';
@@ -27,8 +28,13 @@ export class TenantHead {
   maxT = -Infinity;
 }
 
+/** Default memory for decoded copies of closed chunks that queries read (Head.decoded). */
+export const DEFAULT_DECODED_CHUNKS_BYTES = 32 * 1024 * 1024;
+
 export class Head {
   private readonly tenants = new Map<string, TenantHead>();
+  /** Decoded copies of closed chunks queries read; chunks the head lets go of are forgotten. */
+  readonly decoded: DecodedChunks;
   /** Series by ref; refs are dense from 1. */
   private readonly byRef: (MemSeries | undefined)[] = [];
   /**
@@ -51,6 +57,11 @@ export class Head {
    * the same epoch from its first sample to its commit needs no second check (see HeadAppender).
    */
   epoch = 0;
+
+  /** `decodedBytes`: memory for decoded copies of closed chunks (0: queries decode every time). */
+  constructor(decodedBytes = DEFAULT_DECODED_CHUNKS_BYTES) {
+    this.decoded = new DecodedChunks(decodedBytes);
+  }
 
   tenant(name: string): TenantHead {
     let t = this.tenants.get(name);

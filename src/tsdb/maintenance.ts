@@ -201,7 +201,7 @@ export class Maintenance {
     const gone = [];
     for (const ref of th.postings.all) {
       const s = head.byRefOf(ref);
-      if (s !== undefined && s.dropChunksBefore(b)) gone.push(s);
+      if (s !== undefined && s.dropChunksBefore(b, head.decoded)) gone.push(s);
     }
     head.remove(tenant, gone);
     if (meta !== null) {

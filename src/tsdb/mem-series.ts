@@ -1,6 +1,7 @@
 // One series in the head: its labels and its samples as a list of compressed chunks (decimal
 // varint; XOR ones from older checkpoints), the last of which is still being appended to.
 import type { Labels } from '../storage/index.js';
+import type { DecodedChunks } from './chunk/decoded-chunks.js';
 import { chunkBytes, chunkClose, chunkCount, chunkMaxT, chunkMinT, chunkOpen, chunkAppend, chunkRelease, chunkSize, chunkStart } from './chunk/open-chunk.js';
 import { F, F_FIRST_T, F_LAST_T, F_REF, F_SCRATCH_T, I, I_C_FIRST_SEG, I_C_N, I_LOGGED, I_STAMP, I_TENANT, rows } from './chunk/rows.js';
 import { MergeIterator } from './merge-querier.js';
@@ -145,7 +146,7 @@ export class MemSeries {
    * Removes the samples in [mint, maxt] (admin API delete_series): the series' chunks are
    * rebuilt from what remains. Returns how many samples were removed.
    */
-  deleteRange(mint: number, maxt: number): number {
+  deleteRange(mint: number, maxt: number, decoded?: DecodedChunks): number {
     if (maxt < this.firstT || mint > this.lastT) return 0;
     const ts: number[] = [];
     const vs = new Float64Array(this.sampleCount);
@@ -164,6 +165,7 @@ export class MemSeries {
       vs[n++] = all.atV();
     }
     if (removed === 0) return 0;
+    if (decoded !== undefined) for (const c of this.chunks) decoded.forget(c);
     this.chunks = NO_CHUNKS;
     this.chunkMinT = this.chunkMaxT = this.chunkCount = NO_TIMES;
     this.releaseHead();
@@ -231,10 +233,11 @@ export class MemSeries {
    * Forgets the closed chunks whose samples all lie before `t` (they are in a block now).
    * Returns true when the series holds no sample at or after `t` any more.
    */
-  dropChunksBefore(t: number): boolean {
+  dropChunksBefore(t: number, decoded?: DecodedChunks): boolean {
     let k = 0;
     while (k < this.chunks.length && this.chunkMaxT[k]! < t) k++;
     if (k > 0) {
+      if (decoded !== undefined) for (let i = 0; i < k; i++) decoded.forget(this.chunks[i]!);
       this.chunks.splice(0, k);
       this.chunkMinT.splice(0, k);
       this.chunkMaxT.splice(0, k);
@@ -269,8 +272,13 @@ export class MemSeries {
     for (let i = 0; i < this.chunks.length; i++) {
       if (this.chunkMaxT[i]! >= mint && this.chunkMinT[i]! <= maxt) out.push(this.chunks[i]!);
     }
-    if (this.openCount > 0 && this.openMaxT >= mint && this.openMinT <= maxt) out.push(this.openBytes());
+    if (this.openIn(mint, maxt)) out.push(this.openBytes());
     return out;
+  }
+
+  /** Whether chunksIn(mint, maxt) ends with (a copy of) the open chunk, the one chunk that still changes. */
+  openIn(mint: number, maxt: number): boolean {
+    return this.openCount > 0 && this.openMaxT >= mint && this.openMinT <= maxt;
   }
 }
 

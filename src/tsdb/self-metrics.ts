@@ -7,6 +7,7 @@ export interface EngineStatsSource {
   walStats(): { bytesWritten: number; records: number; fsyncs: number; segments: number; writes: number } | null;
   blockStats(): { blocks: number; bytes: number; samples: number };
   readonly maintenanceStats: { blocksCut: number; checkpoints: number; compactions: number; retentionDeleted: number; downsampled: number };
+  decodedChunkStats(): { hits: number; misses: number; bytes: number; chunks: number };
 }
 
 const open = new Set<EngineStatsSource>();
@@ -145,6 +146,40 @@ for (const [name, help, field] of [
     },
   });
 }
+
+function sumDecoded(field: 'hits' | 'misses' | 'bytes' | 'chunks'): number {
+  let n = 0;
+  for (const e of open) n += e.decodedChunkStats()[field];
+  return n;
+}
+
+for (const [name, help, field] of [
+  ['metricstream_query_chunk_cache_hits_total', "Reads of a head chunk that found its decoded copy (--query-chunk-cache-size)", 'hits'],
+  ['metricstream_query_chunk_cache_misses_total', "Head chunks decoded into the chunk cache", 'misses'],
+] as const) {
+  new Counter({
+    name,
+    help,
+    collect() {
+      this.reset();
+      this.inc(sumDecoded(field));
+    },
+  });
+}
+new Gauge({
+  name: 'metricstream_query_chunk_cache_bytes',
+  help: 'Memory allocated for decoded copies of head chunks',
+  collect() {
+    this.set(sumDecoded('bytes'));
+  },
+});
+new Gauge({
+  name: 'metricstream_query_chunk_cache_chunks',
+  help: 'Head chunks held decoded',
+  collect() {
+    this.set(sumDecoded('chunks'));
+  },
+});
 
 let appendedTotal = 0;
 let appendedReported = 0;

@@ -1,6 +1,7 @@
 // Iterates a series' chunks as one stream of samples inside [mint, maxt], collapsing samples that
 // share a timestamp to the last one written (last write wins, everywhere).
 import type { SampleIterator } from '../storage/index.js';
+import { DecodedChunkIterator, type DecodedChunks } from './chunk/decoded-chunks.js';
 import { HeadChunkIterator } from './chunk/head-chunk.js';
 
 export class ChunksIterator implements SampleIterator {
@@ -8,7 +9,13 @@ export class ChunksIterator implements SampleIterator {
   private readonly mint: number;
   private readonly maxt: number;
   private idx = 0;
-  private readonly it: HeadChunkIterator | null;
+  /** The current chunk's reader: `decoder` or, for a closed chunk held decoded, `copy`. */
+  private it: HeadChunkIterator | DecodedChunkIterator | null;
+  private readonly decoder: HeadChunkIterator | null;
+  private copy: DecodedChunkIterator | null = null;
+  /** Decoded copies of closed chunks, for the first `closed` chunks (they never change). */
+  private readonly cache: DecodedChunks | null;
+  private readonly closed: number;
   // The raw sample under the chunk iterator, read ahead by one to collapse duplicates.
   private rawOk = false;
   private rawT = 0;
@@ -18,36 +25,57 @@ export class ChunksIterator implements SampleIterator {
   private t = 0;
   private v = 0;
 
-  constructor(chunks: readonly Uint8Array[], mint: number, maxt: number) {
+  /** `cache`: where the first `closed` chunks (closed ones, which never change) are read decoded. */
+  constructor(chunks: readonly Uint8Array[], mint: number, maxt: number, cache: DecodedChunks | null = null, closed = 0) {
     this.chunks = chunks;
     this.mint = mint;
     this.maxt = maxt;
-    this.it = chunks.length > 0 ? new HeadChunkIterator(chunks[0]!) : null;
+    this.cache = cache;
+    this.closed = cache === null ? 0 : closed;
+    this.decoder = chunks.length > 0 ? new HeadChunkIterator() : null;
+    this.it = this.decoder;
+    if (chunks.length > 0) this.open(0);
+  }
+
+  /** Points `it` at chunk `idx`: its decoded copy when it has (or gets) one, else the decoder. */
+  private open(idx: number): void {
+    const chunk = this.chunks[idx]!;
+    if (idx < this.closed) {
+      const slot = this.cache!.slot(chunk);
+      if (slot >= 0) {
+        const copy = (this.copy ??= new DecodedChunkIterator());
+        copy.reset(this.cache!, chunk, slot);
+        this.it = copy;
+        return;
+      }
+    }
+    this.decoder!.reset(chunk);
+    this.it = this.decoder;
   }
 
   private advanceRaw(): boolean {
-    const it = this.it;
-    if (it === null) return (this.rawOk = false);
+    if (this.it === null) return (this.rawOk = false);
     for (;;) {
+      const it = this.it;
       if (it.next()) {
         this.rawT = it.atT();
         this.rawV = it.atV();
         return (this.rawOk = true);
       }
       if (++this.idx >= this.chunks.length) return (this.rawOk = false);
-      it.reset(this.chunks[this.idx]!);
+      this.open(this.idx);
     }
   }
 
   /** Puts the raw sample on the first at or after mint: each chunk's iterator skips there without handing out the samples before. */
   private begin(): void {
     this.started = true;
-    const it = this.it;
-    if (it === null) {
+    if (this.it === null) {
       this.rawOk = false;
       return;
     }
     for (;;) {
+      const it = this.it;
       if (it.seek(this.mint)) {
         this.rawT = it.atT();
         this.rawV = it.atV();
@@ -58,7 +86,7 @@ export class ChunksIterator implements SampleIterator {
         this.rawOk = false;
         return;
       }
-      it.reset(this.chunks[this.idx]!);
+      this.open(this.idx);
     }
   }
 
@@ -82,8 +110,7 @@ export class ChunksIterator implements SampleIterator {
     const max = ts.length;
     if (off >= max) return off;
     if (!this.started) this.begin();
-    const it = this.it;
-    if (it === null || !this.rawOk || this.rawT > this.maxt) {
+    if (this.it === null || !this.rawOk || this.rawT > this.maxt) {
       this.cur = false;
       return off;
     }
@@ -96,7 +123,7 @@ export class ChunksIterator implements SampleIterator {
     let ended = false;
     let past = false;
     while (w < max) {
-      const got = it.fill(ts, vs, w);
+      const got = this.it!.fill(ts, vs, w);
       // Runs without equal timestamps (the rule) are already in place: only checked.
       let r = w;
       let prev = ts[w - 1]!;
@@ -130,7 +157,7 @@ export class ChunksIterator implements SampleIterator {
           ended = true;
           break;
         }
-        it.reset(chunks[this.idx]!);
+        this.open(this.idx);
       }
     }
     if (ended) this.rawOk = false;
