@@ -24,9 +24,11 @@ class HeadSeries implements Series {
   iterator(): SampleIterator {
     const s = this.s;
     const chunks = s.chunksIn(this.mint, this.maxt);
-    // All but an open chunk at the end are closed, and read through their decoded copies.
+    // All but an open chunk at the end are closed, and read through their decoded copies; not
+    // those of a series the head let go of meanwhile (a cut while the query paused): nothing
+    // would forget them.
     const closed = s.openIn(this.mint, this.maxt) ? chunks.length - 1 : chunks.length;
-    const inOrder = new ChunksIterator(chunks, this.mint, this.maxt, this.decoded, closed);
+    const inOrder = new ChunksIterator(chunks, this.mint, this.maxt, s.dropped ? null : this.decoded, closed);
     const ooo = this.s.ooo;
     if (ooo === null) return inOrder;
     const late = ooo.slice(this.mint, this.maxt);

@@ -8,7 +8,12 @@
 // Why by hand: no library keeps typed-array slots keyed by object identity under a byte budget.
 // Slots have room for SLOT_SAMPLES samples (head chunks are cut at 120); pages of slots are
 // allocated as the cache fills, and when it is full a CLOCK hand evicts a slot not read since it
-// last passed (a second chance for chunks in use).
+// last passed (a second chance for chunks in use). Once full, a chunk is only let in on its
+// second miss (remembered weakly until then): a query reading more chunks than the cache holds,
+// or the same ones in a cycle longer than it, would otherwise evict every chunk just before it
+// is read again (CLOCK then acts as FIFO) and pay decoding into a slot plus copying out for
+// nothing. Turned away, such chunks are decoded straight into the query's arrays as without
+// the cache, and the chunks in use stay.
 import type { SampleIterator } from '../../storage/index.js';
 import { ENCODING_VARINT } from './varint-format.js';
 import { VarintIterator } from './varint-iterator.js';
@@ -31,10 +36,14 @@ export class DecodedChunks {
   private hand = 0;
   private maxSlots: number;
   private readonly decoder = new VarintIterator();
+  /** Chunks turned away once while the cache was full (weak: the head may drop them). */
+  private seen = new WeakSet<Uint8Array>();
+  /** Reads that found their chunk's copy. */
   hits = 0;
+  /** Chunks decoded into a slot. */
   misses = 0;
 
-  /** `maxBytes`: memory for decoded samples (0: nothing is cached). */
+  /** `maxBytes`: memory for decoded samples (0: nothing is cached), rounded down to whole slots of SLOT_BYTES. */
   constructor(maxBytes: number) {
     this.maxSlots = Math.floor(maxBytes / SLOT_BYTES);
   }
@@ -46,7 +55,9 @@ export class DecodedChunks {
 
   /** Bytes allocated for slots (pages are kept once allocated). */
   get bytes(): number {
-    return this.pagesT.length * PAGE_SLOTS * SLOT_BYTES;
+    let n = 0;
+    for (const p of this.pagesT) n += 2 * p.byteLength;
+    return n;
   }
 
   /**
@@ -62,6 +73,10 @@ export class DecodedChunks {
       return s;
     }
     if (this.maxSlots === 0 || chunk.length < 3 || chunk[0] !== ENCODING_VARINT || ((chunk[1]! << 8) | chunk[2]!) > SLOT_SAMPLES) return -1;
+    if (this.free.length === 0 && this.owners.length >= this.maxSlots && !this.seen.has(chunk)) {
+      this.seen.add(chunk);
+      return -1;
+    }
     const slot = this.take();
     if (slot < 0) return -1;
     // Decoded before the slot is registered: a corrupt chunk throws and leaves the slot free.
@@ -117,16 +132,16 @@ export class DecodedChunks {
     this.free.push(s);
   }
 
-  /** Drops every copy and, with `maxBytes`, sets a new budget (pages beyond it are let go). */
+  /** Drops every copy and its memory and, with `maxBytes`, sets a new budget. */
   clear(maxBytes?: number): void {
     this.slotOf.clear();
     if (maxBytes !== undefined) this.maxSlots = Math.floor(maxBytes / SLOT_BYTES);
-    const pages = Math.ceil(this.maxSlots / PAGE_SLOTS);
-    this.pagesT.length = Math.min(this.pagesT.length, pages);
-    this.pagesV.length = this.pagesT.length;
+    // New pages from here on: an iterator still holding an old page sees that it changed.
+    this.pagesT.length = this.pagesV.length = 0;
     this.owners.length = this.counts.length = this.used.length = 0;
     this.free.length = 0;
     this.hand = 0;
+    this.seen = new WeakSet();
   }
 
   /** A slot to fill: a free one, a new one while under budget, else one the CLOCK hand evicts. */
@@ -135,9 +150,11 @@ export class DecodedChunks {
     if (f !== undefined) return f;
     const next = this.owners.length;
     if (next < this.maxSlots) {
-      if (next % PAGE_SLOTS === 0 && (next / PAGE_SLOTS) >= this.pagesT.length) {
-        this.pagesT.push(new Float64Array(PAGE_SLOTS * SLOT_SAMPLES));
-        this.pagesV.push(new Float64Array(PAGE_SLOTS * SLOT_SAMPLES));
+      if (next % PAGE_SLOTS === 0) {
+        // The last page only as long as the budget reaches.
+        const slots = Math.min(PAGE_SLOTS, this.maxSlots - next);
+        this.pagesT.push(new Float64Array(slots * SLOT_SAMPLES));
+        this.pagesV.push(new Float64Array(slots * SLOT_SAMPLES));
       }
       this.owners.push(null);
       this.counts.push(0);
@@ -204,7 +221,8 @@ export class DecodedChunkIterator implements SampleIterator {
   /** Makes sure the slot still holds the chunk (see the class comment). */
   private check(): void {
     const c = this.cache!;
-    if (c.owner(this.slot) === this.chunk) return;
+    // The page too: clear() replaces pages, and a slot number may come back on a new one.
+    if (c.owner(this.slot) === this.chunk && c.times(this.slot) === this.ts) return;
     const s = c.slot(this.chunk);
     if (s >= 0) return this.bind(s);
     // The cache was turned off meanwhile: a private copy.
