@@ -8,12 +8,13 @@
 // Why by hand: no library keeps typed-array slots keyed by object identity under a byte budget.
 // Slots have room for SLOT_SAMPLES samples (head chunks are cut at 120); pages of slots are
 // allocated as the cache fills, and when it is full a CLOCK hand evicts a slot not read since it
-// last passed (a second chance for chunks in use). Once full, a chunk is only let in on its
-// second miss (remembered weakly until then): a query reading more chunks than the cache holds,
-// or the same ones in a cycle longer than it, would otherwise evict every chunk just before it
-// is read again (CLOCK then acts as FIFO) and pay decoding into a slot plus copying out for
-// nothing. Turned away, such chunks are decoded straight into the query's arrays as without
-// the cache, and the chunks in use stay.
+// last passed (a second chance for chunks in use). Once full, a chunk is let in only from its
+// second miss on (remembered weakly until then), and then only every ADMIT_EVERY-th time: a
+// query reading more chunks than the cache holds, or the same ones in a cycle longer than it,
+// would otherwise evict every chunk just before it is read again (CLOCK then acts as FIFO) and
+// pay decoding into a slot plus copying out for nothing. Turned away, chunks are decoded
+// straight into the query's arrays as without the cache; the chunks in use stay, and a cycle
+// longer than the cache settles on a part of it that hits.
 import type { SampleIterator } from '../../storage/index.js';
 import { ENCODING_VARINT } from './varint-format.js';
 import { VarintIterator } from './varint-iterator.js';
@@ -24,6 +25,8 @@ export const SLOT_SAMPLES = 120;
 export const SLOT_BYTES = SLOT_SAMPLES * 16;
 /** Slots per page: two 240 KiB typed arrays. */
 const PAGE_SLOTS = 256;
+/** Once full, one in this many misses of chunks seen before gets a slot. */
+const ADMIT_EVERY = 8;
 
 export class DecodedChunks {
   private readonly slotOf = new Map<Uint8Array, number>();
@@ -38,14 +41,21 @@ export class DecodedChunks {
   private readonly decoder = new VarintIterator();
   /** Chunks turned away once while the cache was full (weak: the head may drop them). */
   private seen = new WeakSet<Uint8Array>();
+  private admitTick = 0;
   /** Reads that found their chunk's copy. */
   hits = 0;
   /** Chunks decoded into a slot. */
   misses = 0;
 
-  /** `maxBytes`: memory for decoded samples (0: nothing is cached), rounded down to whole slots of SLOT_BYTES. */
-  constructor(maxBytes: number) {
+  private readonly admitEvery: number;
+
+  /**
+   * `maxBytes`: memory for decoded samples (0: nothing is cached), rounded down to whole slots of
+   * SLOT_BYTES; `admitEvery`: once full, one in this many misses of chunks seen before gets a slot.
+   */
+  constructor(maxBytes: number, admitEvery = ADMIT_EVERY) {
     this.maxSlots = Math.floor(maxBytes / SLOT_BYTES);
+    this.admitEvery = admitEvery;
   }
 
   /** Slots in use. */
@@ -73,9 +83,12 @@ export class DecodedChunks {
       return s;
     }
     if (this.maxSlots === 0 || chunk.length < 3 || chunk[0] !== ENCODING_VARINT || ((chunk[1]! << 8) | chunk[2]!) > SLOT_SAMPLES) return -1;
-    if (this.free.length === 0 && this.owners.length >= this.maxSlots && !this.seen.has(chunk)) {
-      this.seen.add(chunk);
-      return -1;
+    if (this.free.length === 0 && this.owners.length >= this.maxSlots) {
+      if (!this.seen.has(chunk)) {
+        this.seen.add(chunk);
+        return -1;
+      }
+      if (++this.admitTick % this.admitEvery !== 0) return -1;
     }
     const slot = this.take();
     if (slot < 0) return -1;
