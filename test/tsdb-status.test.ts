@@ -90,3 +90,35 @@ test('admin API: 503 unless enabled; delete_series answers 204 and the series ra
     await n.stop();
   }
 });
+
+test('queries read closed head chunks through decoded copies: the same answers, counted on /metrics; --query-chunk-cache-size 0 turns it off', async () => {
+  const t0 = Date.now() - 300_000;
+  const metrics = [];
+  // 250 samples of one series: two closed chunks of 120 and an open one.
+  for (let k = 0; k < 250; k++) metrics.push({ name: 'cached', value: k % 17, timestamp: t0 + k * 1000, tags: { s: 'a' } });
+  const answers: unknown[] = [];
+  for (const size of ['32MiB', '0']) {
+    const n = await startTestNode({ rate_limit: '0', query_chunk_cache_size: size });
+    try {
+      assert.equal((await postJson(`${n.url}/metrics`, { metrics })).status, 200);
+      const url = `${n.url}/api/v1/query?query=${encodeURIComponent('cached[10m]')}&time=${(t0 + 250_000) / 1000}`;
+      const first = await (await fetch(url)).json() as any;
+      const again = await (await fetch(url)).json() as any;
+      assert.deepEqual(again, first);
+      assert.equal(first.data.result[0].values.length, 250);
+      answers.push(first);
+      const text = await (await fetch(`${n.url}/metrics`, { headers: { accept: 'text/plain' } })).text();
+      if (size === '0') {
+        assert.match(text, /^metricstream_query_chunk_cache_misses_total 0$/m);
+        assert.match(text, /^metricstream_query_chunk_cache_chunks 0$/m);
+      } else {
+        assert.match(text, /^metricstream_query_chunk_cache_misses_total 2$/m);
+        assert.match(text, /^metricstream_query_chunk_cache_hits_total 2$/m);
+        assert.match(text, /^metricstream_query_chunk_cache_chunks 2$/m);
+      }
+    } finally {
+      await n.stop();
+    }
+  }
+  assert.deepEqual(answers[1], answers[0]);
+});
