@@ -92,7 +92,7 @@ export const OPTIONS = {
   max_label_name_length: opt('integer', int(1, 65536), 128, 'longest label name, in UTF-8 bytes'),
   max_label_value_length: opt('integer', int(1, 1 << 20), 2048, 'longest label value, in UTF-8 bytes'),
   ingest_workers: opt('string', z.preprocess((v) => (typeof v === 'number' ? String(v) : v), z.string().regex(/^(auto|\d{1,4})$/, 'must be auto or a whole number of threads')), 'auto',
-    'decode worker threads for ingest request bodies: auto = one per core the process may use (none on a single core, where a worker only takes turns with the main thread), 0 = decode on the main thread; appends stay on the main thread'),
+    'decode worker threads for ingest request bodies: auto = one per core the process may use from three cores on (none on one or two, where a worker\'s CPU is taken from the main thread and the senders: docs/ingest-pipeline.md), 0 = decode on the main thread; appends stay on the main thread'),
   ingest_decode_min_bytes: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), 64 * 1024,
     'bodies smaller than this (after decompression) are decoded on the main thread even with decode workers, where posting them costs more than it saves; batches of 1000 samples (70-125 KB) go to workers (docs/ingest-pipeline.md)'),
   ingest_influx_decode_min_bytes: opt('size', parsed(parseBytes).pipe(z.number().int().min(0)), MiB,

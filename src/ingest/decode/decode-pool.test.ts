@@ -141,8 +141,9 @@ test('a protocol with its own threshold goes by it, the others by minBytes', asy
   }
 });
 
-test('auto decode workers: one per core, none on a single core (where a worker only takes turns with the main thread)', () => {
+test('auto decode workers: one per core from three cores on, none on one or two', () => {
   assert.equal(autoDecodeWorkers(1), 0);
-  assert.equal(autoDecodeWorkers(2), 2);
+  assert.equal(autoDecodeWorkers(2), 0);
+  assert.equal(autoDecodeWorkers(3), 3);
   assert.equal(autoDecodeWorkers(8), 8);
 });

@@ -23,14 +23,21 @@ export interface DecodePoolOptions {
 }
 
 /**
- * Decode workers for `--ingest-workers auto` on a node allowed `cores` cores: one per core, but
- * none on a single core. There a worker only takes turns with the main thread on the same core:
- * the body's copy, the post and the answer are pure overhead, and each request waits for both
- * threads to be scheduled (bulk import pinned to one core, closed loop on 8 connections: 519-763
- * requests/s with one worker against 939-1,408 decoded on the main thread; docs/ingest-pipeline.md).
+ * Decode workers for `--ingest-workers auto` on a node allowed `cores` cores: one per core from
+ * three cores on, none on one or two. On a single core a worker only takes turns with the main
+ * thread: the body's copy, the post and the answer are pure overhead, and each request waits for
+ * both threads to be scheduled (bulk import pinned to one core, closed loop on 8 connections:
+ * 519-763 requests/s with one worker against 939-1,408 decoded on the main thread). On two cores,
+ * since the byte decoders read most items in one go (~200-260 ns of CPU per sample), a batch of
+ * 1000 decoded in place costs the main thread 0.16-0.28 ms against 0.04-0.08 ms to hand it over,
+ * but the worker's decode, copies and garbage take CPU from the one other core, which the
+ * senders and the collector need too: peer-bench W2, alternating, seed JSON 1.09-1.29 M
+ * samples/s decoded on the main thread against 1.02-1.15 M with two workers (3 of 3 pairs), JSON
+ * lines 1.07 / 1.32 M against 1.05 / 0.99 M, at 120-140% CPU instead of 165-170% and ~100 MiB
+ * less RSS (docs/ingest-pipeline.md). Three or more cores were not measured on this machine.
  */
 export function autoDecodeWorkers(cores: number): number {
-  return cores > 1 ? cores : 0;
+  return cores > 2 ? cores : 0;
 }
 
 interface Pending {
