@@ -28,6 +28,11 @@
 #        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
 #        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1)
 #        MS_ARGS (extra `metricstream serve` flags, e.g. "--ingest-influx-decode-min-bytes 4KiB")
+#        W2_ORDER (grouped: every MetricStream W2 run, then every VictoriaMetrics run, then the
+#          other peers, as before; interleaved: per format, run i of MetricStream, then run i of
+#          each peer speaking it, then run i+1, so a load that comes and goes on a shared machine
+#          falls on both sides rather than on one (session 15: two grouped runs 15 minutes apart
+#          gave MetricStream's Influx 1.23x and 0.78x VictoriaMetrics))
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PB=${PEER_BENCH:-$ROOT/../shared/peer-bench}
@@ -40,6 +45,8 @@ VM=http://127.0.0.1:$VMPORT
 PROM=http://127.0.0.1:$PROMPORT
 INFLUX=http://127.0.0.1:$INFLUXPORT
 W1_RUNS=${W1_RUNS:-3} W1_SECONDS=${W1_SECONDS:-10} W2_RUNS=${W2_RUNS:-3} W2_SAMPLES=${W2_SAMPLES:-2e7} W2_WARMUP=${W2_WARMUP:-0}
+W2_ORDER=${W2_ORDER:-grouped}
+case $W2_ORDER in grouped|interleaved) ;; *) echo "W2_ORDER is grouped or interleaved, got $W2_ORDER"; exit 2 ;; esac
 FORMATS=${FORMATS:-"seed vmjson promrw influx"}
 PEERS=${PEERS:-"victoriametrics prometheus influxdb node-ceiling"}
 has() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }
@@ -109,8 +116,8 @@ w1() { # w1 <target> <url> <format>
   node "$WORK/peer-bench/w1-seed.mjs" --target "$1" --url "$2" --format "$3" --pid "$PID" --runs "$W1_RUNS" --duration "$W1_SECONDS" | grep -v '^{'
   rss W1 "$1" "$3"
 }
-w2() { # w2 <target> <url> <format> <start function>
-  for i in $(seq "$W2_RUNS"); do
+w2() { # w2 <target> <url> <format> <start function> [first run] [last run]
+  for i in $(seq "${5:-1}" "${6:-$W2_RUNS}"); do
     echo "== W2 $1 ($3), run $i of $W2_RUNS: $W2_SAMPLES samples, batches of 1000, 8 connections"
     "$4"
     local start=()
@@ -129,17 +136,29 @@ w2() { # w2 <target> <url> <format> <start function>
 }
 
 if [ "$W1_SECONDS" != 0 ] && has "$PEERS" node-ceiling; then start_ceiling; w1 node-ceiling "$MS" seed; stop; fi
-if [ "$W1_SECONDS" != 0 ]; then start_ms; w1 metricstream "$MS" seed; fi
-for f in $FORMATS; do w2 metricstream "$MS" "$f" start_ms; done
-stop
-if [ "$W1_SECONDS" != 0 ]; then start_vm; w1 victoriametrics "$VM" vmjson; fi
-for f in $FORMATS; do [ "$f" = seed ] || w2 victoriametrics "$VM" "$f" start_vm; done
-stop
-if has "$PEERS" prometheus && has "$FORMATS" promrw; then w2 prometheus "$PROM" promrw start_prom; stop; fi
-if has "$PEERS" influxdb && has "$FORMATS" influx; then w2 influxdb "$INFLUX" influx start_influx; stop; fi
+if [ "$W1_SECONDS" != 0 ]; then start_ms; w1 metricstream "$MS" seed; stop; fi
+if [ "$W1_SECONDS" != 0 ]; then start_vm; w1 victoriametrics "$VM" vmjson; stop; fi
+# The W2 runs of MetricStream and the peers speaking format $1, runs $2 to $3.
+w2_format() {
+  w2 metricstream "$MS" "$1" start_ms "$2" "$3"; stop
+  if [ "$1" != seed ]; then w2 victoriametrics "$VM" "$1" start_vm "$2" "$3"; stop; fi
+  if [ "$1" = promrw ] && has "$PEERS" prometheus; then w2 prometheus "$PROM" promrw start_prom "$2" "$3"; stop; fi
+  if [ "$1" = influx ] && has "$PEERS" influxdb; then w2 influxdb "$INFLUX" influx start_influx "$2" "$3"; stop; fi
+}
+if [ "$W2_ORDER" = interleaved ]; then
+  for f in $FORMATS; do for i in $(seq "$W2_RUNS"); do w2_format "$f" "$i" "$i"; done; done
+else
+  for f in $FORMATS; do w2 metricstream "$MS" "$f" start_ms; done
+  stop
+  for f in $FORMATS; do [ "$f" = seed ] || w2 victoriametrics "$VM" "$f" start_vm; done
+  stop
+  if has "$PEERS" prometheus && has "$FORMATS" promrw; then w2 prometheus "$PROM" promrw start_prom; stop; fi
+  if has "$PEERS" influxdb && has "$FORMATS" influx; then w2 influxdb "$INFLUX" influx start_influx; stop; fi
+fi
 
 echo
 [ "$W2_WARMUP" = 0 ] || echo "(W2: every server took $W2_WARMUP samples untimed before each timed run)"
+[ "$W2_ORDER" = grouped ] || echo "(W2: runs interleaved, MetricStream's run i next to each peer's run i)"
 echo "== MetricStream vs VictoriaMetrics $(dpkg-query -W -f '${Version}' victoria-metrics 2>/dev/null || echo "?"), Prometheus $(dpkg-query -W -f '${Version}' prometheus 2>/dev/null || echo "-"), InfluxDB $(dpkg-query -W -f '${Version}' influxdb 2>/dev/null || echo "-"), same machine, same run, load average $(cut -d" " -f1-3 /proc/loadavg)"
 node "$ROOT/dist/bench/side-by-side-table.js" "$RESULTS" "$RSS"
 cp "$RESULTS" "$WORK/results.jsonl"
