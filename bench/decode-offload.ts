@@ -9,9 +9,10 @@ import { PROTOCOLS, writeTimestamp } from '../src/bench/protocol.js';
 import { DecodePool } from '../src/ingest/decode/decode-pool.js';
 import type { DecodeSettings } from '../src/ingest/decode/decoder.js';
 import { decoderOf } from '../src/ingest/decode/decoders.js';
+import { testLimits } from '../src/ingest/validate-fixtures.js';
 
 const WORKERS = Number(process.argv[2] ?? 2);
-const LIMITS = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+const LIMITS = testLimits({ retentionMs: 0 });
 const SETTINGS: DecodeSettings = { limits: LIMITS, maxBytes: 64 << 20, maxMetrics: 1_000_000 };
 const REGISTERED: Record<string, string> = { json: 'json', import: 'import', influx: 'influx', 'remote-write': 'remote_write' };
 

@@ -24,18 +24,11 @@ import { parseSeedBatch } from '../src/ingest/seed-json/parse.js';
 import { decodeWriteRequest } from '../src/ingest/remote-write/parse.js';
 import { WriteRequest } from '../src/ingest/remote-write/write-request-fixtures.js';
 import { decodeLabels, decodeWireWriteRequest } from '../src/ingest/remote-write/write-request.js';
-import type { ValidationLimits } from '../src/ingest/validate.js';
+import { testLimits } from '../src/ingest/validate-fixtures.js';
 
 const SECONDS = Number(process.argv[2] ?? 12);
 const BATCHES = 50;
-const LIMITS: ValidationLimits = {
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-};
+const LIMITS = testLimits();
 const NOW = Date.now();
 
 const candidates: { name: string; samplesPerRun: number; fn: (i: number) => void; runs: number; ms: number }[] = [];

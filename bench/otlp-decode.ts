@@ -13,11 +13,11 @@ import { decodeProtoRequest } from '../src/ingest/otlp/decode-proto.js';
 import { DeltaTotals } from '../src/ingest/otlp/delta.js';
 import { ExportMetricsServiceRequest } from '../src/ingest/otlp/otlp-proto-fixtures.js';
 import { translate } from '../src/ingest/otlp/translate.js';
-import type { ValidationLimits } from '../src/ingest/validate.js';
+import { testLimits } from '../src/ingest/validate-fixtures.js';
 
 const SECONDS = Number(process.argv[2] ?? 12);
 const BATCHES = 20;
-const LIMITS: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 15 * 86_400_000, maxFutureMs: 600_000 };
+const LIMITS = testLimits();
 const NOW = Date.now();
 const deltas = new DeltaTotals(1_000_000);
 

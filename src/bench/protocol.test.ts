@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { PROTOCOLS, TS_WIDTH, writeTimestamp } from './protocol.js';
 import { buildTemplates, makeSeries } from './payload.js';
+import { testLimits } from '../ingest/validate-fixtures.js';
 
 test('json with 3 series is the seed request the peers were measured with (311 bytes)', () => {
   const t = PROTOCOLS.get('json')!.encode(makeSeries(3));
@@ -95,7 +96,7 @@ test('influx and remote-write templates, patched, decode to the series, values a
   const { parseLineProtocol } = await import('../ingest/influx/parse.js');
   const { decodeWriteRequest } = await import('../ingest/remote-write/parse.js');
   const { batchEntries } = await import('../ingest/series-batch.js');
-  const limits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+  const limits = testLimits({ retentionMs: 0 });
   fc.assert(
     fc.property(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 1.7e12, max: 2.1e12 }), (nSeries, base) => {
       const series = makeSeries(nSeries);

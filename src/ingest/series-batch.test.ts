@@ -9,7 +9,7 @@ import { Matcher, type Appender, type Labels } from '../storage/index.js';
 import { decodeWriteRequest } from './remote-write/parse.js';
 import { WriteRequest } from './remote-write/write-request-fixtures.js';
 import { appendEntry, refScope, type SampleBatch, type SeriesRef } from './series-batch.js';
-import type { ValidationLimits } from './validate.js';
+import { testLimits } from './validate-fixtures.js';
 
 /** An appender that hands out its own refs and records the ref each append was given. */
 function fakeAppender(firstRef: number): Appender & { given: number[] } {
@@ -64,14 +64,7 @@ test('a SeriesRef is used and kept only within its scope', () => {
 });
 
 test('remote write refs: two engines in one process, and a series deleted from the head, get every sample right', async () => {
-  const limits: ValidationLimits = {
-    maxMetricNameLength: 255,
-    maxLabelNameLength: 128,
-    maxLabelValueLength: 2048,
-    maxLabelsPerSeries: 64,
-    retentionMs: 0,
-    maxFutureMs: 600_000,
-  };
+  const limits = testLimits({ retentionMs: 0 });
   const now = Date.now();
   const body = (t: number, names: string[]) =>
     compressSync(

@@ -18,8 +18,9 @@ import { compileRelabel } from './relabel.js';
 import { seriesLabels } from './sample-labels.js';
 import { Semaphore } from './semaphore.js';
 import { populateTargets } from './targets.js';
+import { testLimits } from '../ingest/validate-fixtures.js';
 
-const limits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+const limits = testLimits({ retentionMs: 0 });
 const REPORT = new Set(['up', 'scrape_duration_seconds', 'scrape_samples_scraped', 'scrape_samples_post_metric_relabeling', 'scrape_series_added']);
 
 let server: Server;

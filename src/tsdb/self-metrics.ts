@@ -129,7 +129,18 @@ new Gauge({
     this.set(sumBlocks('samples'));
   },
 });
-// Counters whose value lives in the engine: set from it at scrape time.
+/** A counter whose value lives in the engines: set from `total()` at scrape time. */
+function engineCounter(name: string, help: string, total: () => number): void {
+  new Counter({
+    name,
+    help,
+    collect() {
+      this.reset();
+      this.inc(total());
+    },
+  });
+}
+
 for (const [name, help, field] of [
   ['metricstream_tsdb_head_cuts_total', 'Blocks cut from the head since start', 'blocksCut'],
   ['metricstream_tsdb_checkpoints_total', 'WAL checkpoints written since start', 'checkpoints'],
@@ -137,14 +148,7 @@ for (const [name, help, field] of [
   ['metricstream_tsdb_retention_deleted_blocks_total', 'Blocks deleted by retention since start', 'retentionDeleted'],
   ['metricstream_tsdb_downsampled_blocks_total', 'Downsampled block copies written since start', 'downsampled'],
 ] as const) {
-  new Counter({
-    name,
-    help,
-    collect() {
-      this.reset();
-      this.inc(sumMaintenance(field));
-    },
-  });
+  engineCounter(name, help, () => sumMaintenance(field));
 }
 
 function sumDecoded(field: 'hits' | 'misses' | 'bytes' | 'chunks'): number {
@@ -153,19 +157,8 @@ function sumDecoded(field: 'hits' | 'misses' | 'bytes' | 'chunks'): number {
   return n;
 }
 
-for (const [name, help, field] of [
-  ['metricstream_query_chunk_cache_hits_total', "Reads of a head chunk that found its decoded copy (--query-chunk-cache-size)", 'hits'],
-  ['metricstream_query_chunk_cache_misses_total', "Head chunks decoded into the chunk cache", 'misses'],
-] as const) {
-  new Counter({
-    name,
-    help,
-    collect() {
-      this.reset();
-      this.inc(sumDecoded(field));
-    },
-  });
-}
+engineCounter('metricstream_query_chunk_cache_hits_total', 'Reads of a head chunk that found its decoded copy (--query-chunk-cache-size)', () => sumDecoded('hits'));
+engineCounter('metricstream_query_chunk_cache_misses_total', 'Head chunks decoded into the chunk cache', () => sumDecoded('misses'));
 new Gauge({
   name: 'metricstream_query_chunk_cache_bytes',
   help: 'Memory allocated for decoded copies of head chunks',

@@ -5,21 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compressSync } from 'snappy';
 import { batchEntries } from '../series-batch.js';
-import type { ValidationLimits } from '../validate.js';
 import { WriteRequest } from '../remote-write/write-request-fixtures.js';
 import { autoDecodeWorkers, DecodePool } from './decode-pool.js';
 import { decoderOf } from './decoders.js';
 import type { Decoded, DecodeContext, DecodeSettings } from './decoder.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
-const LIMITS: ValidationLimits = {
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-};
+const LIMITS = testLimits();
 const SETTINGS: DecodeSettings = { limits: LIMITS, maxBytes: 1 << 20, maxMetrics: 1000 };
 const STALE = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer)[0]!;
 

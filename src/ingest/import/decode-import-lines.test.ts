@@ -10,10 +10,10 @@ import { parseImportLine } from './parse.js';
 import { decodeImportLines, MAX_LISTED } from './decode-import-lines.js';
 import { bits, mutation, numberToken, timestampToken } from '../json-scan/json-fixtures.js';
 import { ImportScratch, scanPredictedLine } from '../json-scan/import-scan.js';
-import type { ValidationLimits } from '../validate.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = 1_790_000_000_000;
-const LIMITS: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 86_400_000, maxFutureMs: 600_000 };
+const LIMITS = testLimits({ retentionMs: 86_400_000 });
 const SETTINGS = { limits: LIMITS, maxBytes: 1 << 26, maxMetrics: 1 << 20 };
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 

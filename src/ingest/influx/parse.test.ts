@@ -6,18 +6,11 @@ import fc from 'fast-check';
 import { Point } from '@influxdata/influxdb-client';
 import { labelsToRecord } from '../../storage/index.js';
 import { batchEntries } from '../series-batch.js';
-import type { ValidationLimits } from '../validate.js';
 import { parseLineProtocol, timestampToMs, type InfluxParseOptions, type Precision } from './parse.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
-const LIMITS: ValidationLimits = {
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-};
+const LIMITS = testLimits();
 const NS = BigInt(NOW) * 1_000_000n;
 
 function parse(text: string, o: Partial<InfluxParseOptions> = {}) {

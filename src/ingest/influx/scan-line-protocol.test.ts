@@ -4,20 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { ValidationLimits } from '../validate.js';
 import { parseLineProtocol, type InfluxParseOptions, type Precision } from './parse.js';
 import { scanLineProtocol, setScanCacheSizes } from './scan-line-protocol.js';
 import { scanBool, scanDecimal, scanInteger, scanTimestamp } from './scan-numbers.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
-const LIMITS: ValidationLimits = {
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-};
+const LIMITS = testLimits();
 const NS = BigInt(NOW) * 1_000_000n;
 
 /** Runs both decoders on the body and asserts the same batch. */

@@ -8,9 +8,10 @@ import { decodeSeedBody, decodeSeedText, type SeedDecodeResult } from '../seed-j
 import type { ValidationLimits } from '../validate.js';
 import { anyString, arr, bits, fromValue, mutation, numberToken, obj, raw, rng, str, timestampToken, write, type Node } from './json-fixtures.js';
 import { predictedMetricAt, scanSeedBody } from './seed-scan.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = 1_790_000_000_000;
-const LIMITS: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 86_400_000, maxFutureMs: 600_000 };
+const LIMITS = testLimits({ retentionMs: 86_400_000 });
 const TIGHT: ValidationLimits = { maxMetricNameLength: 12, maxLabelNameLength: 6, maxLabelValueLength: 5, maxLabelsPerSeries: 2, retentionMs: 0, maxFutureMs: 600_000 };
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 

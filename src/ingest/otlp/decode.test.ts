@@ -11,6 +11,7 @@ import { DeltaTotals } from './delta.js';
 import { DecodeError, Kind, type OtlpRequest } from './model.js';
 import { ExportMetricsServiceRequest } from './otlp-proto-fixtures.js';
 import { translate } from './translate.js';
+import { testLimits } from '../validate-fixtures.js';
 
 type AnyValue = { stringValue: string } | { boolValue: boolean } | { intValue: string } | { doubleValue: number } | { arrayValue: { values: AnyValue[] } } | { bytesValue: Uint8Array };
 
@@ -242,7 +243,7 @@ test('property: random requests encoded by protobufjs decode to what they hold (
   );
 });
 
-const limits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+const limits = testLimits({ retentionMs: 0 });
 
 function translateAll(r: OtlpRequest): void {
   const t = translate(r, { now: Date.now(), limits, tenant: 't', deltas: new DeltaTotals(1000), promoteScope: true });

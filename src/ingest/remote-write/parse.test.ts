@@ -6,19 +6,12 @@ import fc from 'fast-check';
 import { compressSync, uncompressSync } from 'snappy';
 import { labelsToRecord } from '../../storage/index.js';
 import { batchEntries } from '../series-batch.js';
-import type { ValidationLimits } from '../validate.js';
 import { decodeWriteRequest, snappyLength } from './parse.js';
 import { WriteRequest } from './write-request-fixtures.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 25, 12);
-const LIMITS: ValidationLimits = {
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-};
+const LIMITS = testLimits();
 const OPTS = { now: NOW, limits: LIMITS, maxBytes: 1 << 20 };
 
 function encode(msg: object): Buffer {

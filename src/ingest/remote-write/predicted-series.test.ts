@@ -7,21 +7,14 @@ import fc from 'fast-check';
 import { compressSync } from 'snappy';
 import { BytesCache } from '../bytes-cache.js';
 import { batchEntries } from '../series-batch.js';
-import type { ValidationLimits } from '../validate.js';
 import { decodeWriteRequest, type DecodeResult } from './parse.js';
 import { PredictedOut, scanPredictedSeries, type CachedSeries } from './predicted-series.js';
 import { decodeWireWriteRequest } from './write-request.js';
 import { WriteRequest } from './write-request-fixtures.js';
+import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12);
-const limits = (): ValidationLimits => ({
-  maxMetricNameLength: 255,
-  maxLabelNameLength: 128,
-  maxLabelValueLength: 2048,
-  maxLabelsPerSeries: 64,
-  retentionMs: 15 * 86_400_000,
-  maxFutureMs: 600_000,
-});
+
 
 type Msg = { timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[]; exemplars?: Uint8Array[] }[]; metadata?: object[] };
 const raw = (msg: Msg) => Buffer.from(WriteRequest.encode(WriteRequest.fromObject(msg)).finish());
@@ -48,7 +41,7 @@ function cacheOf(msg: Msg): BytesCache<CachedSeries | string> {
 /** Where the one-go read stops in `msg`, as an index of its TimeSeries (length = all taken). */
 function stopsAt(cache: BytesCache<CachedSeries | string>, msg: Msg): number {
   const b = raw(msg);
-  const at = scanPredictedSeries(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, cache, new PredictedOut(4), NOW, limits());
+  const at = scanPredictedSeries(b, new DataView(b.buffer, b.byteOffset, b.byteLength), 0, cache, new PredictedOut(4), NOW, testLimits());
   const starts = decodeWireWriteRequest(b).series.map((s) => s.labelsFrom);
   if (at === b.length) return msg.timeseries.length;
   const k = starts.findIndex((s) => s > at);
@@ -89,7 +82,7 @@ test('property: with the cache warm, any later body decodes exactly as the gener
       fc.boolean(),
       (first, edits, withMetadata) => {
         const msg = (xs: typeof first): Msg => ({ timeseries: xs.map((x) => series(x.name, x.host, x.value, NOW + x.dt)) });
-        const l = limits();
+        const l = testLimits();
         const m1 = msg(first);
         // Twice, as a sender's first two bodies: the second links its first series after its last.
         for (let k = 0; k < 2; k++) decodeWriteRequest(compressSync(raw(m1)), { now: NOW, limits: l, maxBytes: 1 << 20 });
@@ -111,7 +104,7 @@ test('property: with the cache warm, any later body decodes exactly as the gener
         if (withMetadata) m2.metadata = [{ type: 2, metricFamilyName: 'mem_bytes', help: 'h', unit: '' }];
         const body = compressSync(raw(m2));
         const warm = decodeWriteRequest(body, { now: NOW, limits: l, maxBytes: 1 << 20 });
-        const cold = decodeWriteRequest(body, { now: NOW, limits: limits(), maxBytes: 1 << 20 });
+        const cold = decodeWriteRequest(body, { now: NOW, limits: testLimits(), maxBytes: 1 << 20 });
         assert.deepEqual(results(warm), results(cold));
       },
     ),

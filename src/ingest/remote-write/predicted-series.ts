@@ -11,44 +11,29 @@ import type { Label } from '../../storage/index.js';
 import type { BytesCache } from '../bytes-cache.js';
 import type { SeriesRef } from '../series-batch.js';
 import { checkTimestamp, type ValidationLimits } from '../validate.js';
+import { SampleColumns } from './write-request.js';
 
 /** A cached series: its checked labels, and its storage reference once appended (see SeriesRef). */
 export interface CachedSeries extends SeriesRef {
   readonly labels: Label[];
 }
 
-/** Where the one-go read puts what it takes: the batch's series so far and its sample columns. */
-export class PredictedOut {
+/**
+ * Where the one-go read puts what it takes: the batch's series so far and its sample columns
+ * (`n` samples taken; as many TimeSeries, one sample each).
+ */
+export class PredictedOut extends SampleColumns {
   readonly labels: Label[][] = [];
   readonly refs: SeriesRef[] = [];
   /** start[k]..start[k + 1]: series k's samples in ts/vs. */
   readonly start: number[] = [0];
-  ts: Float64Array;
-  vs: Float64Array;
-  /** Samples taken; as many TimeSeries (labels.length), one sample each. */
-  n = 0;
 
-  constructor(capacity: number) {
-    this.ts = new Float64Array(capacity);
-    this.vs = new Float64Array(capacity);
-  }
-
-  push(labels: Label[], ref: SeriesRef, t: number, v: number): void {
-    const n = this.n;
-    if (n === this.ts.length) {
-      const ts = new Float64Array(n * 2 + 16);
-      ts.set(this.ts);
-      const vs = new Float64Array(n * 2 + 16);
-      vs.set(this.vs);
-      this.ts = ts;
-      this.vs = vs;
-    }
-    this.ts[n] = t;
-    this.vs[n] = v;
-    this.n = n + 1;
+  /** Takes a TimeSeries of one sample. */
+  take(labels: Label[], ref: SeriesRef, t: number, v: number): void {
+    this.push(t, v);
     this.labels.push(labels);
     this.refs.push(ref);
-    this.start.push(n + 1);
+    this.start.push(this.n);
   }
 }
 
@@ -133,7 +118,7 @@ export function scanPredictedSeries(
     // A cached problem, or a time the checks refuse: the general decoder reports it.
     if (typeof known === 'string' || checkTimestamp(t, now, limits) !== null) return pos;
     cache.hit(e);
-    out.push(known.labels, known, t, v);
+    out.take(known.labels, known, t, v);
     pos = tsEnd;
   }
   return pos;

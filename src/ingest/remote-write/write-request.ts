@@ -45,8 +45,8 @@ export interface WireWriteRequest {
   readonly metadata: WireMetadata[];
 }
 
-/** Growable sample columns. */
-class Columns {
+/** Growable sample columns: ts[0..n), vs[0..n). */
+export class SampleColumns {
   ts: Float64Array;
   vs: Float64Array;
   n = 0;
@@ -56,9 +56,9 @@ class Columns {
   }
   push(t: number, v: number): void {
     if (this.n === this.ts.length) {
-      const ts = new Float64Array(this.n * 2);
+      const ts = new Float64Array(this.n * 2 + 16);
       ts.set(this.ts);
-      const vs = new Float64Array(this.n * 2);
+      const vs = new Float64Array(this.n * 2 + 16);
       vs.set(this.vs);
       this.ts = ts;
       this.vs = vs;
@@ -86,7 +86,7 @@ function readLabel(r: Reader, end: number): Label {
   return { name, value };
 }
 
-function readSample(r: Reader, end: number, cols: Columns): void {
+function readSample(r: Reader, end: number, cols: SampleColumns): void {
   let t = 0;
   let v = 0;
   while (r.pos < end) {
@@ -104,7 +104,7 @@ function readSample(r: Reader, end: number, cols: Columns): void {
   cols.push(t, v);
 }
 
-function readSeries(r: Reader, end: number, cols: Columns): WireSeries {
+function readSeries(r: Reader, end: number, cols: SampleColumns): WireSeries {
   let labels: Label[] | null = null;
   let labelsFrom = -1;
   let labelsTo = -1;
@@ -188,7 +188,7 @@ export function decodeWireWriteRequest(bytes: Uint8Array, from = 0): WireWriteRe
   r.pos = from;
   const end = buf.length;
   // A sample takes at least 11 bytes on the wire in practice; start near that and grow.
-  const cols = new Columns(Math.max(16, Math.min(1 << 20, buf.length >>> 5)));
+  const cols = new SampleColumns(Math.max(16, Math.min(1 << 20, buf.length >>> 5)));
   const series: WireSeries[] = [];
   const metadata: WireMetadata[] = [];
   while (r.pos < end) {

@@ -2,12 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Appender, Labels, MetricMetadata } from '../../storage/index.js';
 import { OutOfBoundsError } from '../../storage/index.js';
-import type { ValidationLimits } from '../validate.js';
 import { nearestRank, StatsdAggregator } from './aggregator.js';
 import { newStatsdLine, parseStatsdLine } from './parse.js';
 import fc from 'fast-check';
+import { testLimits } from '../validate-fixtures.js';
 
-const limits: ValidationLimits = { maxMetricNameLength: 255, maxLabelNameLength: 128, maxLabelValueLength: 2048, maxLabelsPerSeries: 64, retentionMs: 0, maxFutureMs: 600_000 };
+const limits = testLimits({ retentionMs: 0 });
 
 /** An appender that keeps what it was given, as `name{k="v",...}` → value. */
 class RecordingAppender implements Appender {

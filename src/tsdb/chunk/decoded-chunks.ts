@@ -98,7 +98,7 @@ export class DecodedChunks {
     const base = this.base(slot);
     let n: number;
     try {
-      n = it.fill(this.pagesT[(slot / PAGE_SLOTS) | 0]!, this.pagesV[(slot / PAGE_SLOTS) | 0]!, base) - base;
+      n = it.fill(this.times(slot), this.values(slot), base) - base;
     } catch (e) {
       this.free.push(slot);
       throw e;
