@@ -2,8 +2,9 @@
 // offered rate (lines/s, or `max`), sends pre-built datagrams of LINES_PER_DATAGRAM lines (a mix
 // of counters with sample rates, gauges, timers, histograms and sets over SERIES tagged series)
 // for SECONDS, then prints lines/s sent, lines/s the node counted (its statsd_lines_received
-// stat), loss %, and the node's CPU. The metricstream bench command speaks HTTP only; UDP has
-// no answers to time, hence a script of its own.
+// stat), loss %, and the node's CPU. `metricstream bench --protocol statsd` loads a running node
+// at one rate with gauges and counters; this script starts its own node and sweeps rates with
+// every StatsD type.
 //
 //   npm run build && node dist/bench/statsd.js [seconds] [rates...]
 //   e.g. node dist/bench/statsd.js 10 max 400000 200000

@@ -1,5 +1,6 @@
 // `metricstream bench` against a live node: its counts match the node's own stats exactly,
-// with the rate limiter refusing some requests, closed and open loop, json and import.
+// with the rate limiter refusing some requests, closed and open loop, json and import, and
+// StatsD over TCP and UDP.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -34,9 +35,11 @@ for (const [client, threads] of [['raw', '1'], ['undici', '1'], ['raw', '2']] as
     assert.equal(r.errors, 0);
     // 3 clients x 5 in one 30 s window.
     assert.ok(r.ok_requests <= 15, `${r.ok_requests} allowed`);
-    assert.ok(r.latency_ms.p50 > 0 && r.latency_ms.p50 <= r.latency_ms.p99 && r.latency_ms.p99 <= r.latency_ms.max);
+    const l = r.latency_ms!;
+    const okl = r.ok_latency_ms!;
+    assert.ok(l.p50 > 0 && l.p50 <= l.p99 && l.p99 <= l.max);
     // The 2xx-only histogram holds a subset of the answers (merged across threads too).
-    assert.ok(r.ok_latency_ms.p50 > 0 && r.ok_latency_ms.max <= r.latency_ms.max && r.ok_latency_ms.mean > 0);
+    assert.ok(okl.p50 > 0 && okl.max <= l.max && okl.mean > 0);
     assert.match(formatReport(r), /^2xx only +p50 /m);
   } finally {
     await n.stop();
@@ -79,9 +82,82 @@ test('the CLI prints a JSON report, and refuses a bad flag with exit 2', async (
     assert.equal(run.stderr, '', 'no progress line when stderr is not a terminal');
     const bad = await cli(['bench', '--protocol', 'xml']);
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /--protocol must be one of json, import, influx, remote-write, otlp, got "xml"/);
+    assert.match(bad.stderr, /--protocol must be one of json, import, influx, remote-write, otlp, statsd, statsd-tcp, got "xml"/);
+    const noClients = await cli(['bench', '--protocol', 'statsd', '--clients', '2']);
+    assert.equal(noClients.status, 2);
+    assert.match(noClients.stderr, /--clients has no meaning for --protocol statsd/);
     const help = await cli(['bench', '--help']);
     assert.match(help.stdout, /--rate <req\/s>/);
+  } finally {
+    await n.stop();
+    removeDir(n.dir);
+  }
+});
+
+/** The value of an instant query's only sample, or null before there is one. */
+async function scalarOf(url: string, query: string): Promise<number | null> {
+  const j = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)).json()) as { data: { result: { value: [number, string] }[] } };
+  const r = j.data.result;
+  return r.length === 0 ? null : Number(r[0]!.value[1]);
+}
+
+test('statsd-tcp, closed loop: every line sent is counted by the node, and the flushed counter equals the writes', async () => {
+  const n = await startTestNode({ statsd_flush_interval: '100ms' }, undefined, { statsd: true });
+  try {
+    // --series 3 --batch 3: each write is the seed's three metrics on server1, one requests_total:1|c among them.
+    const o = parseBenchArgs(['--target', n.url, '--protocol', 'statsd-tcp', '--statsd-address', `127.0.0.1:${n.node.statsdPort}`, '--connections', '3', '--duration', '700ms'])!;
+    const r = await runBench(o);
+    const u = r.statsd!;
+    assert.equal(u.transport, 'tcp');
+    assert.ok(r.requests > 100, `${r.requests} writes`);
+    assert.equal(r.errors, 0);
+    assert.equal(u.lines_sent, 3 * r.requests);
+    assert.equal(u.lines_received, u.lines_sent);
+    assert.equal(u.loss_pct, 0);
+    assert.equal(u.malformed_lines, 0);
+    assert.equal(r.samples_ok, u.lines_sent);
+    assert.equal(r.latency_ms, null);
+    assert.match(formatReport(r), /^received +\d[\d,]* lines counted by the node = [\d,]+ lines\/s; loss 0 %; malformed 0$/m);
+    // The aggregated series after the next flushes: the counter adds up every write's 1.
+    let total: number | null = null;
+    for (let i = 0; i < 100 && total !== r.requests; i++) {
+      await new Promise((res) => setTimeout(res, 50));
+      total = await scalarOf(n.url, 'requests_total{host="server1"}');
+    }
+    assert.equal(total, r.requests);
+    assert.equal(await scalarOf(n.url, 'cpu_usage{host="server1",region="us-east-1"}'), 75.5);
+  } finally {
+    await n.stop();
+    removeDir(n.dir);
+  }
+});
+
+test('statsd over UDP, open loop at a modest rate: every scheduled datagram is sent, and on loopback none is lost', async () => {
+  const n = await startTestNode({}, undefined, { statsd: true });
+  try {
+    const o = parseBenchArgs(['--target', n.url, '--protocol', 'statsd', '--statsd-address', `127.0.0.1:${n.node.statsdPort}`, '--connections', '2', '--rate', '300', '--duration', '1s', '--batch', '5', '--series', '30'])!;
+    const r = await runBench(o);
+    const u = r.statsd!;
+    assert.equal(r.mode, 'open');
+    assert.equal(r.scheduled, 300);
+    assert.equal(r.missed, 0);
+    assert.equal(r.requests, 300);
+    assert.equal(u.lines_sent, 1500);
+    assert.equal(u.lines_received, 1500);
+    assert.equal(u.malformed_lines, 0);
+    assert.match(formatReport(r), /^target +StatsD over UDP to 127\.0\.0\.1:\d+, 2 sockets, open loop at 300 datagrams\/s$/m);
+  } finally {
+    await n.stop();
+    removeDir(n.dir);
+  }
+});
+
+test('statsd to a port nobody listens on: the run says so instead of counting lines', async () => {
+  const n = await startTestNode({});
+  try {
+    // No StatsD listener in this node: TCP is refused at connect; its stats still read 0 lines.
+    const o = parseBenchArgs(['--target', n.url, '--protocol', 'statsd-tcp', '--statsd-address', '127.0.0.1:1', '--connections', '1', '--duration', '200ms'])!;
+    await assert.rejects(runBench(o), /cannot reach the StatsD listener at 127\.0\.0\.1:1 over TCP: .*ECONNREFUSED/);
   } finally {
     await n.stop();
     removeDir(n.dir);

@@ -2,12 +2,13 @@
 import { PROTOCOLS } from './protocol.js';
 import { runLoad, type LiveCounts } from './load.js';
 import { runThreads } from './threads.js';
-import { buildReport, type BenchReport } from './report.js';
+import { buildReport, buildStatsdReport, type BenchReport } from './report.js';
+import { runStatsd } from './statsd-load.js';
 import { startProgress } from './progress.js';
 import type { BenchOptions } from './options.js';
 
 export { BENCH_FLAGS, BenchUsageError, parseBenchArgs, type BenchOptions, type FlagSpec } from './options.js';
-export { formatReport, type BenchReport } from './report.js';
+export { formatReport, type BenchReport, type StatsdReport } from './report.js';
 export { PROTOCOL_NAMES } from './protocol.js';
 
 export interface BenchIo {
@@ -26,6 +27,12 @@ export async function runBench(o: BenchOptions, io: BenchIo = {}): Promise<Bench
   const onStart = (live: LiveCounts, t0: number) => {
     if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0);
   };
+  if (protocol.transport !== undefined) {
+    const r = await runStatsd(o, protocol, (live, t0) => {
+      if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0, protocol.transport === 'udp' ? 'datagrams' : 'writes');
+    }).finally(() => stop());
+    return buildStatsdReport(o, r);
+  }
   const result = o.threads > 1 ? await runThreads(o, onStart) : await runLoad(o, protocol, onStart);
   stop();
   return buildReport(o, new URL(o.target).pathname.replace(/\/+$/, '') + protocol.path, result);

@@ -2,7 +2,7 @@
 // parsing and `--help` cannot drift apart.
 import { parseArgs } from 'node:util';
 import { parseDuration } from '../config/index.js';
-import { PROTOCOL_NAMES } from './protocol.js';
+import { PROTOCOL_NAMES, PROTOCOLS } from './protocol.js';
 import { HTTP_CLIENTS, type HttpClientName } from './transport.js';
 
 export interface BenchOptions {
@@ -19,6 +19,8 @@ export interface BenchOptions {
   readonly json: boolean;
   readonly httpClient: HttpClientName;
   readonly threads: number;
+  /** Where StatsD lines go (host, port): --statsd-address, else the target's host on port 8125. */
+  readonly statsdAddress: readonly [string, number];
 }
 
 /** One flag of the bench command, as parsing and `--help` see it. */
@@ -31,14 +33,15 @@ export interface FlagSpec {
 
 export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'target', arg: 'url', default: 'http://127.0.0.1:8080', help: 'node to load (env METRICSTREAM_URL)' },
-  { name: 'protocol', arg: 'name', default: 'json', help: `wire format: ${PROTOCOL_NAMES.join(', ')} (json = the seed's POST /metrics body, import = POST /api/v1/import JSON lines, influx = POST /write line protocol, remote-write = POST /api/v1/write, otlp = POST /v1/metrics OTLP protobuf; all but json send timestamps, so --series must be at least --connections)` },
+  { name: 'protocol', arg: 'name', default: 'json', help: `wire format: ${PROTOCOL_NAMES.join(', ')} (json = the seed's POST /metrics body, import = POST /api/v1/import JSON lines, influx = POST /write line protocol, remote-write = POST /api/v1/write, otlp = POST /v1/metrics OTLP protobuf; all of these but json send timestamps, so --series must be at least --connections. statsd = DogStatsD lines in UDP datagrams, statsd-tcp = the same over TCP connections, both to --statsd-address: no answers to time, so the report gives the lines sent and those the node counted (its stats, read from --target) and the loss between; counters send 1 per line)` },
   { name: 'clients', arg: 'n', default: '1', help: 'distinct client ids sent as Authorization (bench-0 ... bench-N-1), requests spread over them in turn; the node rate-limits per id' },
-  { name: 'connections', arg: 'n', default: '64', help: 'keep-alive connections; each sends one request at a time' },
+  { name: 'connections', arg: 'n', default: '64', help: 'keep-alive connections; each sends one request at a time (statsd: UDP sockets or TCP connections, each sending one batch at a time)' },
   { name: 'threads', arg: 'n', default: '1', help: 'threads that share the connections (as wrk -t); each runs its own event loop' },
   { name: 'rate', arg: 'req/s', help: 'open loop: send at this constant total rate and measure latency from each request\'s intended send time (as wrk2 does); without it (and without --interval) every connection sends its next request as soon as the last is answered (closed loop)' },
   { name: 'interval', arg: 'duration', help: 'open loop as an agent fleet: each client sends one request per interval, i.e. --rate clients/interval' },
   { name: 'duration', arg: 'duration', default: '10s', help: 'how long to send' },
-  { name: 'batch', arg: 'n', default: '3', help: 'samples per request' },
+  { name: 'batch', arg: 'n', default: '3', help: 'samples per request (statsd: lines per datagram or write)' },
+  { name: 'statsd-address', arg: 'host:port', help: 'the StatsD listener for --protocol statsd and statsd-tcp (default: the host of --target, port 8125)' },
   { name: 'series', arg: 'n', default: '3', help: 'distinct series (cpu_usage, memory_usage, requests_total on host server1, server2, ...); 3 with --batch 3 is the seed\'s request' },
   { name: 'progress', arg: null, help: 'live progress line on stderr even when it is not a terminal (it is shown on a terminal anyway)' },
   { name: 'json', arg: null, help: 'print the report as one JSON object' },
@@ -64,6 +67,14 @@ function duration(flag: string, text: string): number {
   } catch (e) {
     throw new BenchUsageError(`--${flag}: ${(e as Error).message}`);
   }
+}
+
+/** `host:port` or `[v6]:port`. */
+function parseAddress(text: string): readonly [string, number] {
+  const m = /^(?:\[([^\]]+)\]|([^:\[\]]+)):(\d+)$/.exec(text.trim());
+  const port = m === null ? NaN : Number(m[3]);
+  if (m === null || !(port >= 1 && port <= 65535)) throw new BenchUsageError(`--statsd-address must be host:port (or [ipv6]:port) with a port from 1 to 65535, got ${JSON.stringify(text)}`);
+  return [m[1] ?? m[2]!, port];
 }
 
 /** Parses the bench command's arguments; returns null when --help was asked for. */
@@ -106,7 +117,16 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   } else if (intervalText !== undefined) {
     rate = clients / (duration('interval', intervalText) / 1000);
   }
+  const statsd = PROTOCOLS.get(protocol)!.transport !== undefined;
+  if (statsd && clients !== 1) throw new BenchUsageError(`--clients has no meaning for --protocol ${protocol}: StatsD lines carry no client id (the node does not rate-limit them)`);
+  if (statsd && threads !== 1) throw new BenchUsageError(`--threads is for the HTTP protocols; --protocol ${protocol} runs on one thread`);
+  const addressText = str('statsd-address');
+  if (addressText !== undefined && !statsd) throw new BenchUsageError(`--statsd-address is for --protocol statsd and statsd-tcp, not ${protocol}`);
+  const statsdAddress = addressText === undefined ? ([url.hostname.replace(/^\[|\]$/g, ''), 8125] as const) : parseAddress(addressText);
   const httpClient = str('http-client') ?? 'raw';
   if (!(HTTP_CLIENTS as readonly string[]).includes(httpClient)) throw new BenchUsageError(`--http-client must be one of ${HTTP_CLIENTS.join(', ')}, got ${JSON.stringify(httpClient)}`);
-  return { target: url.href.replace(/\/+$/, ''), protocol, httpClient: httpClient as HttpClientName, threads, clients, connections, rate, durationMs, batch, series, progress: v.progress === true, json: v.json === true };
+  return {
+    target: url.href.replace(/\/+$/, ''), protocol, httpClient: httpClient as HttpClientName, threads, clients, connections, rate, durationMs, batch, series,
+    progress: v.progress === true, json: v.json === true, statsdAddress,
+  };
 }

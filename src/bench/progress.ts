@@ -5,7 +5,14 @@ import type { LiveCounts } from './load.js';
  * Starts printing progress; returns a function that stops it. On a terminal the line is
  * rewritten in place 4 times a second; elsewhere one line per second is appended.
  */
-export function startProgress(out: NodeJS.WriteStream | NodeJS.WritableStream, tty: boolean, live: LiveCounts, startedAt: number): () => void {
+export function startProgress(
+  out: NodeJS.WriteStream | NodeJS.WritableStream,
+  tty: boolean,
+  live: LiveCounts,
+  startedAt: number,
+  /** StatsD runs: what is sent (no answers, so no status counts). */
+  sends?: 'datagrams' | 'writes',
+): () => void {
   const everyMs = tty ? 250 : 1000;
   let lastDone = 0;
   let lastAt = startedAt;
@@ -15,9 +22,12 @@ export function startProgress(out: NodeJS.WriteStream | NodeJS.WritableStream, t
     const rate = ((live.done - lastDone) * 1000) / (now - lastAt);
     lastDone = live.done;
     lastAt = now;
+    const elapsed = `[${((now - startedAt) / 1000).toFixed(1)}s]`;
+    const errors = live.errors > 0 ? `  errors ${k(live.errors)}` : '';
     const line =
-      `[${((now - startedAt) / 1000).toFixed(1)}s] sent ${k(live.sent)}  ok ${k(live.ok)}  429 ${k(live.limited)}  5xx ${k(live.serverErrors)}` +
-      `${live.errors > 0 ? `  errors ${k(live.errors)}` : ''}  ${k(Math.round(rate))} req/s`;
+      sends === undefined
+        ? `${elapsed} sent ${k(live.sent)}  ok ${k(live.ok)}  429 ${k(live.limited)}  5xx ${k(live.serverErrors)}${errors}  ${k(Math.round(rate))} req/s`
+        : `${elapsed} sent ${k(live.done)} ${sends}${errors}  ${k(Math.round(rate))} ${sends}/s`;
     out.write(tty ? `\r\x1b[K${line}` : `${line}\n`);
   }, everyMs);
   return () => {

@@ -126,3 +126,17 @@ test('influx and remote-write templates, patched, decode to the series, values a
     { numRuns: 40 },
   );
 });
+
+test('statsd and statsd-tcp send DogStatsD lines: gauges with their value, counters as increments of 1, tags after |#', () => {
+  for (const name of ['statsd', 'statsd-tcp']) {
+    const p = PROTOCOLS.get(name)!;
+    const t = p.encode(makeSeries(3));
+    assert.equal(
+      t.body.toString(),
+      'cpu_usage:75.5|g|#host:server1,region:us-east-1\nmemory_usage:62.3|g|#host:server1,region:us-east-1\nrequests_total:1|c|#host:server1,region:us-east-1\n',
+    );
+    assert.equal(t.samples, 3);
+    assert.equal(t.tsOffsets, null);
+    assert.equal(p.transport, name === 'statsd' ? 'udp' : 'tcp');
+  }
+});

@@ -1,6 +1,7 @@
 // Wire formats `metricstream bench` can send. Each encodes a batch of series once, before the
 // clock starts, into a template whose timestamps (if the format carries them) are patched in
-// place at send time. A new protocol (remote write, Influx, StatsD, OTLP) is one more entry.
+// place at send time. A new protocol is one more entry. StatsD's go over UDP or TCP instead of
+// HTTP (statsd-load.ts runs them).
 import { encodeMetrics } from '../client/index.js';
 import { encodeOtlpBatch } from './otlp-encode.js';
 
@@ -26,6 +27,8 @@ export interface Template {
 
 export interface Protocol {
   readonly name: string;
+  /** StatsD's: sent to the StatsD listener over this transport, not over HTTP (path and contentType unused). */
+  readonly transport?: 'udp' | 'tcp';
   readonly path: string;
   readonly contentType: string;
   /** Whether samples carry client timestamps (then a series must stay on one connection, in order). */
@@ -166,7 +169,23 @@ const remoteWrite: Protocol = {
   },
 };
 
-export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport, influx, remoteWrite, otlp].map((p) => [p.name, p]));
+/** A DogStatsD line per sample: gauges as `name:value|g`, counters as an increment of 1 (`name:1|c`), tags as `|#k:v,...`. */
+function statsdBody(batch: readonly BenchSeries[]): Template {
+  let text = '';
+  for (const s of batch) {
+    const tags = Object.entries(s.tags).map(([k, v]) => `${k}:${v}`).join(',');
+    text += `${s.name}:${s.type === 'counter' ? 1 : s.value}|${s.type === 'counter' ? 'c' : 'g'}${tags === '' ? '' : `|#${tags}`}\n`;
+  }
+  return { body: Buffer.from(text), samples: batch.length, tsOffsets: null };
+}
+
+/** StatsD over UDP: one datagram of --batch lines per send. */
+const statsdUdp: Protocol = { name: 'statsd', transport: 'udp', path: '', contentType: '', timestamped: false, encode: statsdBody };
+
+/** StatsD over TCP: --batch newline-terminated lines per write. */
+const statsdTcp: Protocol = { name: 'statsd-tcp', transport: 'tcp', path: '', contentType: '', timestamped: false, encode: statsdBody };
+
+export const PROTOCOLS: ReadonlyMap<string, Protocol> = new Map([json, vmImport, influx, remoteWrite, otlp, statsdUdp, statsdTcp].map((p) => [p.name, p]));
 export const PROTOCOL_NAMES: readonly string[] = [...PROTOCOLS.keys()];
 
 /** Writes `ts` as a 6-byte protobuf varint at `offset` (2^35 <= ts < 2^42). */

@@ -2,6 +2,7 @@
 import type { BenchOptions } from './options.js';
 import type { RecordableHistogram } from 'node:perf_hooks';
 import type { LoadResult } from './load.js';
+import type { StatsdResult } from './statsd-load.js';
 
 export interface BenchReport {
   readonly target: string;
@@ -23,14 +24,30 @@ export interface BenchReport {
   readonly ok_requests_per_s: number;
   readonly samples_ok: number;
   readonly samples_per_s: number;
-  /** Milliseconds; open loop: from each request's intended send time. */
-  readonly latency_ms: Percentiles;
+  /** Milliseconds; open loop: from each request's intended send time. Null for StatsD (no answers). */
+  readonly latency_ms: Percentiles | null;
   /** The same over the 2xx answers only: what accepted requests waited while others got 429/503. */
-  readonly ok_latency_ms: Percentiles;
+  readonly ok_latency_ms: Percentiles | null;
   readonly status: Readonly<Record<string, number>>;
   readonly errors: number;
   readonly first_error: string | null;
   readonly client_cpu_pct: number;
+  /** StatsD runs only: requests are datagrams (TCP: writes), "ok" the ones the socket took. */
+  readonly statsd?: StatsdReport;
+}
+
+export interface StatsdReport {
+  readonly transport: 'udp' | 'tcp';
+  readonly address: string;
+  readonly lines_sent: number;
+  readonly lines_sent_per_s: number;
+  /** Lines the node counted while the run went on (its statsd_lines_received; other senders' lines count too); null if its stats could not be read. */
+  readonly lines_received: number | null;
+  readonly lines_received_per_s: number | null;
+  /** (sent - received) / sent, in percent. */
+  readonly loss_pct: number | null;
+  readonly malformed_lines: number | null;
+  readonly stats_error: string | null;
 }
 
 export interface Percentiles {
@@ -82,14 +99,79 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
   };
 }
 
+/** The report of a StatsD run: its sends as requests, the lines the node counted as samples. */
+export function buildStatsdReport(o: BenchOptions, r: StatsdResult): BenchReport {
+  const secs = r.elapsedMs / 1000;
+  const perS = (n: number) => Math.round(n / secs);
+  const received = r.linesReceived;
+  return {
+    target: `${r.transport}://${r.address}`,
+    protocol: o.protocol,
+    mode: o.rate === undefined ? 'closed' : 'open',
+    rate: o.rate ?? null,
+    connections: o.connections,
+    threads: 1,
+    clients: 1,
+    batch: o.batch,
+    series: o.series,
+    duration_s: o.durationMs / 1000,
+    elapsed_s: Math.round(secs * 1000) / 1000,
+    scheduled: r.scheduled,
+    missed: r.missed,
+    requests: r.live.done,
+    requests_per_s: perS(r.live.done),
+    ok_requests: r.live.ok,
+    ok_requests_per_s: perS(r.live.ok),
+    samples_ok: received ?? 0,
+    samples_per_s: received === null ? 0 : perS(received),
+    latency_ms: null,
+    ok_latency_ms: null,
+    status: {},
+    errors: r.live.errors,
+    first_error: r.firstError ?? null,
+    client_cpu_pct: Math.round((100 * r.clientCpuMs) / r.elapsedMs),
+    statsd: {
+      transport: r.transport,
+      address: r.address,
+      lines_sent: r.linesSent,
+      lines_sent_per_s: perS(r.linesSent),
+      lines_received: received,
+      lines_received_per_s: received === null ? null : perS(received),
+      loss_pct: received === null || r.linesSent === 0 ? null : Math.round((10_000 * (r.linesSent - received)) / r.linesSent) / 100,
+      malformed_lines: r.malformedLines,
+      stats_error: r.statsError ?? null,
+    },
+  };
+}
+
 const k = (n: number) => n.toLocaleString('en-US');
 
 const line = (l: Percentiles) => `p50 ${l.p50} ms  p90 ${l.p90} ms  p99 ${l.p99} ms  p99.9 ${l.p999} ms  max ${l.max} ms  (mean ${l.mean} ms)`;
 
+function formatStatsd(r: BenchReport, u: StatsdReport): string {
+  const sends = u.transport === 'udp' ? 'datagrams' : 'writes';
+  const mode = r.mode === 'closed' ? 'closed loop' : `open loop at ${k(Math.round(r.rate!))} ${sends}/s`;
+  const lines = [
+    `target     StatsD over ${u.transport.toUpperCase()} to ${u.address}, ${r.connections} ${u.transport === 'udp' ? 'socket' : 'connection'}${r.connections === 1 ? '' : 's'}, ${mode}`,
+    `load       ${k(r.batch)} lines per ${sends.slice(0, -1)} over ${k(r.series)} series, ${r.duration_s} s`,
+    `sent       ${k(r.requests)} ${sends} = ${k(u.lines_sent)} lines in ${r.elapsed_s} s = ${k(u.lines_sent_per_s)} lines/s` +
+      (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled${r.missed > 0 ? `, ${k(r.missed)} not sent (the sockets fell behind the schedule)` : ''}` : '') +
+      (r.errors > 0 ? `; ${k(r.errors)} refused by the socket` : ''),
+    u.lines_received === null
+      ? `received   unknown: ${u.stats_error}`
+      : `received   ${k(u.lines_received)} lines counted by the node = ${k(u.lines_received_per_s!)} lines/s; loss ${u.loss_pct} %; malformed ${k(u.malformed_lines!)}`,
+    `latency    none: StatsD sends no answers`,
+    `client CPU ${r.client_cpu_pct} % of one core`,
+  ];
+  if (r.first_error !== null) lines.push(`first error ${r.first_error}`);
+  return lines.join('\n');
+}
+
 /** The report as a few aligned lines. */
 export function formatReport(r: BenchReport): string {
+  if (r.statsd !== undefined) return formatStatsd(r, r.statsd);
   const mode = r.mode === 'closed' ? 'closed loop' : `open loop at ${k(Math.round(r.rate!))} req/s (latency from intended send time)`;
-  const l = r.latency_ms;
+  const l = r.latency_ms!;
   const lines = [
     `target     POST ${r.target} (${r.protocol}), ${r.connections} connections${r.threads > 1 ? ` on ${r.threads} threads` : ''}, ${k(r.clients)} client id${r.clients === 1 ? '' : 's'}, ${mode}`,
     `load       ${k(r.batch)} samples per request over ${k(r.series)} series, ${r.duration_s} s`,
@@ -101,7 +183,7 @@ export function formatReport(r: BenchReport): string {
     `client CPU ${r.client_cpu_pct} % of one core`,
   ];
   // Only worth a line when some answers were not 2xx (else it repeats the line above).
-  if (r.ok_requests !== r.requests) lines.splice(5, 0, `2xx only   ${r.ok_requests > 0 ? line(r.ok_latency_ms) : 'none'}`);
+  if (r.ok_requests !== r.requests) lines.splice(5, 0, `2xx only   ${r.ok_requests > 0 ? line(r.ok_latency_ms!) : 'none'}`);
   if (r.first_error !== null) lines.push(`first error ${r.first_error}`);
   return lines.join('\n');
 }

@@ -101,7 +101,8 @@ ${rows.join('\n')}
 Examples:
   metricstream bench --target http://127.0.0.1:8080 --connections 64 --duration 15s
   metricstream bench --protocol import --batch 1000 --series 10000 --connections 8 --json
-  metricstream bench --clients 10000 --interval 10s --duration 1m   # 10,000 agents, one push each per 10 s`;
+  metricstream bench --clients 10000 --interval 10s --duration 1m   # 10,000 agents, one push each per 10 s
+  metricstream bench --protocol statsd --batch 20 --series 1000 --rate 20000   # UDP to the target's host:8125`;
 }
 
 /** docs/configuration.md, generated from the schema. */

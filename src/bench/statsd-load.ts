@@ -1,0 +1,241 @@
+// `metricstream bench --protocol statsd|statsd-tcp`: StatsD lines to the node's StatsD listener,
+// as datagrams over UDP or newline-separated over TCP connections. StatsD has no answers, so
+// there is no latency to time: what a run can tell is how many lines were sent and how many the
+// node counted (its statsd_lines_received stat, read from GET /metrics before and after the run),
+// and so how many UDP lost on the way. Over TCP nothing may be lost: the counts must agree.
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, type Socket } from 'node:net';
+import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
+import type { BenchOptions } from './options.js';
+import type { LiveCounts } from './load.js';
+import { buildTemplates, makeSeries, templatesPerSet } from './payload.js';
+import type { Protocol } from './protocol.js';
+
+/** The StatsD listener's default port (as --statsd-port's). */
+export const STATSD_DEFAULT_PORT = 8125;
+/** The largest UDP payload (65,535 less the IPv4 and UDP headers). */
+export const MAX_DATAGRAM_BYTES = 65_507;
+
+export interface StatsdResult {
+  readonly transport: 'udp' | 'tcp';
+  /** host:port the lines went to. */
+  readonly address: string;
+  readonly elapsedMs: number;
+  /** sent: datagrams (TCP: writes of one batch) handed to the socket; done = ok: those the socket took; errors: those it refused. */
+  readonly live: LiveCounts;
+  readonly scheduled: number;
+  readonly missed: number;
+  readonly linesSent: number;
+  /** Lines the node counted during the run (null when its stats could not be read). */
+  readonly linesReceived: number | null;
+  readonly malformedLines: number | null;
+  readonly statsError: string | undefined;
+  readonly firstError: string | undefined;
+  readonly clientCpuMs: number;
+}
+
+/** The node's StatsD counters, from the stats JSON of GET /metrics. */
+async function statsdCounts(target: string): Promise<{ lines: number; malformed: number }> {
+  const res = await fetch(`${target}/metrics`, { headers: { accept: 'application/json' } });
+  if (!res.ok) throw new Error(`GET ${target}/metrics answered ${res.status}`);
+  const s = (await res.json()) as { statsd_lines_received?: unknown; statsd_malformed_lines?: unknown };
+  if (typeof s.statsd_lines_received !== 'number' || typeof s.statsd_malformed_lines !== 'number') {
+    throw new Error(`GET ${target}/metrics has no statsd_lines_received: not a MetricStream node?`);
+  }
+  return { lines: s.statsd_lines_received, malformed: s.statsd_malformed_lines };
+}
+
+/** One lane's way out: a connected UDP socket or a TCP connection. */
+interface Sender {
+  /** Resolves once the socket has taken the bytes (UDP: handed to the kernel; TCP: written). */
+  send(b: Buffer): Promise<void>;
+  close(): Promise<void>;
+}
+
+async function udpSender(host: string, port: number): Promise<Sender> {
+  const sock: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.connect(port, host, () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  // An ICMP "port unreachable" comes back as an error on a connected socket: the next send fails with it.
+  let pending: Error | null = null;
+  sock.on('error', (e) => (pending = e));
+  return {
+    send: (b) =>
+      new Promise((resolve, reject) => {
+        if (pending !== null) {
+          const e = pending;
+          pending = null;
+          reject(e);
+          return;
+        }
+        sock.send(b, (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () => new Promise((resolve) => sock.close(() => resolve())),
+  };
+}
+
+async function tcpSender(host: string, port: number): Promise<Sender> {
+  const sock: Socket = connect({ host, port, noDelay: true });
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject);
+    sock.once('connect', () => {
+      sock.off('error', reject);
+      resolve();
+    });
+  });
+  let failed: Error | null = null;
+  sock.on('error', (e) => (failed = e));
+  return {
+    send: (b) =>
+      new Promise((resolve, reject) => {
+        if (failed !== null) {
+          reject(failed);
+          return;
+        }
+        sock.write(b, (err) => (err ? reject(err) : resolve()));
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (sock.destroyed) {
+          resolve();
+          return;
+        }
+        sock.end(() => resolve());
+        sock.once('close', () => resolve());
+      }),
+  };
+}
+
+/**
+ * Sends StatsD lines as `o` says: `o.connections` sockets (lanes), each sending `o.batch` lines at
+ * a time, closed loop (the next as soon as the socket took the last) or open loop at `o.rate`
+ * batches per second over all lanes.
+ */
+export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (live: LiveCounts, startedAt: number) => void = () => {}): Promise<StatsdResult> {
+  const transport = protocol.transport!;
+  const [host, port] = o.statsdAddress;
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // StatsD carries no timestamps (the node stamps each flush), so every lane may send any series.
+  const set = buildTemplates(protocol, makeSeries(o.series), o.batch, templatesPerSet(1, o.batch));
+  const biggest = Math.max(...set.templates.map((t) => t.body.length));
+  if (transport === 'udp' && biggest > MAX_DATAGRAM_BYTES) {
+    throw new RangeError(`--batch ${o.batch} makes datagrams of up to ${biggest} bytes; one UDP datagram holds at most ${MAX_DATAGRAM_BYTES}`);
+  }
+  let before: { lines: number; malformed: number } | null = null;
+  let statsError: string | undefined;
+  try {
+    before = await statsdCounts(o.target);
+  } catch (e) {
+    statsError = (e as Error).message;
+  }
+  const senders: Sender[] = [];
+  try {
+    for (let i = 0; i < o.connections; i++) senders.push(await (transport === 'udp' ? udpSender(host, port) : tcpSender(host, port)));
+  } catch (e) {
+    await Promise.all(senders.map((s) => s.close()));
+    throw new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(e as Error).message}`);
+  }
+  const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
+  let linesSent = 0;
+  let scheduled = 0;
+  let missed = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const graceMs = Math.max(1000, o.durationMs / 10);
+
+  async function send(sender: Sender): Promise<void> {
+    const t = set.templates[next]!;
+    next = (next + 1) % set.templates.length;
+    live.sent++;
+    try {
+      await sender.send(t.body);
+      live.done++;
+      live.ok++;
+      linesSent += t.samples;
+    } catch (e) {
+      live.errors++;
+      firstError ??= `${(e as Error).message}`;
+    }
+  }
+
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const end = t0 + o.durationMs;
+  onStart(live, t0);
+  const rate = o.rate;
+  await Promise.all(
+    senders.map(async (sender, g) => {
+      if (rate === undefined) {
+        let turnAt = performance.now();
+        for (let now = turnAt; now < end; now = performance.now()) {
+          const errors = live.errors;
+          await send(sender);
+          if (live.errors !== errors) await sleep(10);
+          // A UDP send that completes at once calls back in the same loop phase, where the next
+          // send completes too: without a turn of the event loop now and then, no timer (the
+          // progress line) would run until the end.
+          else if (now - turnAt > 20) {
+            turnAt = now;
+            await turn();
+          }
+        }
+        return;
+      }
+      // Lane g sends at t0 + (g + k * lanes) / rate, as the HTTP load loop schedules requests.
+      const laneTotal = Math.max(0, Math.ceil(((o.durationMs * rate) / 1000 - g) / senders.length));
+      scheduled += laneTotal;
+      for (let k = 0; k < laneTotal; k++) {
+        const intended = t0 + ((g + k * senders.length) * 1000) / rate;
+        if (performance.now() >= end + graceMs) {
+          missed += laneTotal - k;
+          return;
+        }
+        const wait = intended - performance.now();
+        if (wait > 1) await sleep(wait);
+        await send(sender);
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  await Promise.all(senders.map((s) => s.close()));
+
+  // The node reads what the kernel still holds after the last send: wait until its count stops
+  // moving (two equal reads 100 ms apart, at most 5 s).
+  let linesReceived: number | null = null;
+  let malformedLines: number | null = null;
+  if (before !== null) {
+    try {
+      let last = await statsdCounts(o.target);
+      for (let i = 0; i < 50 && last.lines - before.lines < linesSent; i++) {
+        await sleep(100);
+        const now = await statsdCounts(o.target);
+        if (now.lines === last.lines && i >= 1) break;
+        last = now;
+      }
+      linesReceived = last.lines - before.lines;
+      malformedLines = last.malformed - before.malformed;
+    } catch (e) {
+      statsError = (e as Error).message;
+    }
+  }
+  return {
+    transport,
+    address,
+    elapsedMs,
+    live,
+    scheduled: rate === undefined ? live.sent : scheduled,
+    missed,
+    linesSent,
+    linesReceived,
+    malformedLines,
+    statsError,
+    firstError,
+    clientCpuMs: (cpu.user + cpu.system) / 1000,
+  };
+}
