@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { formatReport, parseBenchArgs, runBench } from '../src/bench/index.js';
-import { BIN, exportLines, removeDir, startTestNode } from './node-harness.js';
+import { BIN, exportLines, freePort, removeDir, startTestNode } from './node-harness.js';
 
 function cli(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -152,12 +152,37 @@ test('statsd over UDP, open loop at a modest rate: every scheduled datagram is s
   }
 });
 
-test('statsd to a port nobody listens on: the run says so instead of counting lines', async () => {
+test('statsd to a port nobody listens on, or a name that does not resolve: the run stops and says so', async () => {
   const n = await startTestNode({});
   try {
-    // No StatsD listener in this node: TCP is refused at connect; its stats still read 0 lines.
-    const o = parseBenchArgs(['--target', n.url, '--protocol', 'statsd-tcp', '--statsd-address', '127.0.0.1:1', '--connections', '1', '--duration', '200ms'])!;
-    await assert.rejects(runBench(o), /cannot reach the StatsD listener at 127\.0\.0\.1:1 over TCP: .*ECONNREFUSED/);
+    // No StatsD listener in this node. TCP is refused at connect; UDP learns it from the ICMP
+    // answer to its first datagram, and stops there rather than at the end of the duration.
+    const tcp = parseBenchArgs(['--target', n.url, '--protocol', 'statsd-tcp', '--statsd-address', '127.0.0.1:1', '--connections', '1', '--duration', '200ms'])!;
+    await assert.rejects(runBench(tcp), /cannot reach the StatsD listener at 127\.0\.0\.1:1 over TCP: .*ECONNREFUSED/);
+    const udp = parseBenchArgs(['--target', n.url, '--protocol', 'statsd', '--statsd-address', '127.0.0.1:1', '--connections', '2', '--duration', '20s'])!;
+    const t0 = performance.now();
+    await assert.rejects(runBench(udp), /cannot reach the StatsD listener at 127\.0\.0\.1:1 over UDP: .*ECONNREFUSED/);
+    assert.ok(performance.now() - t0 < 10_000, 'stopped at the refusal, not after 20 s');
+    const name = parseBenchArgs(['--target', n.url, '--protocol', 'statsd', '--statsd-address', 'nosuch.invalid:8125', '--connections', '1', '--duration', '200ms'])!;
+    await assert.rejects(runBench(name), /ENOTFOUND|EAI_AGAIN/);
+  } finally {
+    await n.stop();
+    removeDir(n.dir);
+  }
+});
+
+test('statsd with the node\'s stats out of reach: the lines sent are reported, the received ones as unknown', async () => {
+  const n = await startTestNode({}, undefined, { statsd: true });
+  try {
+    // --target points at a port with no HTTP server; the lines still go to the node's StatsD port.
+    const dead = await freePort();
+    const o = parseBenchArgs(['--target', `http://127.0.0.1:${dead}`, '--protocol', 'statsd-tcp', '--statsd-address', `127.0.0.1:${n.node.statsdPort}`, '--connections', '1', '--duration', '200ms'])!;
+    const r = await runBench(o);
+    assert.ok(r.statsd!.lines_sent > 0);
+    assert.equal(r.statsd!.lines_received, null);
+    assert.equal(r.samples_ok, null);
+    assert.equal(r.statsd!.stats_error, `GET http://127.0.0.1:${dead}/metrics: ECONNREFUSED`);
+    assert.match(formatReport(r), new RegExp(`^received +unknown: GET http://127\\.0\\.0\\.1:${dead}/metrics: ECONNREFUSED$`, 'm'));
   } finally {
     await n.stop();
     removeDir(n.dir);

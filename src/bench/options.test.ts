@@ -29,6 +29,8 @@ test('bad values are refused with what is allowed', () => {
     [['--statsd-address', '127.0.0.1:8125'], /--statsd-address is for --protocol statsd and statsd-tcp, not json/],
     [['--protocol', 'statsd', '--statsd-address', 'localhost'], /--statsd-address must be host:port \(or \[ipv6\]:port\) with a port from 1 to 65535, got "localhost"/],
     [['--protocol', 'statsd', '--statsd-address', 'h:70000'], /--statsd-address must be host:port/],
+    [['--protocol', 'statsd', '--interval', '10s'], /--interval is per client id, which --protocol statsd has none of/],
+    [['--protocol', 'statsd-tcp', '--http-client', 'raw'], /--http-client is for the HTTP protocols, not --protocol statsd-tcp/],
     [['--connections', '0'], /--connections must be a whole number >= 1, got "0"/],
     [['--batch', '2.5'], /--batch must be a whole number >= 1/],
     [['--rate=-3'], /--rate must be a number of requests per second > 0/],

@@ -37,7 +37,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'clients', arg: 'n', default: '1', help: 'distinct client ids sent as Authorization (bench-0 ... bench-N-1), requests spread over them in turn; the node rate-limits per id' },
   { name: 'connections', arg: 'n', default: '64', help: 'keep-alive connections; each sends one request at a time (statsd: UDP sockets or TCP connections, each sending one batch at a time)' },
   { name: 'threads', arg: 'n', default: '1', help: 'threads that share the connections (as wrk -t); each runs its own event loop' },
-  { name: 'rate', arg: 'req/s', help: 'open loop: send at this constant total rate and measure latency from each request\'s intended send time (as wrk2 does); without it (and without --interval) every connection sends its next request as soon as the last is answered (closed loop)' },
+  { name: 'rate', arg: 'req/s', help: 'open loop: send at this constant total rate and measure latency from each request\'s intended send time (as wrk2 does); without it (and without --interval) every connection sends its next request as soon as the last is answered (closed loop). statsd: datagrams (statsd-tcp: writes) per second, no latency' },
   { name: 'interval', arg: 'duration', help: 'open loop as an agent fleet: each client sends one request per interval, i.e. --rate clients/interval' },
   { name: 'duration', arg: 'duration', default: '10s', help: 'how long to send' },
   { name: 'batch', arg: 'n', default: '3', help: 'samples per request (statsd: lines per datagram or write)' },
@@ -120,6 +120,8 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const statsd = PROTOCOLS.get(protocol)!.transport !== undefined;
   if (statsd && clients !== 1) throw new BenchUsageError(`--clients has no meaning for --protocol ${protocol}: StatsD lines carry no client id (the node does not rate-limit them)`);
   if (statsd && threads !== 1) throw new BenchUsageError(`--threads is for the HTTP protocols; --protocol ${protocol} runs on one thread`);
+  if (statsd && intervalText !== undefined) throw new BenchUsageError(`--interval is per client id, which --protocol ${protocol} has none of: give --rate (datagrams or writes per second)`);
+  if (statsd && str('http-client') !== undefined) throw new BenchUsageError(`--http-client is for the HTTP protocols, not --protocol ${protocol}`);
   const addressText = str('statsd-address');
   if (addressText !== undefined && !statsd) throw new BenchUsageError(`--statsd-address is for --protocol statsd and statsd-tcp, not ${protocol}`);
   const statsdAddress = addressText === undefined ? ([url.hostname.replace(/^\[|\]$/g, ''), 8125] as const) : parseAddress(addressText);

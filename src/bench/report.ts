@@ -22,8 +22,9 @@ export interface BenchReport {
   readonly requests_per_s: number;
   readonly ok_requests: number;
   readonly ok_requests_per_s: number;
-  readonly samples_ok: number;
-  readonly samples_per_s: number;
+  /** Null only for StatsD when the node's stats could not be read. */
+  readonly samples_ok: number | null;
+  readonly samples_per_s: number | null;
   /** Milliseconds; open loop: from each request's intended send time. Null for StatsD (no answers). */
   readonly latency_ms: Percentiles | null;
   /** The same over the 2xx answers only: what accepted requests waited while others got 429/503. */
@@ -122,8 +123,8 @@ export function buildStatsdReport(o: BenchOptions, r: StatsdResult): BenchReport
     requests_per_s: perS(r.live.done),
     ok_requests: r.live.ok,
     ok_requests_per_s: perS(r.live.ok),
-    samples_ok: received ?? 0,
-    samples_per_s: received === null ? 0 : perS(received),
+    samples_ok: received,
+    samples_per_s: received === null ? null : perS(received),
     latency_ms: null,
     ok_latency_ms: null,
     status: {},
@@ -159,7 +160,8 @@ function formatStatsd(r: BenchReport, u: StatsdReport): string {
       (r.errors > 0 ? `; ${k(r.errors)} refused by the socket` : ''),
     u.lines_received === null
       ? `received   unknown: ${u.stats_error}`
-      : `received   ${k(u.lines_received)} lines counted by the node = ${k(u.lines_received_per_s!)} lines/s; loss ${u.loss_pct} %; malformed ${k(u.malformed_lines!)}`,
+      : `received   ${k(u.lines_received)} lines counted by the node = ${k(u.lines_received_per_s!)} lines/s; ` +
+        `${u.loss_pct === null ? 'loss n/a (nothing sent)' : `loss ${u.loss_pct} %`}; malformed ${k(u.malformed_lines!)}`,
     `latency    none: StatsD sends no answers`,
     `client CPU ${r.client_cpu_pct} % of one core`,
   ];
@@ -177,7 +179,7 @@ export function formatReport(r: BenchReport): string {
     `load       ${k(r.batch)} samples per request over ${k(r.series)} series, ${r.duration_s} s`,
     `requests   ${k(r.requests)} answered in ${r.elapsed_s} s = ${k(r.requests_per_s)} req/s; 2xx ${k(r.ok_requests_per_s)} req/s` +
       (r.mode === 'open' ? `; ${k(r.scheduled)} scheduled${r.missed > 0 ? `, ${k(r.missed)} not sent (the server fell behind the schedule)` : ''}` : ''),
-    `samples    ${k(r.samples_ok)} accepted = ${k(r.samples_per_s)} samples/s`,
+    `samples    ${k(r.samples_ok!)} accepted = ${k(r.samples_per_s!)} samples/s`,
     `latency    ${line(l)}`,
     `status     ${Object.entries(r.status).map(([c, n]) => `${c}: ${k(n)}`).join('  ') || 'none'}${r.errors > 0 ? `  connection errors: ${k(r.errors)}` : ''}`,
     `client CPU ${r.client_cpu_pct} % of one core`,

@@ -4,6 +4,7 @@
 // node counted (its statsd_lines_received stat, read from GET /metrics before and after the run),
 // and so how many UDP lost on the way. Over TCP nothing may be lost: the counts must agree.
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { lookup } from 'node:dns/promises';
 import { connect, type Socket } from 'node:net';
 import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
 import type { BenchOptions } from './options.js';
@@ -34,9 +35,19 @@ export interface StatsdResult {
   readonly clientCpuMs: number;
 }
 
+/** How long a read of the node's stats may take. */
+const STATS_TIMEOUT_MS = 5000;
+
 /** The node's StatsD counters, from the stats JSON of GET /metrics. */
 async function statsdCounts(target: string): Promise<{ lines: number; malformed: number }> {
-  const res = await fetch(`${target}/metrics`, { headers: { accept: 'application/json' } });
+  let res: Response;
+  try {
+    res = await fetch(`${target}/metrics`, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(STATS_TIMEOUT_MS) });
+  } catch (e) {
+    const err = e as Error & { cause?: { code?: string; message?: string } };
+    const why = err.name === 'TimeoutError' ? `no answer in ${STATS_TIMEOUT_MS / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
+    throw new Error(`GET ${target}/metrics: ${why}`);
+  }
   if (!res.ok) throw new Error(`GET ${target}/metrics answered ${res.status}`);
   const s = (await res.json()) as { statsd_lines_received?: unknown; statsd_malformed_lines?: unknown };
   if (typeof s.statsd_lines_received !== 'number' || typeof s.statsd_malformed_lines !== 'number') {
@@ -53,14 +64,24 @@ interface Sender {
 }
 
 async function udpSender(host: string, port: number): Promise<Sender> {
-  const sock: UdpSocket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-  await new Promise<void>((resolve, reject) => {
-    sock.once('error', reject);
-    sock.connect(port, host, () => {
-      sock.off('error', reject);
-      resolve();
+  // The socket's family is the address's: a name may resolve to IPv6 only (TCP's connect finds
+  // that out by itself; a UDP socket is made for one family before it connects).
+  const { family } = await lookup(host);
+  const sock: UdpSocket = createSocket(family === 6 ? 'udp6' : 'udp4');
+  try {
+    await new Promise<void>((resolve, reject) => {
+      // A failed lookup or bind comes to connect's callback; other failures as 'error'.
+      sock.once('error', reject);
+      sock.connect(port, host, (err?: Error) => {
+        sock.off('error', reject);
+        if (err) reject(err);
+        else resolve();
+      });
     });
-  });
+  } catch (e) {
+    sock.close();
+    throw e;
+  }
   // An ICMP "port unreachable" comes back as an error on a connected socket: the next send fails with it.
   let pending: Error | null = null;
   sock.on('error', (e) => (pending = e));
@@ -140,6 +161,9 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
     await Promise.all(senders.map((s) => s.close()));
     throw new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(e as Error).message}`);
   }
+  // Nobody listening: UDP learns it from an ICMP answer, as ECONNREFUSED on a later send. The
+  // run stops there and says so, rather than "sending" into nothing until its end.
+  let refused: Error | null = null;
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
   let linesSent = 0;
   let scheduled = 0;
@@ -160,6 +184,7 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
     } catch (e) {
       live.errors++;
       firstError ??= `${(e as Error).message}`;
+      if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') refused ??= e as Error;
     }
   }
 
@@ -170,33 +195,38 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
   const rate = o.rate;
   await Promise.all(
     senders.map(async (sender, g) => {
+      // A UDP send that completes at once calls back in the same loop phase, where the next
+      // send completes too: without a turn of the event loop now and then, no timer (the
+      // progress line) would run until the end. Both loops take one every 20 ms of sending.
+      let turnAt = performance.now();
+      const maybeTurn = async (now: number) => {
+        if (now - turnAt > 20) {
+          turnAt = now;
+          await turn();
+        }
+      };
       if (rate === undefined) {
-        let turnAt = performance.now();
-        for (let now = turnAt; now < end; now = performance.now()) {
+        for (let now = turnAt; now < end && refused === null; now = performance.now()) {
           const errors = live.errors;
           await send(sender);
           if (live.errors !== errors) await sleep(10);
-          // A UDP send that completes at once calls back in the same loop phase, where the next
-          // send completes too: without a turn of the event loop now and then, no timer (the
-          // progress line) would run until the end.
-          else if (now - turnAt > 20) {
-            turnAt = now;
-            await turn();
-          }
+          else await maybeTurn(now);
         }
         return;
       }
       // Lane g sends at t0 + (g + k * lanes) / rate, as the HTTP load loop schedules requests.
       const laneTotal = Math.max(0, Math.ceil(((o.durationMs * rate) / 1000 - g) / senders.length));
       scheduled += laneTotal;
-      for (let k = 0; k < laneTotal; k++) {
+      for (let k = 0; k < laneTotal && refused === null; k++) {
         const intended = t0 + ((g + k * senders.length) * 1000) / rate;
-        if (performance.now() >= end + graceMs) {
+        const now = performance.now();
+        if (now >= end + graceMs) {
           missed += laneTotal - k;
           return;
         }
-        const wait = intended - performance.now();
+        const wait = intended - now;
         if (wait > 1) await sleep(wait);
+        else await maybeTurn(now);
         await send(sender);
       }
     }),
@@ -204,6 +234,7 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(senders.map((s) => s.close()));
+  if (refused !== null) throw new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(refused as Error).message}`);
 
   // The node reads what the kernel still holds after the last send: wait until its count stops
   // moving (two equal reads 100 ms apart, at most 5 s).

@@ -92,7 +92,9 @@ export function benchHelp(): string {
 Load-tests a running node (the seed's load test): pre-encoded requests over keep-alive
 connections, closed loop or at a constant rate; then requests/s, samples/s (2xx answers only),
 latency percentiles (p50, p90, p99, p99.9, max, from an HDR histogram) and the count of each
-status code. A progress line goes to stderr when it is a terminal (or with --progress).
+status code. StatsD (--protocol statsd over UDP, statsd-tcp over TCP) has no answers: its report
+gives the lines sent, the lines the node counted and the loss. A progress line goes to stderr
+when it is a terminal (or with --progress).
 
 Flags:
 ${rows.join('\n')}
