@@ -7,7 +7,11 @@
 //   node dist/bench/query-peers.js table results.jsonl
 // `floor` is the node-floor target: a bare node:net server that answers each W4 query with the
 // bytes another target answered it with (saved by `time --save`), doing no other work, so the
-// table shows what curl measures for a Node server that only accepts, reads and writes.
+// table shows what curl measures for a Node server that only accepts, reads and writes. Next to
+// curl's time_total each row gives the median time from the request sent to the answer's first
+// byte (time_starttransfer - time_pretransfer): the server's part, without curl's start-up,
+// connect and reading of the rest (approximate: curl takes its pretransfer time around its send,
+// and a curl that loses its core there reports less, down to ~0 with the answer already in).
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -180,12 +184,15 @@ function time(a: Map<string, string>): void {
   const warmup = Number(a.get('warmup') ?? '0');
   const body = join(tmpdir(), `ms-w4-${process.pid}.json`);
   const curl = (path: string, params: Record<string, string>) =>
-    execFileSync('curl', ['-s', '-o', body, '-w', '%{http_code} %{time_total} %{size_download}', '--data-binary', new URLSearchParams(params).toString(),
+    execFileSync('curl', ['-s', '-o', body, '-w', '%{http_code} %{time_total} %{size_download} %{time_pretransfer} %{time_starttransfer}', '--data-binary', new URLSearchParams(params).toString(),
       '-H', 'content-type: application/x-www-form-urlencoded', url + path], { encoding: 'utf8' });
   const save = a.get('save');
   if (save !== undefined) mkdirSync(save, { recursive: true });
   for (const [qi, [name, path, params]] of queries(Number(need(a, 'end'))).entries()) {
     const ms: number[] = [];
+    // Request sent to first byte of the answer: the server's part of time_total, without curl's
+    // own start, connect and read of the rest.
+    const serverMs: number[] = [];
     let info = '';
     // Untimed runs first, the same number for every server (a long-running server is warm: JIT, caches).
     for (let i = 0; i < warmup; i++) curl(path, params);
@@ -193,15 +200,16 @@ function time(a: Map<string, string>): void {
     const cpu0 = cpuSeconds(a.get('pid'));
     for (let i = 0; i < runs; i++) {
       const out = curl(path, params);
-      const [code, secs, size] = out.split(' ');
+      const [code, secs, size, pre, start] = out.split(' ');
       ms.push(Number(secs) * 1000);
+      serverMs.push((Number(start) - Number(pre)) * 1000);
       const j = JSON.parse(readFileSync(body, 'utf8')) as { data?: { result?: { values?: unknown[] }[] } };
       const r = j.data?.result ?? [];
       info = code !== '200' ? `HTTP ${code}` : `${r.length} series, ${r.reduce((n, x) => n + (x.values?.length ?? 1), 0)} points, ${size} B`;
     }
     const cpuMs = ((cpuSeconds(a.get('pid')) - cpu0) * 1000) / runs;
     if (save !== undefined) copyFileSync(body, join(save, `q${qi}.json`));
-    const row = { target, query: name, cpu_ms: Number.isNaN(cpuMs) ? null : +cpuMs.toFixed(1), first_ms: +ms[0]!.toFixed(2), median_ms: +median(ms).toFixed(2), min_ms: +Math.min(...ms).toFixed(2), max_ms: +Math.max(...ms).toFixed(2), result: info };
+    const row = { target, query: name, cpu_ms: Number.isNaN(cpuMs) ? null : +cpuMs.toFixed(1), first_ms: +ms[0]!.toFixed(2), median_ms: +median(ms).toFixed(2), server_ms: +median(serverMs).toFixed(2), min_ms: +Math.min(...ms).toFixed(2), max_ms: +Math.max(...ms).toFixed(2), result: info };
     console.log(JSON.stringify(row));
     appendFileSync(need(a, 'out'), JSON.stringify(row) + '\n');
   }
@@ -210,16 +218,16 @@ function time(a: Map<string, string>): void {
 
 /** One table: a row per query, a column per server (median ms, min-max, what came back). */
 function table(file: string): void {
-  type Row = { target: string; query: string; cpu_ms: number | null; median_ms: number; min_ms: number; max_ms: number; first_ms: number; result: string };
+  type Row = { target: string; query: string; cpu_ms: number | null; median_ms: number; server_ms?: number; min_ms: number; max_ms: number; first_ms: number; result: string };
   const rows = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row);
   const targets = [...new Set(rows.map((r) => r.target))];
   const names = [...new Set(rows.map((r) => r.query))];
-  console.log(`| query | ${targets.map((t) => `${t}: median ms (min-max), server CPU ms/query`).join(' | ')} |`);
+  console.log(`| query | ${targets.map((t) => `${t}: median ms (min-max), to first byte, server CPU ms/query`).join(' | ')} |`);
   console.log(`|---|${targets.map(() => '---').join('|')}|`);
   for (const q of names) {
     const cells = targets.map((t) => {
       const r = rows.find((x) => x.target === t && x.query === q);
-      return r === undefined ? '-' : `**${r.median_ms}** (${r.min_ms}-${r.max_ms}), cpu ${r.cpu_ms ?? '?'}; ${r.result}`;
+      return r === undefined ? '-' : `**${r.median_ms}** (${r.min_ms}-${r.max_ms}), first byte ${r.server_ms ?? '?'}, cpu ${r.cpu_ms ?? '?'}; ${r.result}`;
     });
     console.log(`| ${q} | ${cells.join(' | ')} |`);
   }
