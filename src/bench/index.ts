@@ -24,15 +24,12 @@ export async function runBench(o: BenchOptions, io: BenchIo = {}): Promise<Bench
   if (protocol === undefined) throw new RangeError(`unknown protocol ${JSON.stringify(o.protocol)}`);
   let stop = () => {};
   const show = io.progressOut !== undefined && (io.tty === true || o.progress);
+  // StatsD's progress counts what was sent (there are no answers).
+  const sends = protocol.transport === undefined ? undefined : protocol.transport === 'udp' ? 'datagrams' : 'writes';
   const onStart = (live: LiveCounts, t0: number) => {
-    if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0);
+    if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0, sends);
   };
-  if (protocol.transport !== undefined) {
-    const r = await runStatsd(o, protocol, (live, t0) => {
-      if (show) stop = startProgress(io.progressOut!, io.tty === true, live, t0, protocol.transport === 'udp' ? 'datagrams' : 'writes');
-    }).finally(() => stop());
-    return buildStatsdReport(o, r);
-  }
+  if (protocol.transport !== undefined) return buildStatsdReport(o, await runStatsd(o, protocol, onStart).finally(() => stop()));
   const result = o.threads > 1 ? await runThreads(o, onStart) : await runLoad(o, protocol, onStart);
   stop();
   return buildReport(o, new URL(o.target).pathname.replace(/\/+$/, '') + protocol.path, result);

@@ -1,12 +1,13 @@
-// The load loop: one lane per keep-alive connection, each sending one request at a time,
-// closed loop (next request when the last is answered) or open loop at a fixed schedule with
-// latency measured from the intended send time (wrk2's correction for coordinated omission).
+// The HTTP load: one lane per keep-alive connection, each sending one request at a time,
+// closed loop (next request when the last is answered) or open loop at a fixed schedule
+// (lanes.ts) with latency measured from the intended send time (wrk2's correction for
+// coordinated omission).
 import { createHistogram, type RecordableHistogram } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchOptions } from './options.js';
 import { TS_WIDTH, writeTimestamp, type Protocol, type Template } from './protocol.js';
 import { buildTemplates, makeSeries, templatesPerSet, type TemplateSet } from './payload.js';
 import { createTransport } from './transport.js';
+import { runLanes } from './lanes.js';
 
 /** Counters the progress line reads while the run goes on. */
 export interface LiveCounts {
@@ -124,9 +125,6 @@ export async function runLoad(
   const status = new Float64Array(600);
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
   let okSamples = 0;
-  let scheduled = 0;
-  let missed = 0;
-  const graceMs = Math.max(1000, o.durationMs / 10);
   let firstError: string | undefined;
   let clientSeq = share.laneOffset;
 
@@ -161,39 +159,18 @@ export async function runLoad(
   if (share.ready !== undefined) await share.ready();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const end = t0 + o.durationMs;
   onStart(live, t0);
   const rate = o.rate;
-  await Promise.all(
-    lanes.map(async (lane, i) => {
-      const g = share.laneOffset + i;
-      if (rate === undefined) {
-        while (performance.now() < end) {
-          const before = live.errors;
-          await send(i, lane, performance.now());
-          // A refused connection fails at once: do not spin on it.
-          if (live.errors !== before) await sleep(10);
-        }
-        return;
-      }
-      // Lane g sends at t0 + (g + k * lanes) / rate: together, `rate` requests per second.
-      // Requests still unsent a grace period after the end are not sent (else an overloaded
-      // server would stretch the run without bound) but counted as missed.
-      // From the duration itself: (t0 + d) - t0 may come out a hair above d and add a request.
-      const laneTotal = Math.max(0, Math.ceil(((o.durationMs * rate) / 1000 - g) / share.totalLanes));
-      scheduled += laneTotal;
-      for (let k = 0; k < laneTotal; k++) {
-        const intended = t0 + ((g + k * share.totalLanes) * 1000) / rate;
-        if (performance.now() >= end + graceMs) {
-          missed += laneTotal - k;
-          return;
-        }
-        const wait = intended - performance.now();
-        if (wait > 1) await sleep(wait);
-        await send(i, lane, intended);
-      }
-    }),
-  );
+  const { scheduled, missed } = await runLanes({
+    lanes: share.lanes,
+    laneOffset: share.laneOffset,
+    totalLanes: share.totalLanes,
+    durationMs: o.durationMs,
+    rate,
+    t0,
+    errors: () => live.errors,
+    send: (i, intended) => send(i, lanes[i]!, intended),
+  });
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await transport.close();

@@ -68,13 +68,11 @@ function percentiles(h: RecordableHistogram): Percentiles {
   return { p50: pct(50), p90: pct(90), p99: pct(99), p999: pct(99.9), max: ms(h.max), mean: Math.round(h.mean) / 1000 };
 }
 
-/** Builds the report from a run. */
-export function buildReport(o: BenchOptions, path: string, r: LoadResult): BenchReport {
+/** What every run's report says of its options and its sends, HTTP or StatsD alike. */
+function runFields(o: BenchOptions, r: Pick<LoadResult, 'elapsedMs' | 'live' | 'scheduled' | 'missed' | 'firstError' | 'clientCpuMs'>) {
   const secs = r.elapsedMs / 1000;
   return {
-    target: o.target + path,
-    protocol: o.protocol,
-    mode: o.rate === undefined ? 'closed' : 'open',
+    mode: o.rate === undefined ? ('closed' as const) : ('open' as const),
     rate: o.rate ?? null,
     connections: o.connections,
     threads: o.threads,
@@ -89,48 +87,40 @@ export function buildReport(o: BenchOptions, path: string, r: LoadResult): Bench
     requests_per_s: Math.round(r.live.done / secs),
     ok_requests: r.live.ok,
     ok_requests_per_s: Math.round(r.live.ok / secs),
-    samples_ok: r.okSamples,
-    samples_per_s: Math.round(r.okSamples / secs),
-    latency_ms: percentiles(r.latency),
-    ok_latency_ms: percentiles(r.okLatency),
-    status: Object.fromEntries([...r.status].map(([code, n]) => [String(code), n])),
     errors: r.live.errors,
     first_error: r.firstError ?? null,
     client_cpu_pct: Math.round((100 * r.clientCpuMs) / r.elapsedMs),
   };
 }
 
+/** Builds the report from a run. */
+export function buildReport(o: BenchOptions, path: string, r: LoadResult): BenchReport {
+  const secs = r.elapsedMs / 1000;
+  return {
+    target: o.target + path,
+    protocol: o.protocol,
+    ...runFields(o, r),
+    samples_ok: r.okSamples,
+    samples_per_s: Math.round(r.okSamples / secs),
+    latency_ms: percentiles(r.latency),
+    ok_latency_ms: percentiles(r.okLatency),
+    status: Object.fromEntries([...r.status].map(([code, n]) => [String(code), n])),
+  };
+}
+
 /** The report of a StatsD run: its sends as requests, the lines the node counted as samples. */
 export function buildStatsdReport(o: BenchOptions, r: StatsdResult): BenchReport {
-  const secs = r.elapsedMs / 1000;
-  const perS = (n: number) => Math.round(n / secs);
+  const perS = (n: number) => Math.round(n / (r.elapsedMs / 1000));
   const received = r.linesReceived;
   return {
     target: `${r.transport}://${r.address}`,
     protocol: o.protocol,
-    mode: o.rate === undefined ? 'closed' : 'open',
-    rate: o.rate ?? null,
-    connections: o.connections,
-    threads: 1,
-    clients: 1,
-    batch: o.batch,
-    series: o.series,
-    duration_s: o.durationMs / 1000,
-    elapsed_s: Math.round(secs * 1000) / 1000,
-    scheduled: r.scheduled,
-    missed: r.missed,
-    requests: r.live.done,
-    requests_per_s: perS(r.live.done),
-    ok_requests: r.live.ok,
-    ok_requests_per_s: perS(r.live.ok),
+    ...runFields(o, r),
     samples_ok: received,
     samples_per_s: received === null ? null : perS(received),
     latency_ms: null,
     ok_latency_ms: null,
     status: {},
-    errors: r.live.errors,
-    first_error: r.firstError ?? null,
-    client_cpu_pct: Math.round((100 * r.clientCpuMs) / r.elapsedMs),
     statsd: {
       transport: r.transport,
       address: r.address,

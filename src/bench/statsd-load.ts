@@ -6,9 +6,10 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { lookup } from 'node:dns/promises';
 import { connect, type Socket } from 'node:net';
-import { setImmediate as turn, setTimeout as sleep } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { BenchOptions } from './options.js';
 import type { LiveCounts } from './load.js';
+import { runLanes } from './lanes.js';
 import { buildTemplates, makeSeries, templatesPerSet } from './payload.js';
 import type { Protocol } from './protocol.js';
 
@@ -82,21 +83,24 @@ async function udpSender(host: string, port: number): Promise<Sender> {
     sock.close();
     throw e;
   }
-  // An ICMP "port unreachable" comes back as an error on a connected socket: the next send fails with it.
-  let pending: Error | null = null;
-  sock.on('error', (e) => (pending = e));
+  // An ICMP "port unreachable" comes back as an error on a connected socket.
+  return sending(sock, (b, done) => sock.send(b, done), () => new Promise((resolve) => sock.close(() => resolve())));
+}
+
+/**
+ * A Sender over a socket: `write` hands bytes to it; an 'error' the socket emits between sends
+ * (UDP's ICMP answer, a TCP reset) fails every send from then on.
+ */
+function sending(sock: UdpSocket | Socket, write: (b: Buffer, done: (err?: Error | null) => void) => void, close: () => Promise<void>): Sender {
+  let failed: Error | null = null;
+  sock.on('error', (e: Error) => (failed = e));
   return {
     send: (b) =>
       new Promise((resolve, reject) => {
-        if (pending !== null) {
-          const e = pending;
-          pending = null;
-          reject(e);
-          return;
-        }
-        sock.send(b, (err) => (err ? reject(err) : resolve()));
+        if (failed !== null) reject(failed);
+        else write(b, (err) => (err ? reject(err) : resolve()));
       }),
-    close: () => new Promise((resolve) => sock.close(() => resolve())),
+    close,
   };
 }
 
@@ -109,18 +113,10 @@ async function tcpSender(host: string, port: number): Promise<Sender> {
       resolve();
     });
   });
-  let failed: Error | null = null;
-  sock.on('error', (e) => (failed = e));
-  return {
-    send: (b) =>
-      new Promise((resolve, reject) => {
-        if (failed !== null) {
-          reject(failed);
-          return;
-        }
-        sock.write(b, (err) => (err ? reject(err) : resolve()));
-      }),
-    close: () =>
+  return sending(
+    sock,
+    (b, done) => sock.write(b, done),
+    () =>
       new Promise((resolve) => {
         if (sock.destroyed) {
           resolve();
@@ -129,7 +125,7 @@ async function tcpSender(host: string, port: number): Promise<Sender> {
         sock.end(() => resolve());
         sock.once('close', () => resolve());
       }),
-  };
+  );
 }
 
 /**
@@ -154,23 +150,21 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
   } catch (e) {
     statsError = (e as Error).message;
   }
+  const unreachable = (e: unknown) => new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(e as Error).message}`);
   const senders: Sender[] = [];
   try {
     for (let i = 0; i < o.connections; i++) senders.push(await (transport === 'udp' ? udpSender(host, port) : tcpSender(host, port)));
   } catch (e) {
     await Promise.all(senders.map((s) => s.close()));
-    throw new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(e as Error).message}`);
+    throw unreachable(e);
   }
   // Nobody listening: UDP learns it from an ICMP answer, as ECONNREFUSED on a later send. The
   // run stops there and says so, rather than "sending" into nothing until its end.
   let refused: Error | null = null;
   const live: LiveCounts = { sent: 0, done: 0, ok: 0, limited: 0, serverErrors: 0, errors: 0 };
   let linesSent = 0;
-  let scheduled = 0;
-  let missed = 0;
   let firstError: string | undefined;
   let next = 0;
-  const graceMs = Math.max(1000, o.durationMs / 10);
 
   async function send(sender: Sender): Promise<void> {
     const t = set.templates[next]!;
@@ -190,51 +184,24 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
 
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const end = t0 + o.durationMs;
   onStart(live, t0);
   const rate = o.rate;
-  await Promise.all(
-    senders.map(async (sender, g) => {
-      // A UDP send that completes at once calls back in the same loop phase, where the next
-      // send completes too: without a turn of the event loop now and then, no timer (the
-      // progress line) would run until the end. Both loops take one every 20 ms of sending.
-      let turnAt = performance.now();
-      const maybeTurn = async (now: number) => {
-        if (now - turnAt > 20) {
-          turnAt = now;
-          await turn();
-        }
-      };
-      if (rate === undefined) {
-        for (let now = turnAt; now < end && refused === null; now = performance.now()) {
-          const errors = live.errors;
-          await send(sender);
-          if (live.errors !== errors) await sleep(10);
-          else await maybeTurn(now);
-        }
-        return;
-      }
-      // Lane g sends at t0 + (g + k * lanes) / rate, as the HTTP load loop schedules requests.
-      const laneTotal = Math.max(0, Math.ceil(((o.durationMs * rate) / 1000 - g) / senders.length));
-      scheduled += laneTotal;
-      for (let k = 0; k < laneTotal && refused === null; k++) {
-        const intended = t0 + ((g + k * senders.length) * 1000) / rate;
-        const now = performance.now();
-        if (now >= end + graceMs) {
-          missed += laneTotal - k;
-          return;
-        }
-        const wait = intended - now;
-        if (wait > 1) await sleep(wait);
-        else await maybeTurn(now);
-        await send(sender);
-      }
-    }),
-  );
+  const { scheduled, missed } = await runLanes({
+    lanes: senders.length,
+    laneOffset: 0,
+    totalLanes: senders.length,
+    durationMs: o.durationMs,
+    rate,
+    t0,
+    errors: () => live.errors,
+    stopped: () => refused !== null,
+    turns: true,
+    send: (i) => send(senders[i]!),
+  });
   const elapsedMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   await Promise.all(senders.map((s) => s.close()));
-  if (refused !== null) throw new Error(`cannot reach the StatsD listener at ${address} over ${transport.toUpperCase()}: ${(refused as Error).message}`);
+  if (refused !== null) throw unreachable(refused);
 
   // The node reads what the kernel still holds after the last send: wait until its count stops
   // moving (two equal reads 100 ms apart, at most 5 s).

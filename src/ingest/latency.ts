@@ -40,14 +40,16 @@ class DurationHistogram {
   readonly help = 'Time ingest requests spent in the node, from their route starting on them to their answer, by protocol and HTTP status code';
   readonly type = 'histogram';
   readonly aggregator = 'sum';
-  private readonly series = new Map<string, Series>();
+  /** By protocol, then status code (no key string built per request). */
+  private readonly series = new Map<string, Map<number, Series>>();
 
   observe(protocol: string, code: number, seconds: number): void {
-    const key = `${protocol} ${code}`;
-    let s = this.series.get(key);
+    let byCode = this.series.get(protocol);
+    if (byCode === undefined) this.series.set(protocol, (byCode = new Map()));
+    let s = byCode.get(code);
     if (s === undefined) {
       s = { labels: { protocol, code: String(code) }, counts: new Float64Array(INGEST_DURATION_BUCKETS.length + 1), sum: 0, count: 0 };
-      this.series.set(key, s);
+      byCode.set(code, s);
     }
     let i = 0;
     while (i < INGEST_DURATION_BUCKETS.length && seconds > INGEST_DURATION_BUCKETS[i]!) i++;
@@ -64,7 +66,7 @@ class DurationHistogram {
   /** Buckets (cumulative, `le` then the series' labels), sum and count per series. */
   private samples(shared: boolean): Sample[] {
     const out: Sample[] = [];
-    for (const s of this.series.values()) {
+    for (const s of [...this.series.values()].flatMap((byCode) => [...byCode.values()])) {
       const with_ = (extra: Record<string, string | number>): Pick<Sample, 'labels' | 'sharedLabels'> =>
         shared ? { labels: extra, sharedLabels: s.labels } : { labels: { ...extra, ...s.labels } };
       let acc = 0;
