@@ -54,7 +54,11 @@ start_ms() { # start_ms <port>: a fresh node; prints nothing, adds its pid to PI
 }
 # result <format> <setup> <run> <out files...>: one line of $RESULTS from the generators' RESULT lines
 result() {
-  local f=$1 setup=$2 run=$3; shift 3
+  local f=$1 setup=$2 run=$3 out
+  shift 3
+  for out in "$@"; do
+    grep -q '^RESULT ' "$out" || { echo "no result from the generator ($setup, $f); its output:" >&2; tail -20 "$out" >&2; exit 1; }
+  done
   cat "$@" | sed -n 's/^RESULT //p' | node -e '
     const [f, setup, run] = process.argv.slice(1);
     let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
