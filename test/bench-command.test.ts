@@ -88,6 +88,9 @@ test('the CLI prints a JSON report, and refuses a bad flag with exit 2', async (
     assert.match(noClients.stderr, /--clients has no meaning for --protocol statsd/);
     const help = await cli(['bench', '--help']);
     assert.match(help.stdout, /--rate <req\/s>/);
+    // Every flag stands apart from its help, however long it is; StatsD's default port is the node's.
+    for (const l of help.stdout.split('\n').filter((x) => x.startsWith('  --'))) assert.match(l, /^  --[\w-]+(?: <[^>]+>(?: |$)| {2}|$)/, l);
+    assert.match(help.stdout, /--statsd-address <host:port>\n {26}the StatsD listener .*port\s+8125\)/s);
   } finally {
     await n.stop();
     removeDir(n.dir);

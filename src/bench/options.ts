@@ -1,9 +1,12 @@
 // `metricstream bench` flags: one table holds each flag's type, default and help text, so
 // parsing and `--help` cannot drift apart.
 import { parseArgs } from 'node:util';
-import { parseDuration } from '../config/index.js';
+import { OPTIONS, parseDuration } from '../config/index.js';
 import { PROTOCOL_NAMES, PROTOCOLS } from './protocol.js';
 import { HTTP_CLIENTS, type HttpClientName } from './transport.js';
+
+/** Where StatsD lines go without --statsd-address: the node's own default --statsd-port. */
+const STATSD_PORT: number = OPTIONS.statsd_port.default;
 
 export interface BenchOptions {
   readonly target: string;
@@ -19,7 +22,7 @@ export interface BenchOptions {
   readonly json: boolean;
   readonly httpClient: HttpClientName;
   readonly threads: number;
-  /** Where StatsD lines go (host, port): --statsd-address, else the target's host on port 8125. */
+  /** Where StatsD lines go (host, port): --statsd-address, else the target's host on the node's default StatsD port. */
   readonly statsdAddress: readonly [string, number];
 }
 
@@ -41,7 +44,7 @@ export const BENCH_FLAGS: readonly FlagSpec[] = [
   { name: 'interval', arg: 'duration', help: 'open loop as an agent fleet: each client sends one request per interval, i.e. --rate clients/interval' },
   { name: 'duration', arg: 'duration', default: '10s', help: 'how long to send' },
   { name: 'batch', arg: 'n', default: '3', help: 'samples per request (statsd: lines per datagram or write)' },
-  { name: 'statsd-address', arg: 'host:port', help: 'the StatsD listener for --protocol statsd and statsd-tcp (default: the host of --target, port 8125)' },
+  { name: 'statsd-address', arg: 'host:port', help: `the StatsD listener for --protocol statsd and statsd-tcp (default: the host of --target, port ${STATSD_PORT})` },
   { name: 'series', arg: 'n', default: '3', help: 'distinct series (cpu_usage, memory_usage, requests_total on host server1, server2, ...); 3 with --batch 3 is the seed\'s request' },
   { name: 'progress', arg: null, help: 'live progress line on stderr even when it is not a terminal (it is shown on a terminal anyway)' },
   { name: 'json', arg: null, help: 'print the report as one JSON object' },
@@ -124,7 +127,7 @@ export function parseBenchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (statsd && str('http-client') !== undefined) throw new BenchUsageError(`--http-client is for the HTTP protocols, not --protocol ${protocol}`);
   const addressText = str('statsd-address');
   if (addressText !== undefined && !statsd) throw new BenchUsageError(`--statsd-address is for --protocol statsd and statsd-tcp, not ${protocol}`);
-  const statsdAddress = addressText === undefined ? ([url.hostname.replace(/^\[|\]$/g, ''), 8125] as const) : parseAddress(addressText);
+  const statsdAddress = addressText === undefined ? ([url.hostname.replace(/^\[|\]$/g, ''), STATSD_PORT] as const) : parseAddress(addressText);
   const httpClient = str('http-client') ?? 'raw';
   if (!(HTTP_CLIENTS as readonly string[]).includes(httpClient)) throw new BenchUsageError(`--http-client must be one of ${HTTP_CLIENTS.join(', ')}, got ${JSON.stringify(httpClient)}`);
   return {

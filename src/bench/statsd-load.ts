@@ -13,8 +13,6 @@ import { runLanes } from './lanes.js';
 import { buildTemplates, makeSeries, templatesPerSet } from './payload.js';
 import type { Protocol } from './protocol.js';
 
-/** The StatsD listener's default port (as --statsd-port's). */
-export const STATSD_DEFAULT_PORT = 8125;
 /** The largest UDP payload (65,535 less the IPv4 and UDP headers). */
 export const MAX_DATAGRAM_BYTES = 65_507;
 
@@ -177,7 +175,7 @@ export async function runStatsd(o: BenchOptions, protocol: Protocol, onStart: (l
       linesSent += t.samples;
     } catch (e) {
       live.errors++;
-      firstError ??= `${(e as Error).message}`;
+      firstError ??= (e as Error).message;
       if ((e as NodeJS.ErrnoException).code === 'ECONNREFUSED') refused ??= e as Error;
     }
   }

@@ -85,7 +85,9 @@ Flags:
 export function benchHelp(): string {
   const rows = BENCH_FLAGS.map((f) => {
     const left = `  --${f.name}${f.arg === null ? '' : ` <${f.arg}>`}`;
-    return `${left.padEnd(26)}${wrap(`${f.help}${f.default === undefined ? '' : ` (default ${f.default})`}`, 26)}`;
+    // A flag too long for the column gets its help on the next line.
+    const lead = left.length < 25 ? left.padEnd(26) : `${left}\n${' '.repeat(26)}`;
+    return `${lead}${wrap(`${f.help}${f.default === undefined ? '' : ` (default ${f.default})`}`, 26)}`;
   });
   return `Usage: metricstream bench [flags]
 

@@ -15,7 +15,6 @@ import { testLimits } from '../validate-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 27, 12);
 
-
 type Msg = { timeseries: { labels: { name: string; value: string }[]; samples: { value: number; timestamp: number }[]; exemplars?: Uint8Array[] }[]; metadata?: object[] };
 const raw = (msg: Msg) => Buffer.from(WriteRequest.encode(WriteRequest.fromObject(msg)).finish());
 const series = (name: string, host: string, value: number, timestamp: number) => ({
