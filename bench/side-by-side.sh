@@ -26,7 +26,10 @@
 #          spends its first seconds compiling (V8 optimized ~700 functions on a cold W2 run, ~1.4 s
 #          of CPU on its compiler threads), which Go servers do not; 1e6 shows steady state)
 #        PORT (18080; peers on PORT+2..PORT+5) FORMATS ("seed vmjson promrw influx")
-#        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1)
+#        PEERS ("victoriametrics prometheus influxdb node-ceiling"; node-ceiling only with W1;
+#          also node-ceiling-2: the same bare server in two processes under node:cluster, not in
+#          the default: what serving the seed's requests on both cores gives a Node server that
+#          stores nothing, against VictoriaMetrics, which answers on both)
 #        MS_ARGS (extra `metricstream serve` flags, e.g. "--ingest-influx-decode-min-bytes 4KiB")
 #        W2_ORDER (grouped: every MetricStream W2 run, then every VictoriaMetrics run, then the
 #          other peers, as before; interleaved: per format, run i of MetricStream, then run i of
@@ -80,13 +83,18 @@ start_ms() { # fresh data dir, no rate limit
   node "$ROOT/bin/metricstream.js" serve --port "$PORT" --listen 127.0.0.1 --data-dir "$WORK/data" --rate-limit 0 --statsd-port 0 --log-level warn ${MS_ARGS:-} &
   PID=$!; wait_up "$MS/ready"
 }
-start_ceiling() { # peer-bench's bare node:http server (JSON.parse of each body, nothing stored)
+start_ceiling() { # peer-bench's bare node:http server (JSON.parse of each body, nothing stored); $1: processes
   stop
-  node "$WORK/peer-bench/node-ceiling.mjs" --port "$PORT" >"$WORK/ceiling.log" 2>&1 &
+  node "$WORK/peer-bench/node-ceiling.mjs" --port "$PORT" --workers "${1:-1}" >"$WORK/ceiling.log" 2>&1 &
   PID=$!
-  for _ in $(seq 100); do curl -s -o /dev/null "$MS/" && return 0; sleep 0.1; done
+  # With node:cluster the primary answers nothing itself: wait until every worker listens.
+  for _ in $(seq 100); do
+    [ "$(grep -c listening "$WORK/ceiling.log")" -ge "${1:-1}" ] && curl -s -o /dev/null "$MS/" && return 0
+    sleep 0.1
+  done
   echo "node-ceiling not up"; exit 1
 }
+start_ceiling2() { start_ceiling 2; }
 start_vm() { # fresh data dir; -influxSkipSingleField as in peer-bench
   stop; rm -rf "$WORK/data"
   victoria-metrics -httpListenAddr=127.0.0.1:$VMPORT -storageDataPath="$WORK/data" -influxSkipSingleField >"$WORK/vm.log" 2>&1 &
@@ -136,6 +144,7 @@ w2() { # w2 <target> <url> <format> <start function> [first run] [last run]
 }
 
 if [ "$W1_SECONDS" != 0 ] && has "$PEERS" node-ceiling; then start_ceiling; w1 node-ceiling "$MS" seed; stop; fi
+if [ "$W1_SECONDS" != 0 ] && has "$PEERS" node-ceiling-2; then start_ceiling2; w1 node-ceiling-2 "$MS" seed; stop; fi
 if [ "$W1_SECONDS" != 0 ]; then start_ms; w1 metricstream "$MS" seed; stop; fi
 if [ "$W1_SECONDS" != 0 ]; then start_vm; w1 victoriametrics "$VM" vmjson; stop; fi
 # The W2 runs of MetricStream and the peers speaking format $1, runs $2 to $3.
