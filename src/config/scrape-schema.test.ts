@@ -55,3 +55,11 @@ test('the scraping examples of README.md and docs/configuration.md are valid con
     assert.deepEqual(jobs.map((j) => j.job_name), ['node', 'apps'], file);
   }
 });
+
+test('global: a scrape_interval under 10s without a scrape_timeout takes the interval as timeout, as Prometheus', () => {
+  const c = load('global: {scrape_interval: 5s}\nscrape_configs:\n  - {job_name: a}\n');
+  assert.equal(c.global.scrape_timeout, 5_000);
+  assert.equal(resolveScrapeConfigs(c.global, c.scrape_configs)[0]!.scrape_timeout, 5_000);
+  assert.equal(load('global: {scrape_interval: 30s}\n').global.scrape_timeout, 10_000);
+  assert.equal(load('').global.scrape_timeout, 10_000);
+});

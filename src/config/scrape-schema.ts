@@ -108,9 +108,14 @@ export const scrapeConfigsSchema = z.array(scrapeConfig).superRefine((list, ctx)
 export const globalSchema = z
   .strictObject({
     scrape_interval: duration().pipe(z.number().min(1)).default(60_000),
-    scrape_timeout: duration().pipe(z.number().min(1)).default(10_000),
+    scrape_timeout: duration().pipe(z.number().min(1)).optional(),
   })
-  .refine((g) => g.scrape_timeout <= g.scrape_interval, { message: 'global scrape timeout greater than scrape interval', path: ['scrape_timeout'] });
+  .refine((g) => g.scrape_timeout === undefined || g.scrape_timeout <= g.scrape_interval, {
+    message: 'global scrape timeout greater than scrape interval',
+    path: ['scrape_timeout'],
+  })
+  // An unset timeout is the default 10s, or the interval when that is shorter (as Prometheus does).
+  .transform((g) => ({ scrape_interval: g.scrape_interval, scrape_timeout: g.scrape_timeout ?? Math.min(10_000, g.scrape_interval) }));
 
 export type GlobalConfig = z.output<typeof globalSchema>;
 
