@@ -1,6 +1,7 @@
 // Builds a node's Config from flags, environment and the optional YAML file, in that order of
 // precedence (flag > environment > file > default), validating every value through the schema.
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { envName, flagName, OPTION_KEYS, OPTIONS, type Config, type OptionKey } from './schema.js';
@@ -82,6 +83,13 @@ export function loadConfig(input: LoadInput): Config {
     else out[key] = spec.default;
   }
   const config = out as Config;
+  // file_sd paths are relative to the config file's directory, as in Prometheus, not to the cwd.
+  if (input.configFile) {
+    const dir = dirname(resolve(input.configFile));
+    config.scrape_configs = config.scrape_configs.map((c) =>
+      c.file_sd_configs.length === 0 ? c : { ...c, file_sd_configs: c.file_sd_configs.map((f) => ({ ...f, files: f.files.map((p) => resolve(dir, p)) })) },
+    );
+  }
   try {
     resolveScrapeConfigs(config.global, config.scrape_configs);
   } catch (e) {

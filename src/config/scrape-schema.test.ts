@@ -63,3 +63,14 @@ test('global: a scrape_interval under 10s without a scrape_timeout takes the int
   assert.equal(load('global: {scrape_interval: 30s}\n').global.scrape_timeout, 10_000);
   assert.equal(load('').global.scrape_timeout, 10_000);
 });
+
+test('file_sd_configs: a relative path is relative to the config file, as in Prometheus', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ms-scrape-cfg-'));
+  try {
+    writeFileSync(join(dir, 'c.yaml'), 'scrape_configs:\n  - job_name: a\n    file_sd_configs: [{files: ["targets/*.json", "/abs/t.yml"]}]\n');
+    const c = loadConfig({ flags: {}, env: {}, configFile: join(dir, 'c.yaml') });
+    assert.deepEqual(c.scrape_configs[0]!.file_sd_configs[0]!.files, [join(dir, 'targets/*.json'), '/abs/t.yml']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
