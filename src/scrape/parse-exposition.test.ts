@@ -145,3 +145,13 @@ test('fuzz: random and mutated expositions never throw anything but an Expositio
     { numRuns: 3000 },
   );
 });
+
+test('text format: blanks between the metric name and its labels, and none before the value, as Prometheus accepts', () => {
+  assert.deepEqual(rows('spaced {a="b"} 1\ntabbed\t{a="c"}\t2 1000\ntight{a="d"}3\n'), [
+    [{ __name__: 'spaced', a: 'b' }, 1, null],
+    [{ __name__: 'tabbed', a: 'c' }, 2, 1000],
+    [{ __name__: 'tight', a: 'd' }, 3, null],
+  ]);
+  // OpenMetrics stays strict.
+  failsAt('spaced {a="b"} 1\n# EOF\n', 'openmetrics', 1, /invalid value/);
+});

@@ -167,6 +167,9 @@ class Parser {
     const from = this.pos;
     const name = this.metricName();
     let labels: readonly Label[];
+    // The text format (not OpenMetrics) allows blanks between the name and its label set.
+    const afterName = this.pos;
+    if (!this.om) this.skipBlanks();
     if (this.pos < line.length && line.charCodeAt(this.pos) === 123 /* { */) {
       const close = this.findClose();
       const series = line.slice(from, close + 1);
@@ -178,8 +181,9 @@ class Parser {
         labels = this.labels(name);
         this.cache?.set(series, labels);
       }
-      this.value(series, labels);
+      this.value(series, labels, !this.om);
     } else {
+      this.pos = afterName;
       const hit = this.cache?.get(name);
       labels = hit ?? [{ name: '__name__', value: name }];
       if (hit === undefined) this.cache?.set(name, labels);
@@ -268,9 +272,10 @@ class Parser {
     return line.slice(from, this.pos);
   }
 
-  private value(series: string, labels: readonly Label[]): void {
+  /** The value (and timestamp) after a series; `tight`: the text format after `}`, where no blank is needed. */
+  private value(series: string, labels: readonly Label[], tight = false): void {
     const { line } = this;
-    if (this.pos >= line.length || !isBlank(line.charCodeAt(this.pos))) this.fail(`expected a blank and a value after ${JSON.stringify(series)}`);
+    if (this.pos >= line.length || (!tight && !isBlank(line.charCodeAt(this.pos)))) this.fail(`expected a blank and a value after ${JSON.stringify(series)}`);
     this.skipBlanks();
     const vText = this.token();
     const value = parseValue(vText);
