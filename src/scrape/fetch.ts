@@ -1,5 +1,5 @@
-// One scrape's HTTP request: content negotiation as Prometheus does it, gzip, a body size limit
-// and a deadline covering connect, headers and body.
+// One scrape's HTTP request: content negotiation as Prometheus does it, redirects followed, gzip,
+// a body size limit and a deadline covering connect, headers and body.
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
@@ -8,6 +8,9 @@ import type { ExpositionFormat } from './parse-exposition.js';
 /** Prometheus's Accept header: OpenMetrics first, then the text format, then anything. */
 export const SCRAPE_ACCEPT =
   'application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';
+
+/** Redirects followed before a scrape fails, as Go's HTTP client (Prometheus's follow_redirects: true). */
+export const MAX_REDIRECTS = 10;
 
 /** The hard cap on a response, whatever a job's body_size_limit says. */
 export const MAX_SCRAPE_BODY = 256 * 1024 * 1024;
@@ -51,6 +54,7 @@ export async function fetchExposition(url: string, opts: FetchOptions): Promise<
     const res = await request(url, {
       method: 'GET',
       dispatcher: opts.dispatcher,
+      maxRedirections: MAX_REDIRECTS,
       signal,
       headers: {
         accept: SCRAPE_ACCEPT,
@@ -61,6 +65,10 @@ export async function fetchExposition(url: string, opts: FetchOptions): Promise<
     });
     if (res.statusCode !== 200) {
       discard(res.body);
+      // A redirect still standing here is the one past MAX_REDIRECTS.
+      if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location !== undefined) {
+        throw new ScrapeError(`Get "${url}": stopped after ${MAX_REDIRECTS} redirects`);
+      }
       throw new ScrapeError(`server returned HTTP status ${res.statusCode}`);
     }
     const ct = res.headers['content-type'];
