@@ -108,13 +108,26 @@ export class ScrapeLoop {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     if (this.running !== null) await this.running;
-    if (!markStale || this.lastScrape === null) return;
-    const t = Math.max(Date.now(), this.lastScrape.getTime() + 1);
+    if (markStale) await this.markStale();
+  }
+
+  /** Ends every series of the last scrape, and the report series, with staleness markers. */
+  async markStale(): Promise<void> {
+    if (this.lastScrape === null && this.prev.size === 0) return;
+    const t = Math.max(Date.now(), (this.lastScrape?.getTime() ?? 0) + 1);
     const app = this.deps.storage.appender('default');
     this.appendStale(app, this.prev, t);
     for (const labels of this.reportLabels) this.safeAppend(app, labels, t, STALE_NAN);
     this.prev = new Map();
     await this.commit(app);
+  }
+
+  /**
+   * Takes over the series a stopped loop of the same target saw last (a reload that changed the
+   * job), so the first scrape here ends those no longer exposed instead of all of them ending at once.
+   */
+  inherit(from: ScrapeLoop): void {
+    this.prev = from.prev;
   }
 
   /** One scrape, appended and committed (exposed for tests). */

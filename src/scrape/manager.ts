@@ -7,7 +7,7 @@ import type { ValidationLimits } from '../ingest/index.js';
 import type { Storage } from '../storage/index.js';
 import { ScrapePool } from './pool.js';
 import { Semaphore } from './semaphore.js';
-import type { LoopDeps } from './loop.js';
+import type { LoopDeps, ScrapeLoop } from './loop.js';
 
 export interface ScrapeManagerOptions {
   readonly storage: Storage;
@@ -64,16 +64,20 @@ export class ScrapeManager {
     }
     const wanted = new Map(configs.map((c) => [c.job_name, c]));
     const stops: Promise<void>[] = [];
+    // A changed job's targets carry on in its new pool, as Prometheus's reload keeps them scraping:
+    // only a removed job, or targets the new config lacks, get staleness markers.
+    const handedOver = new Map<string, Map<string, ScrapeLoop>>();
     for (const [job, pool] of this.pools) {
       const c = wanted.get(job);
       if (c !== undefined && JSON.stringify(c) === JSON.stringify(pool.cfg)) continue;
       this.pools.delete(job);
-      stops.push(pool.stop(true));
+      if (c === undefined) stops.push(pool.stop(true));
+      else stops.push(pool.handOver().then((loops) => void handedOver.set(job, loops)));
     }
     await Promise.all(stops);
     for (const c of configs) {
       if (this.pools.has(c.job_name) || this.stopped) continue;
-      const pool = new ScrapePool(c, this.deps);
+      const pool = new ScrapePool(c, this.deps, handedOver.get(c.job_name) ?? null);
       this.pools.set(c.job_name, pool);
       pool.start();
     }
