@@ -155,3 +155,10 @@ test('text format: blanks between the metric name and its labels, and none befor
   // OpenMetrics stays strict.
   failsAt('spaced {a="b"} 1\n# EOF\n', 'openmetrics', 1, /invalid value/);
 });
+
+test('text format: "# HELP" or "# TYPE" with nothing after is a plain comment, as in Prometheus', () => {
+  assert.deepEqual(rows('# HELP\n# TYPE\nfoo 1\n'), [[{ __name__: 'foo' }, 1, null]]);
+  // With a blank after the keyword a metric name must follow, in both formats.
+  failsAt('# HELP \nfoo 1\n', 'prometheus', 1, /expected a metric name/);
+  failsAt('# HELP\nfoo 1\n# EOF\n', 'openmetrics', 1, /expected a metric name/);
+});

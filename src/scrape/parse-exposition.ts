@@ -131,6 +131,8 @@ class Parser {
     if (this.om && rest === ' EOF') return true;
     const m = /^[ \t]+(HELP|TYPE|UNIT)(?:[ \t]+|$)/.exec(rest);
     if (m === null || (m[1] === 'UNIT' && !this.om)) return false;
+    // In the text format a bare `# HELP` / `# TYPE` (no blank after it) is a comment, as Prometheus's lexer reads it.
+    if (!this.om && /^[ \t]+(HELP|TYPE)$/.test(rest)) return false;
     this.pos += 1 + m[0].length;
     const name = this.metricName();
     const kind = m[1]!;
