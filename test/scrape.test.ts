@@ -235,7 +235,7 @@ test('a series gone from the exposition is marked stale at that scrape; a failed
   assert.equal(up[0].value[1], '0');
   const t = (await (await fetch(`${ms.url}/api/v1/targets?scrapePool=app`)).json()) as any;
   assert.equal(t.data.activeTargets[0].health, 'down');
-  assert.equal(t.data.activeTargets[0].lastError, 'server returned HTTP status 500');
+  assert.equal(t.data.activeTargets[0].lastError, 'server returned HTTP status 500 Internal Server Error');
 
   one.set('/metrics', APP_BODY(4));
   await scrapes(one, '/metrics', 1, 'app');

@@ -32,5 +32,6 @@ test('redirects are followed, as Prometheus does by default (follow_redirects: t
   assert.equal((await fetchExposition(`${base}/found`, opts)).text, 'm 1\n');
   // Go's client gives up after 10 redirects.
   await assert.rejects(fetchExposition(`${base}/hop/0`, opts), (e: unknown) => e instanceof ScrapeError && /redirect/i.test((e as Error).message));
-  await assert.rejects(fetchExposition(`${base}/nothing`, opts), /server returned HTTP status 404/);
+  // Go's resp.Status: the code and its reason phrase.
+  await assert.rejects(fetchExposition(`${base}/nothing`, opts), { message: 'server returned HTTP status 404 Not Found' });
 });

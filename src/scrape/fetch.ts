@@ -1,5 +1,6 @@
 // One scrape's HTTP request: content negotiation as Prometheus does it, redirects followed, gzip,
 // a body size limit and a deadline covering connect, headers and body.
+import { STATUS_CODES } from 'node:http';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
@@ -69,7 +70,8 @@ export async function fetchExposition(url: string, opts: FetchOptions): Promise<
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location !== undefined) {
         throw new ScrapeError(`Get "${url}": stopped after ${MAX_REDIRECTS} redirects`);
       }
-      throw new ScrapeError(`server returned HTTP status ${res.statusCode}`);
+      // Worded as Prometheus's lastError, with Go's resp.Status: "404 Not Found".
+      throw new ScrapeError(`server returned HTTP status ${`${res.statusCode} ${STATUS_CODES[res.statusCode] ?? ''}`.trimEnd()}`);
     }
     const ct = res.headers['content-type'];
     const enc = res.headers['content-encoding'];
