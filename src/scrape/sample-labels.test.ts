@@ -29,3 +29,8 @@ test('metric relabeling runs after the merge; a dropped series has no problem, a
   assert.match(final({ __name__: 'm', a: '1', b: '2', c: '3' }) as string, /series has 5 labels, the limit is 4/);
   assert.match(final({ __name__: 'm', __x: '1' }) as string, /reserved/);
 });
+
+test('honor_labels true: an exposed empty label keeps the target label off the series (Pushgateway\'s instance="")', () => {
+  assert.deepEqual(final({ __name__: 'm', instance: '' }, true), { __name__: 'm', job: 'node' });
+  assert.deepEqual(final({ __name__: 'm', instance: '', job: '' }, true), { __name__: 'm' });
+});

@@ -22,7 +22,9 @@ export function seriesLabels(
   const m = new Map<string, string>();
   for (const l of exposed) if (l.value !== '') m.set(l.name, l.value);
   if (honorLabels) {
-    for (const t of target) if (!m.has(t.name)) m.set(t.name, t.value);
+    // An exposed label blocks the target's even when empty (then the series has neither), as
+    // Prometheus's lset.Has: the Pushgateway exposes instance="" to keep its own instance off.
+    for (const t of target) if (!exposed.some((l) => l.name === t.name)) m.set(t.name, t.value);
   } else {
     const conflicts: Label[] = [];
     for (const t of target) {
