@@ -74,3 +74,14 @@ test('file_sd_configs: a relative path is relative to the config file, as in Pro
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('body_size_limit: units are base 2 as Prometheus\'s (KB = KiB = 1024 bytes)', () => {
+  const limit = (v: string) => load(`scrape_configs:\n  - {job_name: a, body_size_limit: ${v}}\n`).scrape_configs[0]!.body_size_limit;
+  assert.equal(limit('10MB'), 10 * 1024 * 1024);
+  assert.equal(limit('10MiB'), 10 * 1024 * 1024);
+  assert.equal(limit('512KB'), 512 * 1024);
+  assert.equal(limit('1GB'), 1024 ** 3);
+  assert.equal(limit('100B'), 100);
+  assert.equal(limit('0'), 0);
+  assert.throws(() => limit('10 apples'), /body_size_limit: invalid size/);
+});

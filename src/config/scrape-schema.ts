@@ -3,7 +3,6 @@
 // docs/configuration.md shows for each nested key.
 import { z } from 'zod';
 import { compileRe2, RegexError } from '../promql/index.js';
-import { parseBytes } from './units.js';
 import { duration, parsed } from './zod-units.js';
 
 /** One documented nested key (for docs/configuration.md). */
@@ -76,6 +75,19 @@ const fileSdConfig = z.strictObject({
   refresh_interval: duration().pipe(z.number().min(1)).default(300_000),
 });
 
+const BASE2_UNITS: Record<string, number> = { b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5, e: 1024 ** 6 };
+
+/**
+ * A size as Prometheus's body_size_limit reads it (units.Base2Bytes): KB and KiB are both 1024
+ * bytes, MB and MiB 1024², and so on; a bare number is bytes.
+ * @example parseBase2Bytes('10MB') // 10485760
+ */
+export function parseBase2Bytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgtpe])i?b|(b))?\s*$/i.exec(text);
+  if (m === null) throw new RangeError(`invalid size "${text}": use a number and a unit (B, KB, MB, GB, TB; KiB, MiB, ... are the same), e.g. 10MB`);
+  return Math.round(Number(m[1]) * BASE2_UNITS[(m[2] ?? 'b').toLowerCase()]!);
+}
+
 const scrapeConfig = z.strictObject({
   job_name: z.string().min(1),
   scrape_interval: duration().pipe(z.number().min(1)).optional(),
@@ -85,7 +97,7 @@ const scrapeConfig = z.strictObject({
   params: z.record(z.string(), z.array(z.string())).default({}),
   honor_labels: z.boolean().default(false),
   honor_timestamps: z.boolean().default(true),
-  body_size_limit: parsed(parseBytes).pipe(z.number().int().min(0)).default(0),
+  body_size_limit: parsed(parseBase2Bytes).pipe(z.number().int().min(0)).default(0),
   static_configs: z.array(staticConfig).default([]),
   file_sd_configs: z.array(fileSdConfig).default([]),
   relabel_configs: z.array(relabelConfig).default([]),
@@ -150,7 +162,7 @@ export const SCRAPE_KEY_DOCS: readonly NestedKeyDoc[] = [
   { key: 'scrape_configs[].params', type: 'map', default: '{}', help: 'URL query parameters, name to list of values; a `__param_<name>` label replaces the first value' },
   { key: 'scrape_configs[].honor_labels', type: 'boolean', default: 'false', help: 'on a clash between a scraped label and a target label keep the scraped one (false: the scraped one is renamed `exported_<name>`)' },
   { key: 'scrape_configs[].honor_timestamps', type: 'boolean', default: 'true', help: 'store timestamps the target exposes (false: every sample gets the scrape time)' },
-  { key: 'scrape_configs[].body_size_limit', type: 'size', default: '0', help: 'largest uncompressed response; a larger one fails the scrape (0 = no limit of the job\'s own; 256MiB at most)' },
+  { key: 'scrape_configs[].body_size_limit', type: 'size', default: '0', help: 'largest uncompressed response; a larger one fails the scrape (0 = no limit of the job\'s own; 256MiB at most); units are base 2 as in Prometheus: 10MB = 10MiB' },
   { key: 'scrape_configs[].static_configs[].targets', type: 'list', default: '[]', help: 'host:port addresses to scrape (the `__address__` label)' },
   { key: 'scrape_configs[].static_configs[].labels', type: 'map', default: '{}', help: 'labels added to every series of these targets' },
   { key: 'scrape_configs[].file_sd_configs[].files', type: 'list', default: '(required)', help: 'JSON or YAML files of `[{targets: [...], labels: {...}}]`; the last path element may hold `*`; re-read when they change' },
