@@ -83,7 +83,8 @@ export function promUnit(unit: string, kind: NameKind): string {
 }
 
 /**
- * The Prometheus metric family name of an OTLP metric (before `_bucket`/`_sum`/`_count`).
+ * The Prometheus metric family name of an OTLP metric (before `_bucket`/`_sum`/`_count`); ''
+ * when neither the name nor the unit has a letter or digit (Prometheus refuses such a metric).
  * @example metricName('http.server.duration', 'ms', 'histogram') // 'http_server_duration_milliseconds'
  */
 export function metricName(name: string, unit: string, kind: NameKind): string {
@@ -97,7 +98,7 @@ export function metricName(name: string, unit: string, kind: NameKind): string {
   if (kind === 'counter') (words = without(words, 'total')).push('total');
   if (kind === 'gauge' && unit.trim() === '1') (words = without(words, 'ratio')).push('ratio');
   let out = words.join('_');
-  if (out === '') return '_';
+  if (out === '') return '';
   const c = out.charCodeAt(0);
   if (c >= 48 && c <= 57) out = '_' + out;
   return out;
