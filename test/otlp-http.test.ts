@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { ExportMetricsServiceRequest, ExportMetricsServiceResponse, Status } from '../src/ingest/otlp/otlp-proto-fixtures.js';
-import { removeDir, startTestNode, type TestNode } from './node-harness.js';
+import { freePort, removeDir, startChildNode, startTestNode, tempDir, type TestNode } from './node-harness.js';
 
 let n: TestNode;
 
@@ -168,6 +168,29 @@ test('rate limited: 429 with Retry-After and a Status body', async () => {
   } finally {
     await limited.stop();
     removeDir(limited.dir);
+  }
+});
+
+test('writer behind: while a commit waits on a slow WAL, the pending-commits bound answers 503 + Retry-After with a Status', { timeout: 60_000 }, async () => {
+  const dir = tempDir();
+  // Every WAL write takes 1.5 s; one request may wait for its commit at a time.
+  const slow = await startChildNode(dir, await freePort(), ['--rate-limit', '0', '--log-level', 'warn', '--ingest-max-pending-commits', '1', '--ingest-queue-target', '0'], {
+    METRICSTREAM_FAILPOINT_SLOW_WAL: '1500',
+  });
+  try {
+    const send = (name: string) => fetch(`${slow.url}/v1/metrics`, { method: 'POST', body: pb(gaugeRequest(name, [{ t: Date.now() - 1000, v: 1 }])), headers: PB });
+    const first = send('slow.a');
+    await new Promise((r) => setTimeout(r, 500));
+    const second = await send('slow.b');
+    assert.equal(second.status, 503);
+    assert.ok(Number(second.headers.get('retry-after')) >= 1);
+    const s = Status.toObject(Status.decode(Buffer.from(await second.arrayBuffer()))) as { code: number; message: string };
+    assert.equal(s.code, 14);
+    assert.equal((await first).status, 200);
+  } finally {
+    slow.child.kill('SIGTERM');
+    await new Promise((r) => slow.child.once('exit', r));
+    removeDir(dir);
   }
 });
 

@@ -2,7 +2,8 @@
 // (the proto names are accepted too, as protobuf's JSON parsers do), 64-bit integers as decimal
 // strings or numbers, enums as numbers or names, doubles as numbers or "NaN"/"Infinity", bytes
 // as base64 (trace and span ids, hex in OTLP, are only in exemplars, which are not read).
-// Unknown fields are ignored; a field of the wrong type refuses the request, naming its path.
+// Unknown fields are ignored, null is a field's default; a field of the wrong type refuses the
+// request, naming its path.
 import { DecodeError, Kind, Points, type Attribute, type OtlpMetric, type OtlpRequest, type OtlpResource, type OtlpScope } from './model.js';
 
 type Json = Record<string, unknown>;
@@ -33,8 +34,9 @@ function asObject(v: unknown, path: string): Json | undefined {
   return v as Json;
 }
 
+/** A repeated field; null is its default (empty), as for every field in protobuf's JSON mapping. */
 function asArray(v: unknown, path: string): unknown[] {
-  if (v === undefined) return [];
+  if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw bad(path, 'an array', v);
   return v;
 }

@@ -353,6 +353,41 @@ test('JSON: enums by name, int64 as numbers or strings, snake_case names, hex id
   assert.throws(() => decodeJsonRequest(Buffer.from('{"resourceMetrics":[')), /not valid JSON/);
 });
 
+test('JSON: null in any field is its default (protobuf JSON mapping), repeated fields included', () => {
+  const body = {
+    resourceMetrics: [
+      {
+        resource: { attributes: null, droppedAttributesCount: null },
+        schemaUrl: null,
+        scopeMetrics: [
+          {
+            scope: { name: null, version: null, attributes: null },
+            metrics: [
+              {
+                name: 'g',
+                unit: null,
+                gauge: { dataPoints: [{ timeUnixNano: '1700000000000000000', asDouble: 2, attributes: null, exemplars: null, flags: null }] },
+              },
+              {
+                name: 'h',
+                histogram: { aggregationTemporality: 2, dataPoints: [{ timeUnixNano: '1700000000000000000', count: '1', sum: null, bucketCounts: null, explicitBounds: null, attributes: [{ key: 'a', value: { arrayValue: { values: null } } }] }] },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+  const r = decodeJsonRequest(Buffer.from(JSON.stringify(body)));
+  assert.deepEqual(r.resources[0]!.attributes, []);
+  assert.equal(r.metrics.length, 2);
+  assert.deepEqual(r.points.attributes[0], []);
+  assert.equal(r.points.value[0], 2);
+  assert.deepEqual(r.points.attributes[1], [{ key: 'a', value: '[]' }]);
+  assert.equal(r.points.count[1], 1);
+  assert.equal(r.points.hasSum[1], 0);
+});
+
 test('property: protobuf and JSON encodings of a request translate to the same series (label cache shared)', () => {
   const now = Date.now();
   const recent = fc.integer({ min: now - 3_600_000, max: now }).map((ms) => `${ms}000000`);

@@ -69,6 +69,7 @@ async function handle(deps: IngestDeps, totals: DeltaTotals, req: IncomingMessag
     throw new HttpError(415, 'unsupported_media_type', `Content-Type must be application/x-protobuf or application/json, got ${JSON.stringify(ct ?? '')}`);
   }
   const body = await readBody(req, deps.config.max_body_size);
+  const receivedAt = performance.now();
   const decoded = decodeBody(enc, body);
   const tenant = 'default';
   const now = Date.now();
@@ -110,7 +111,9 @@ async function handle(deps: IngestDeps, totals: DeltaTotals, req: IncomingMessag
     // Totals move on before the commit's await, so a concurrent request adds to them, not to stale ones.
     t.txn.apply();
     try {
-      await commitOrThrow(app);
+      // Counted by the gate like every protocol's commit, so a writer falling behind turns
+      // further requests away with 503 (the pending-commits and queueing bounds).
+      await commitOrThrow(app, deps.gate, receivedAt);
     } catch (e) {
       t.txn.revert();
       throw e;

@@ -26,6 +26,11 @@ test('metric names: unit words, _total for counters, _ratio for unit 1 gauges, s
     ['temp', 'Cel', 'gauge', 'temp_celsius'],
     ['mem', 'MiBy', 'gauge', 'mem_mebibytes'],
     ['util', '%', 'gauge', 'util_percent'],
+    // The type suffix always ends the name: every earlier `total` / `ratio` word moves there (Prometheus's removeItem).
+    ['ratio.cpu', '1', 'gauge', 'cpu_ratio'],
+    ['cpu.ratio.busy', '1', 'gauge', 'cpu_busy_ratio'],
+    ['total.requests.total', '', 'counter', 'requests_total'],
+    ['total.total', '', 'counter', 'total'],
   ];
   for (const [name, unit, kind, want] of cases) assert.equal(metricName(name, unit, kind), want, `${name} ${unit} ${kind}`);
 });

@@ -83,7 +83,8 @@ export function promUnit(unit: string, kind: NameKind): string {
 }
 
 /**
- * The Prometheus metric family name of an OTLP metric (before `_bucket`/`_sum`/`_count`).
+ * The Prometheus metric family name of an OTLP metric (before `_bucket`/`_sum`/`_count`); ''
+ * when neither the name nor the unit has a letter or digit (Prometheus refuses such a metric).
  * @example metricName('http.server.duration', 'ms', 'histogram') // 'http_server_duration_milliseconds'
  */
 export function metricName(name: string, unit: string, kind: NameKind): string {
@@ -92,16 +93,20 @@ export function metricName(name: string, unit: string, kind: NameKind): string {
   // The unit suffix, unless the name already holds it, comes before the type suffix.
   if (main !== '' && !parts.includes(main)) parts.push(main);
   if (per !== '' && !parts.includes(per)) parts.push('per', per);
-  if (kind === 'counter') {
-    const i = parts.indexOf('total');
-    if (i >= 0) parts.splice(i, 1);
-    parts.push('total');
-  }
-  if (kind === 'gauge' && unit.trim() === '1' && !parts.includes('ratio')) parts.push('ratio');
-  let out = parts.join('_');
-  if (out === '') return '_';
+  // The type suffix ends the name: any `total` / `ratio` word already in it moves there (as Prometheus does).
+  let words = parts;
+  if (kind === 'counter') (words = without(words, 'total')).push('total');
+  if (kind === 'gauge' && unit.trim() === '1') (words = without(words, 'ratio')).push('ratio');
+  let out = words.join('_');
+  if (out === '') return '';
   const c = out.charCodeAt(0);
   if (c >= 48 && c <= 57) out = '_' + out;
+  return out;
+}
+
+function without(words: readonly string[], word: string): string[] {
+  const out: string[] = [];
+  for (const w of words) if (w !== word) out.push(w);
   return out;
 }
 

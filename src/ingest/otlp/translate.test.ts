@@ -129,14 +129,18 @@ test('refused points: out of range, too many labels, exponential histograms, nam
       { name: 'g', gauge: { dataPoints: [{ timeUnixNano: ns(NOW - 2 * 86_400_000), asInt: 1 }, { timeUnixNano: ns(T), asInt: 2, attributes: many }, { timeUnixNano: ns(T), asInt: 3 }, { timeUnixNano: ns(T + 1), flags: 1 }] } },
       { name: 'e', exponentialHistogram: { aggregationTemporality: 2, dataPoints: [{}, {}] } },
       { name: '', gauge: { dataPoints: [{ timeUnixNano: ns(T), asInt: 1 }] } },
+      { name: '...', gauge: { dataPoints: [{ timeUnixNano: ns(T), asInt: 1 }] } },
     ]),
   );
-  assert.equal(t.points, 7);
-  assert.equal(t.refused, 5);
+  assert.equal(t.points, 8);
+  assert.equal(t.refused, 6);
   assert.deepEqual(rows(t).slice(0, 1), [`g{"job":"api"} 3 @${T}`]);
   assert.equal(new BigUint64Array(t.vs.buffer, t.vs.byteOffset + 8, 1)[0], 0x7ff0000000000002n, 'staleness marker');
   assert.match(t.messages.join('\n'), /older than the retention/);
   assert.match(t.messages.join('\n'), /series has 10 labels, the limit is 8/);
   assert.match(t.messages.join('\n'), /exponential histograms are not supported/);
   assert.match(t.messages.join('\n'), /metric has no name/);
+  // As in Prometheus: a name with no letters or digits (and no unit) normalises to nothing and is refused, not stored as `_`.
+  assert.match(t.messages.join('\n'), /\.\.\.: metric name "\.\.\." has no letters or digits/);
+  assert.ok(!t.labels.some((l) => l[0]!.value === '_'), 'no series named _');
 });

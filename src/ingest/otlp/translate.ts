@@ -77,6 +77,7 @@ function familyOf(m: OtlpMetric, limits: ValidationLimits): Family {
   }
   const name = metricName(m.name, m.unit, kind);
   if (m.name === '') problem = 'metric has no name';
+  else if (name === '') problem = `metric name ${JSON.stringify(m.name.slice(0, 100))} has no letters or digits`;
   problem ??= checkMetricName(name, limits);
   return { name, type, delta, problem };
 }
