@@ -162,3 +162,20 @@ test('fuzz: random, truncated and mutated bodies never throw and always get a 4x
     { numRuns: 3000 },
   );
 });
+
+test('a label name sent twice is refused even when one of its values is empty (the spec: names unique within a series)', () => {
+  // Prometheus's receiver checks duplicates on the labels as sent (HasDuplicateLabelNames), before
+  // empty values are dropped; either order of the empty and the non-empty value.
+  for (const labels of [
+    [l('__name__', 'dup_empty'), l('x', ''), l('x', '2')],
+    [l('__name__', 'dup_empty'), l('x', '2'), l('x', '')],
+    [l('__name__', 'dup_empty'), l('x', ''), l('x', '')],
+  ]) {
+    const r = decodeWriteRequest(encode({ timeseries: [{ labels, samples: [{ value: 1, timestamp: NOW }] }] }), OPTS);
+    assert.equal(r.ok, false, JSON.stringify(labels));
+    if (!r.ok) {
+      assert.equal(r.status, 400);
+      assert.match(r.message, /label "x" appears more than once/);
+    }
+  }
+});

@@ -88,6 +88,9 @@ function describeSeries(labels: readonly Label[]): string {
 /** Checks one series' labels; returns them sorted (empty values dropped) or a problem message. */
 function seriesLabels(pb: readonly Label[], limits: ValidationLimits): Label[] | string {
   const out: Label[] = [];
+  // Names sent with an empty value: not stored, but still names of the series, so one sent twice
+  // (or also with a value) is a duplicate, as Prometheus's receiver checks the labels as sent.
+  let emptyNames: string[] | null = null;
   let name: string | null = null;
   for (const l of pb) {
     if (l.name === '__name__') {
@@ -103,6 +106,10 @@ function seriesLabels(pb: readonly Label[], limits: ValidationLimits): Label[] |
     if (vp) return `label ${JSON.stringify(l.name)}: ${vp}`;
     // An empty value means "no such label" (Prometheus semantics).
     if (l.value !== '') out.push({ name: l.name, value: l.value });
+    else {
+      if (emptyNames?.includes(l.name)) return `label ${JSON.stringify(l.name)} appears more than once`;
+      (emptyNames ??= []).push(l.name);
+    }
   }
   if (name === null) return 'series has no "__name__" label; every series needs a metric name';
   if (out.length > limits.maxLabelsPerSeries) return `series has ${out.length} labels, the limit is ${limits.maxLabelsPerSeries}`;
@@ -110,6 +117,11 @@ function seriesLabels(pb: readonly Label[], limits: ValidationLimits): Label[] |
   sortLabels(out);
   for (let i = 1; i < out.length; i++) {
     if (out[i]!.name === out[i - 1]!.name) return `label ${JSON.stringify(out[i]!.name)} appears more than once`;
+  }
+  if (emptyNames !== null) {
+    for (const e of emptyNames) {
+      if (out.some((l) => l.name === e)) return `label ${JSON.stringify(e)} appears more than once`;
+    }
   }
   return out;
 }
