@@ -144,6 +144,33 @@ test('request-level errors: precision, body too large, Content-Encoding', async 
   assert.equal(empty.status, 204);
 });
 
+test('/ping answers 204 with X-Influxdb-Version, as clients probe it before writing (GET and HEAD)', async () => {
+  for (const method of ['GET', 'HEAD']) {
+    const r = await fetch(`${n.url}/ping`, { method });
+    assert.equal(r.status, 204, method);
+    assert.ok(r.headers.get('x-influxdb-version'), method);
+    assert.equal(await r.text(), '');
+  }
+});
+
+test("/query: Telegraf's CREATE DATABASE on start succeeds (databases need no creating); other InfluxQL is refused", async () => {
+  // Telegraf's outputs.influxdb: POST /query with q in the form body (or the URL), and a 200
+  // answer without an error in results[0] counts as created.
+  const form = await fetch(`${n.url}/query`, {
+    method: 'POST',
+    body: 'q=CREATE+DATABASE+%22telegraf%22',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
+  assert.equal(form.status, 200);
+  assert.deepEqual(await form.json(), { results: [{ statement_id: 0 }] });
+  const url = await fetch(`${n.url}/query?q=${encodeURIComponent('create database mydb')}`, { method: 'POST' });
+  assert.equal(url.status, 200);
+  assert.deepEqual(await url.json(), { results: [{ statement_id: 0 }] });
+  const other = await fetch(`${n.url}/query?q=${encodeURIComponent('SELECT * FROM cpu')}`);
+  assert.equal(other.status, 400);
+  assert.match(((await other.json()) as any).error, /CREATE DATABASE/);
+});
+
 test('both endpoints are rate limited like POST /metrics', async () => {
   const limited = await startTestNode({ rate_limit: '1', rate_limit_window: '10s' });
   try {

@@ -9,6 +9,7 @@ import { commitOrThrow, refusalError, storageHttpError } from '../commit.js';
 import type { IngestDeps } from '../deps.js';
 import { ingestRoute } from '../route.js';
 import { appendEntry, refScope, type SampleBatch } from '../series-batch.js';
+import { influxCompatRoutes } from './compat-routes.js';
 import type { LineError, Precision } from './parse.js';
 
 const PROTOCOL = 'influx';
@@ -114,10 +115,11 @@ async function handle(version: ApiVersion, deps: IngestDeps, req: IncomingMessag
   sendJson(res, 400, { error: 'partial write of line protocol occurred', data: errors.slice(0, MAX_LISTED) });
 }
 
-/** POST /write (InfluxDB 1.x API) and POST /api/v2/write (InfluxDB 2.x API). */
+/** POST /write (InfluxDB 1.x API) and POST /api/v2/write (InfluxDB 2.x API), with /ping and /query (compat-routes.ts). */
 export function influxRoutes(deps: IngestDeps): Route[] {
   return [
     ingestRoute(deps, { path: '/write', protocol: PROTOCOL, errorStyle: 'seed' }, (d, req, res) => handle('v1', d, req, res)),
     ingestRoute(deps, { path: '/api/v2/write', protocol: PROTOCOL, errorStyle: 'seed' }, (d, req, res) => handle('v2', d, req, res)),
+    ...influxCompatRoutes(),
   ];
 }

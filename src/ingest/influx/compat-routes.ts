@@ -1,0 +1,46 @@
+// The two InfluxDB 1.x endpoints writers call besides /write: GET|HEAD /ping, which clients probe
+// before writing (204 with the version headers), and /query for the `CREATE DATABASE` Telegraf's
+// outputs.influxdb sends on start. Databases need no creating here (the `db` parameter is a label),
+// so that statement succeeds as InfluxDB answers it; MetricStream has no InfluxQL otherwise.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+
+/** The InfluxDB release whose write API (/write, /ping, /query's CREATE DATABASE) this speaks. */
+const INFLUXDB_VERSION = '1.8.10';
+/** Largest /query form body read (a statement or a few). */
+const MAX_QUERY_BODY = 64 * 1024;
+
+const CREATE_DATABASE = /^\s*create\s+database\s+("(?:[^"\\]|\\.)*"|[^\s;"]+)(\s+with\s+[^;]*)?\s*$/i;
+
+function ping(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(204, { 'x-influxdb-version': INFLUXDB_VERSION, 'x-influxdb-build': 'MetricStream' });
+  res.end();
+}
+
+async function query(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
+  let q = params.get('q');
+  const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  if (q === null && req.method === 'POST' && type === 'application/x-www-form-urlencoded') {
+    q = new URLSearchParams((await readBody(req, MAX_QUERY_BODY)).toString('utf8')).get('q');
+  }
+  if (q === null || q.trim() === '') throw new HttpError(400, 'missing_query', 'missing required parameter "q"');
+  const statements = q.split(';').filter((s) => s.trim() !== '');
+  const bad = statements.find((s) => !CREATE_DATABASE.test(s));
+  if (bad !== undefined) {
+    throw new HttpError(
+      400,
+      'unsupported_query',
+      `InfluxQL is not supported except CREATE DATABASE (databases need no creating: the db parameter of /write becomes a label); query with PromQL at /api/v1/query instead, got ${JSON.stringify(bad.trim().slice(0, 100))}`,
+    );
+  }
+  sendJson(res, 200, { results: statements.map((_s, i) => ({ statement_id: i })) });
+}
+
+/** GET /ping and GET|POST /query, InfluxDB 1.x's. */
+export function influxCompatRoutes(): Route[] {
+  return [
+    { method: 'GET', path: '/ping', errorStyle: 'seed', handle: ping },
+    { method: 'GET', path: '/query', errorStyle: 'seed', handle: (req, res, info) => query(req, res, info.query) },
+    { method: 'POST', path: '/query', errorStyle: 'seed', handle: (req, res, info) => query(req, res, info.query) },
+  ];
+}
