@@ -302,3 +302,26 @@ test('range queries repeated: settled steps come from the cache, and an import i
   assert.equal(await text(false), await text(true));
   assert.deepEqual(third.json.data.result[0].values.slice(0, 4), [[T0 / 1000, '0'], [T0 / 1000 + 60, '1'], [T0 / 1000 + 120, '102'], [T0 / 1000 + 180, '103']]);
 });
+
+test('time parameters: unix seconds as Go floats, RFC 3339 with offsets, Prometheus min/max time; errors worded as Prometheus', async () => {
+  const t = (T0 + 600_000) / 1000;
+  const e = await get(`/api/v1/query?query=q_other&time=${encodeURIComponent(t.toExponential())}`);
+  assert.equal(e.status, 200);
+  assert.deepEqual(e.json.data.result[0].value, [t, '1']);
+  const iso = await get(`/api/v1/query?query=q_other&time=${encodeURIComponent(new Date(T0 + 600_000 + 3_600_000).toISOString().replace('.000Z', '.123456+01:00'))}`);
+  assert.deepEqual(iso.json.data.result[0].value, [t + 0.123, '1']);
+  // client_golang sends Prometheus's MinTime/MaxTime for open ranges.
+  const open = await get(`/api/v1/labels?match[]=q_other&start=-292273086-05-16T16:47:06Z&end=292277025-08-18T07:12:54.999999999Z`);
+  assert.deepEqual(open.json, { status: 'success', data: ['__name__', 'job'] });
+  // No offset: not RFC 3339.
+  const local = await get('/api/v1/query?query=1&time=2015-07-01T20:10:51');
+  assert.deepEqual(local.json, {
+    status: 'error',
+    errorType: 'bad_data',
+    error: `invalid parameter "time": Invalid time value for 'time': cannot parse "2015-07-01T20:10:51" to a valid timestamp`,
+  });
+  const start = await get('/api/v1/labels?start=x');
+  assert.equal(start.json.error, `invalid parameter "start": Invalid time value for 'start': cannot parse "x" to a valid timestamp`);
+  const range = await get('/api/v1/query_range?query=1&start=x&end=1&step=1');
+  assert.equal(range.json.error, 'invalid parameter "start": cannot parse "x" to a valid timestamp');
+});

@@ -3,12 +3,9 @@
 import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
 import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
 import { HttpError } from './http-error.js';
-import { parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
-
-const MIN_TIME = -8.64e15;
-const MAX_TIME = 8.64e15;
 
 export function matcherSets(q: URLSearchParams, required: boolean): Matcher[][] {
   const selectors = q.getAll('match[]');

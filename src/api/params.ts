@@ -1,15 +1,62 @@
 // Query parameters shared by the read APIs: times as RFC 3339 or unix seconds, as Prometheus takes them.
 import { HttpError } from './http-error.js';
 
-/** Parses a time parameter to ms; `fallback` when absent. */
+/** The defaults of optional time ranges (the widest times a JS Date holds). */
+export const MIN_TIME = -8.64e15;
+export const MAX_TIME = 8.64e15;
+
+/** A decimal float as Go's strconv.ParseFloat reads it (sign, `.5`, `5.`, exponent). */
+const FLOAT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** RFC 3339 with optional fractional seconds; the offset (Z or ±hh:mm) is required, as Go's time.Parse wants it. */
+const RFC3339 = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/;
+/** Prometheus's MinTime and MaxTime as it formats them; clients (client_golang) send these back. */
+const MIN_TIME_FORMATTED = '-292273086-05-16T16:47:06Z';
+const MAX_TIME_FORMATTED = '292277025-08-18T07:12:54.999999999Z';
+
+/**
+ * Parses a timestamp as Prometheus's parseTime does, to ms: float seconds (the fraction rounded
+ * to ms), RFC 3339 (sub-ms digits dropped), or Prometheus's own min/max time strings; null when
+ * it is none of these.
+ */
+export function parseTime(s: string): number | null {
+  if (FLOAT.test(s)) {
+    const secs = Number(s);
+    if (!Number.isFinite(secs)) return null;
+    const whole = Math.trunc(secs);
+    const frac = secs - whole;
+    // Go's math.Round: halves away from zero.
+    return whole * 1000 + Math.sign(frac) * Math.round(Math.abs(frac) * 1000);
+  }
+  const m = RFC3339.exec(s);
+  if (m !== null && fieldsInRange(m[1]!)) {
+    const t = Date.parse(`${m[1]}.${(m[2] ?? '').slice(0, 3).padEnd(3, '0')}${m[3]!}`);
+    if (!Number.isNaN(t)) return t;
+  }
+  if (s === MIN_TIME_FORMATTED) return MIN_TIME;
+  if (s === MAX_TIME_FORMATTED) return MAX_TIME;
+  return null;
+}
+
+/** Whether date and time of day exist (JS's Date.parse takes Feb 30 and 24:00; Go's time.Parse does not). */
+function fieldsInRange(dateTime: string): boolean {
+  const [y, mo, d, h, mi, sec] = dateTime.split(/[-T:]/).map(Number) as [number, number, number, number, number, number];
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= days && h < 24 && mi < 60 && sec < 60;
+}
+
+/** A required time parameter (query_range's start and end), worded as Prometheus words its errors. */
+export function parseRequiredTime(q: URLSearchParams, name: string): number {
+  const s = q.get(name) ?? '';
+  const t = parseTime(s);
+  if (t === null) throw new HttpError(400, 'bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(s)} to a valid timestamp`);
+  return t;
+}
+
+/** Parses an optional time parameter to ms; `fallback` when absent. */
 export function parseTimeParam(q: URLSearchParams, name: string, fallback: number): number {
   const s = q.get(name);
   if (s === null || s === '') return fallback;
-  if (/^-?\d+(\.\d+)?$/.test(s)) {
-    const secs = Number(s);
-    if (Number.isFinite(secs)) return Math.round(secs * 1000);
-  }
-  const t = Date.parse(s);
-  if (/^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(t)) return t;
-  throw new HttpError(400, 'bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(s)} to a valid timestamp`);
+  const t = parseTime(s);
+  if (t !== null) return t;
+  throw new HttpError(400, 'bad_data', `invalid parameter "${name}": Invalid time value for '${name}': cannot parse ${JSON.stringify(s)} to a valid timestamp`);
 }

@@ -10,7 +10,7 @@ import { readBody, readBodyNow } from './body.js';
 import { header } from './header.js';
 import { matrixAnswerBytes, pointText } from './matrix-json.js';
 import { HttpError } from './http-error.js';
-import { parseTimeParam } from './params.js';
+import { parseRequiredTime, parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
@@ -145,10 +145,8 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
     const expr = parseQuery(q);
-    if (q.get('start') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "start": cannot parse "" to a valid timestamp');
-    if (q.get('end') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "end": cannot parse "" to a valid timestamp');
-    const start = parseTimeParam(q, 'start', 0);
-    const end = parseTimeParam(q, 'end', 0);
+    const start = parseRequiredTime(q, 'start');
+    const end = parseRequiredTime(q, 'end');
     if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
     const step = parseStep(q);
     if (step <= 0) throw new HttpError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
