@@ -325,3 +325,22 @@ test('time parameters: unix seconds as Go floats, RFC 3339 with offsets, Prometh
   const range = await get('/api/v1/query_range?query=1&start=x&end=1&step=1');
   assert.equal(range.json.error, 'invalid parameter "start": cannot parse "x" to a valid timestamp');
 });
+
+test('step and timeout as Prometheus parses them: a negative step gets the zero-or-negative message, timeout=0 has passed', async () => {
+  for (const step of ['-1', '-0.5', '0', '-1e1']) {
+    const r = await get(`/api/v1/query_range?query=1&start=0&end=10&step=${step}`);
+    assert.equal(r.status, 400, step);
+    assert.deepEqual(
+      r.json,
+      { status: 'error', errorType: 'bad_data', error: 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer' },
+      step,
+    );
+  }
+  const exp = await get('/api/v1/query_range?query=1&start=0&end=20&step=1e1');
+  assert.deepEqual(exp.json.data.result[0].values, [[0, '1'], [10, '1'], [20, '1']]);
+  for (const timeout of ['0', '-1']) {
+    const r = await get(`/api/v1/query?query=1&timeout=${timeout}`);
+    assert.equal(r.status, 503, timeout);
+    assert.deepEqual(r.json, { status: 'error', errorType: 'timeout', error: 'query timed out in query queue' }, timeout);
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpError } from './http-error.js';
-import { MAX_TIME, MIN_TIME, parseRequiredTime, parseTime, parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseDurationParam, parseRequiredTime, parseTime, parseTimeParam } from './params.js';
 
 test('parseTime reads times as Prometheus parseTime does', () => {
   // Float seconds in any form Go's strconv.ParseFloat takes, the fraction rounded to ms.
@@ -39,4 +39,17 @@ test('time parameters word their errors as Prometheus does', () => {
   // query_range's start and end are parsed without the "Invalid time value" wrapper.
   assert.throws(() => parseRequiredTime(q, 'start'), { message: 'invalid parameter "start": cannot parse "y" to a valid timestamp' });
   assert.throws(() => parseRequiredTime(q, 'end'), { message: 'invalid parameter "end": cannot parse "" to a valid timestamp' });
+});
+
+test('duration parameters: float seconds in any Go float form, negative ones included, or a PromQL duration', () => {
+  const d = (s: string) => parseDurationParam(new URLSearchParams({ step: s }), 'step');
+  assert.equal(d('15'), 15_000);
+  assert.equal(d('0.5'), 500);
+  assert.equal(d('1e1'), 10_000);
+  assert.equal(d('-1'), -1000);
+  assert.equal(d('0'), 0);
+  assert.equal(d('1m30s'), 90_000);
+  assert.throws(() => d('soon'), { message: 'invalid parameter "step": cannot parse "soon" to a valid duration' });
+  assert.throws(() => d('1e300'), { message: 'invalid parameter "step": cannot parse "1e300" to a valid duration. It overflows int64' });
+  assert.throws(() => parseDurationParam(new URLSearchParams(), 'step'), { message: 'invalid parameter "step": cannot parse "" to a valid duration' });
 });

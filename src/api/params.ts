@@ -1,4 +1,5 @@
 // Query parameters shared by the read APIs: times as RFC 3339 or unix seconds, as Prometheus takes them.
+import { parseDuration } from '../promql/index.js';
 import { HttpError } from './http-error.js';
 
 /** The defaults of optional time ranges (the widest times a JS Date holds). */
@@ -59,4 +60,23 @@ export function parseTimeParam(q: URLSearchParams, name: string, fallback: numbe
   const t = parseTime(s);
   if (t !== null) return t;
   throw new HttpError(400, 'bad_data', `invalid parameter "${name}": Invalid time value for '${name}': cannot parse ${JSON.stringify(s)} to a valid timestamp`);
+}
+
+/**
+ * Parses a duration parameter (step, timeout) to ms as Prometheus's parseDuration does: float
+ * seconds in any Go float form, negative ones included (the caller refuses those with its own
+ * message), else a PromQL duration.
+ */
+export function parseDurationParam(q: URLSearchParams, name: string): number {
+  const s = q.get(name) ?? '';
+  if (FLOAT.test(s)) {
+    const secs = Number(s);
+    if (Number.isFinite(secs) && Math.abs(secs) < 9.2e9) return Math.round(secs * 1000);
+    throw new HttpError(400, 'bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
+  }
+  try {
+    return parseDuration(s);
+  } catch {
+    throw new HttpError(400, 'bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(s)} to a valid duration`);
+  }
 }

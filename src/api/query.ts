@@ -3,14 +3,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, parseDuration, type Expr } from '../promql/index.js';
+import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
 import { readBody, readBodyNow } from './body.js';
 import { header } from './header.js';
 import { matrixAnswerBytes, pointText } from './matrix-json.js';
 import { HttpError } from './http-error.js';
-import { parseRequiredTime, parseTimeParam } from './params.js';
+import { parseDurationParam, parseRequiredTime, parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
@@ -76,31 +76,13 @@ function parseQuery(q: URLSearchParams): Expr {
   }
 }
 
-/** A step as Prometheus takes it: float seconds or a duration. */
-function parseStep(q: URLSearchParams): number {
-  const s = q.get('step');
-  if (s === null || s === '') throw new HttpError(400, 'bad_data', 'invalid parameter "step": cannot parse "" to a valid duration');
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  try {
-    return parseDuration(s);
-  } catch {
-    throw new HttpError(400, 'bad_data', `invalid parameter "step": cannot parse ${JSON.stringify(s)} to a valid duration`);
-  }
-}
-
 /** The API `timeout` parameter (seconds or a duration), capped by the configured limit. */
 function timeoutOf(q: URLSearchParams, limit: number): number {
   const s = q.get('timeout');
   if (s === null || s === '') return limit;
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(s)) ms = Math.round(Number(s) * 1000);
-  else {
-    try {
-      ms = parseDuration(s);
-    } catch {
-      throw new HttpError(400, 'bad_data', `invalid parameter "timeout": cannot parse ${JSON.stringify(s)} to a valid duration`);
-    }
-  }
+  const ms = parseDurationParam(q, 'timeout');
+  // Prometheus sets the deadline to now + timeout: one of zero or less has passed before the query is run.
+  if (ms <= 0) throw new HttpError(503, 'timeout', 'query timed out in query queue');
   return limit > 0 ? Math.min(ms, limit) : ms;
 }
 
@@ -148,7 +130,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     const start = parseRequiredTime(q, 'start');
     const end = parseRequiredTime(q, 'end');
     if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
-    const step = parseStep(q);
+    const step = parseDurationParam(q, 'step');
     if (step <= 0) throw new HttpError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
     if ((end - start) / step > MAX_POINTS) {
       throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
