@@ -344,3 +344,15 @@ test('step and timeout as Prometheus parses them: a negative step gets the zero-
     assert.deepEqual(r.json, { status: 'error', errorType: 'timeout', error: 'query timed out in query queue' }, timeout);
   }
 });
+
+test('label values: U__-escaped names as Prometheus unescapes them; a bad escape is taken as is, a bad URL escape is 400', async () => {
+  for (const raw of ['U__x_FFFFFFF_', 'U__x_D800_', 'U__a_b']) {
+    const r = await get(`/api/v1/label/${raw}/values`);
+    assert.deepEqual(r, { status: 200, json: { status: 'success', data: [] } }, raw);
+  }
+  const job = await get(`/api/v1/label/U__j_6f_b/values?match[]=q_other`);
+  assert.deepEqual(job.json, { status: 'success', data: ['api'] });
+  const bad = await get('/api/v1/label/%E0%A4%A/values');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.errorType, 'bad_data');
+});

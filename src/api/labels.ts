@@ -71,9 +71,14 @@ export function labelRoutes(storage: Storage): Route[] {
   };
   const values = (_req: unknown, res: Parameters<Route['handle']>[1], { query, param }: RequestInfo) => {
     if (!param.endsWith('/values')) throw new HttpError(404, 'not_found', `no such endpoint: /api/v1/label/${param}`);
-    let name = decodeURIComponent(param.slice(0, -'/values'.length));
+    let name: string;
+    try {
+      name = decodeURIComponent(param.slice(0, -'/values'.length));
+    } catch {
+      throw new HttpError(400, 'bad_data', `invalid URL escape in label name: ${JSON.stringify(param.slice(0, -'/values'.length))}`);
+    }
     // Prometheus 3: names that are not legacy identifiers come U__-escaped.
-    if (name.startsWith('U__')) name = unescapeName(name.slice(3));
+    if (name.startsWith('U__')) name = unescapeName(name);
     if (name === '' || !name.isWellFormed()) throw new HttpError(400, 'bad_data', `invalid label name: ${JSON.stringify(name)}`);
     const { start, end } = range(query);
     const q = storage.querier('default', start, end);
@@ -94,7 +99,33 @@ export function labelRoutes(storage: Storage): Route[] {
   ];
 }
 
-/** Reverses Prometheus's U__ escaping: `_` for `_`, `_XX_` hex code points. */
-function unescapeName(s: string): string {
-  return s.replace(/__|_([0-9a-fA-F]+)_/g, (m, hex?: string) => (m === '__' ? '_' : String.fromCodePoint(parseInt(hex!, 16))));
+/**
+ * Reverses Prometheus's U__ value-encoding escaping (`__` for `_`, `_XX_` a hex code point), as
+ * model.UnescapeName does: a name that is not a well-formed escape (an unclosed `_`, a code
+ * point above U+10FFFF or a surrogate) is taken as it is, U__ prefix and all.
+ * @example unescapeName('U__http_2e_method') // 'http.method'
+ */
+export function unescapeName(name: string): string {
+  const s = name.slice(3);
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '_') {
+      out += s[i];
+      continue;
+    }
+    i++;
+    if (i >= s.length) return name;
+    if (s[i] === '_') {
+      out += '_';
+      continue;
+    }
+    const close = s.indexOf('_', i);
+    // At most six hex digits (U+10FFFF), then the closing underscore.
+    if (close < 0 || close - i > 6 || !/^[0-9a-fA-F]+$/.test(s.slice(i, close))) return name;
+    const cp = parseInt(s.slice(i, close), 16);
+    if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return name;
+    out += String.fromCodePoint(cp);
+    i = close;
+  }
+  return out;
 }
