@@ -356,3 +356,24 @@ test('label values: U__-escaped names as Prometheus unescapes them; a bad escape
   assert.equal(bad.status, 400);
   assert.equal(bad.json.errorType, 'bad_data');
 });
+
+test('match[] and limit on series, labels and label values: refused with Prometheus messages', async () => {
+  const all = encodeURIComponent('{job=~".*"}');
+  assert.deepEqual((await get(`/api/v1/series?match[]=up&match[]=${all}`)).json, {
+    status: 'error',
+    errorType: 'bad_data',
+    error: 'invalid parameter "match[]": match[] must contain at least one non-empty matcher',
+  });
+  // /labels and /label/<name>/values word match[] errors bare.
+  for (const path of ['/api/v1/labels', '/api/v1/label/job/values']) {
+    assert.deepEqual((await get(`${path}?match[]=${all}`)).json, { status: 'error', errorType: 'bad_data', error: 'match[] must contain at least one non-empty matcher' }, path);
+    assert.deepEqual((await get(`${path}?match[]=up%7B`)).json, { status: 'error', errorType: 'bad_data', error: '1:4: parse error: unexpected end of input inside braces' }, path);
+  }
+  assert.equal((await get('/api/v1/series?match[]=up%7B')).json.error, 'invalid parameter "match[]": 1:4: parse error: unexpected end of input inside braces');
+  for (const path of ['/api/v1/series?match[]=q_other&', '/api/v1/labels?', '/api/v1/label/job/values?']) {
+    assert.equal((await get(`${path}limit=-1`)).json.error, 'invalid parameter "limit": limit must be non-negative', path);
+    assert.equal((await get(`${path}limit=1.0`)).json.error, 'invalid parameter "limit": strconv.Atoi: parsing "1.0": invalid syntax', path);
+  }
+  // limit=0 is no limit.
+  assert.deepEqual((await get('/api/v1/label/job/values?match[]=q_requests_total&limit=0')).json, { status: 'success', data: ['api', 'web'] });
+});

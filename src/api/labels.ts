@@ -7,17 +7,26 @@ import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
-export function matcherSets(q: URLSearchParams, required: boolean): Matcher[][] {
+/**
+ * The match[] selectors as Prometheus's parseMatchersParam takes them: each must have a matcher
+ * that does not match the empty string. Errors are worded as /series words them (`invalid
+ * parameter "match[]": …`) or, with `prefixed` false, bare as /labels and /label/…/values do.
+ */
+export function matcherSets(q: URLSearchParams, required: boolean, prefixed = required): Matcher[][] {
   const selectors = q.getAll('match[]');
   if (selectors.length === 0) {
     if (required) throw new HttpError(400, 'bad_data', 'no match[] parameter provided');
     return [[newMatcher('=~', '__name__', '.*')]];
   }
+  const bad = (msg: string) => new HttpError(400, 'bad_data', prefixed ? `invalid parameter "match[]": ${msg}` : msg);
   try {
     return selectors.map(parseSelector);
   } catch (e) {
-    if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "match[]": ${e.message}`);
-    throw e;
+    if (!(e instanceof ParseError)) throw e;
+    // Prometheus parses match[] without the PromQL check that a selector must not match every
+    // series, and refuses such a selector with a message of its own.
+    if (e.message.endsWith(': vector selector must contain at least one non-empty matcher')) throw bad('match[] must contain at least one non-empty matcher');
+    throw bad(e.message);
   }
 }
 
@@ -28,11 +37,15 @@ function range(q: URLSearchParams): { start: number; end: number } {
   return { start, end };
 }
 
+/** The limit parameter as Prometheus's parseLimitParam reads it (strconv.Atoi); 0 or absent: no limit. */
 function limitOf(q: URLSearchParams): number {
   const s = q.get('limit');
   if (s === null || s === '') return Infinity;
+  const bad = (msg: string) => new HttpError(400, 'bad_data', `invalid parameter "limit": ${msg}`);
+  if (!/^[+-]?\d+$/.test(s)) throw bad(`strconv.Atoi: parsing ${JSON.stringify(s)}: invalid syntax`);
   const n = Number(s);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, 'bad_data', `invalid parameter "limit": ${JSON.stringify(s)} is not a non-negative integer`);
+  if (!Number.isSafeInteger(n)) throw bad(`strconv.Atoi: parsing ${JSON.stringify(s)}: value out of range`);
+  if (n < 0) throw bad('limit must be non-negative');
   return n === 0 ? Infinity : n;
 }
 
@@ -47,24 +60,28 @@ function answer(res: Parameters<Route['handle']>[1], data: unknown[], limit: num
 
 export function labelRoutes(storage: Storage): Route[] {
   const series = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
-    const sets = matcherSets(query, true);
+    if (query.getAll('match[]').length === 0) throw new HttpError(400, 'bad_data', 'no match[] parameter provided');
+    const limit = limitOf(query);
     const { start, end } = range(query);
+    const sets = matcherSets(query, true);
     const q = storage.querier('default', start, end);
     try {
       const seen = new Map<string, Record<string, string>>();
       for (const ms of sets) for (const s of q.select(ms)) seen.set(JSON.stringify(s.labels), labelsToRecord(s.labels));
-      answer(res, [...seen.values()], limitOf(query));
+      answer(res, [...seen.values()], limit);
     } finally {
       q.close();
     }
   };
   const labels = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
+    const limit = limitOf(query);
     const { start, end } = range(query);
+    const sets = matcherSets(query, false);
     const q = storage.querier('default', start, end);
     try {
       const names = new Set<string>();
-      for (const ms of matcherSets(query, false)) for (const n of q.labelNames(ms)) names.add(n);
-      answer(res, [...names].sort(), limitOf(query));
+      for (const ms of sets) for (const n of q.labelNames(ms)) names.add(n);
+      answer(res, [...names].sort(), limit);
     } finally {
       q.close();
     }
@@ -80,12 +97,14 @@ export function labelRoutes(storage: Storage): Route[] {
     // Prometheus 3: names that are not legacy identifiers come U__-escaped.
     if (name.startsWith('U__')) name = unescapeName(name);
     if (name === '' || !name.isWellFormed()) throw new HttpError(400, 'bad_data', `invalid label name: ${JSON.stringify(name)}`);
+    const limit = limitOf(query);
     const { start, end } = range(query);
+    const sets = matcherSets(query, false);
     const q = storage.querier('default', start, end);
     try {
       const vals = new Set<string>();
-      for (const ms of matcherSets(query, false)) for (const v of q.labelValues(name, ms)) vals.add(v);
-      answer(res, [...vals].sort(), limitOf(query));
+      for (const ms of sets) for (const v of q.labelValues(name, ms)) vals.add(v);
+      answer(res, [...vals].sort(), limit);
     } finally {
       q.close();
     }
