@@ -377,3 +377,23 @@ test('match[] and limit on series, labels and label values: refused with Prometh
   // limit=0 is no limit.
   assert.deepEqual((await get('/api/v1/label/job/values?match[]=q_requests_total&limit=0')).json, { status: 'success', data: ['api', 'web'] });
 });
+
+test('form POST as Prometheus reads it: /series and /labels take POST, form values win over the URL, other bodies are ignored', async () => {
+  const post = async (path: string, body: string, contentType?: string) => {
+    const r = await fetch(`${n.url}${path}`, { method: 'POST', ...(contentType !== undefined ? { headers: { 'content-type': contentType } } : {}), body });
+    return { status: r.status, json: (await r.json()) as any };
+  };
+  const form = 'application/x-www-form-urlencoded';
+  const s = await post('/api/v1/series', `match[]=q_other&start=${T0 / 1000}`, form);
+  assert.deepEqual(s, { status: 200, json: { status: 'success', data: [{ __name__: 'q_other', job: 'api' }] } });
+  const l = await post('/api/v1/labels?match[]=q_other', 'limit=1', form);
+  assert.deepEqual(l, { status: 200, json: { status: 'success', data: ['__name__'], warnings: ['results truncated due to limit'] } });
+  // Go's Request.FormValue: the form's value comes before the URL's.
+  const both = await post('/api/v1/query?query=1&time=5', 'query=2', form);
+  assert.deepEqual(both.json, { status: 'success', data: { resultType: 'scalar', result: [5, '2'] } });
+  // A body that is not a form (or none at all) is ignored: the URL's parameters are used.
+  const json = await post('/api/v1/query?query=3&time=5', '{"query":"4"}', 'application/json');
+  assert.deepEqual(json, { status: 200, json: { status: 'success', data: { resultType: 'scalar', result: [5, '3'] } } });
+  const bare = await fetch(`${n.url}/api/v1/query?query=5&time=5`, { method: 'POST' });
+  assert.deepEqual(await bare.json(), { status: 'success', data: { resultType: 'scalar', result: [5, '5'] } });
+});

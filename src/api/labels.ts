@@ -3,7 +3,7 @@
 import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
 import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
 import { HttpError } from './http-error.js';
-import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseTimeParam, requestParams } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
@@ -59,7 +59,7 @@ function answer(res: Parameters<Route['handle']>[1], data: unknown[], limit: num
 }
 
 export function labelRoutes(storage: Storage): Route[] {
-  const series = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
+  const series = (res: Parameters<Route['handle']>[1], query: URLSearchParams) => {
     if (query.getAll('match[]').length === 0) throw new HttpError(400, 'bad_data', 'no match[] parameter provided');
     const limit = limitOf(query);
     const { start, end } = range(query);
@@ -73,7 +73,7 @@ export function labelRoutes(storage: Storage): Route[] {
       q.close();
     }
   };
-  const labels = (_req: unknown, res: Parameters<Route['handle']>[1], { query }: RequestInfo) => {
+  const labels = (res: Parameters<Route['handle']>[1], query: URLSearchParams) => {
     const limit = limitOf(query);
     const { start, end } = range(query);
     const sets = matcherSets(query, false);
@@ -111,9 +111,19 @@ export function labelRoutes(storage: Storage): Route[] {
   };
   const r = (method: 'GET' | 'POST', path: string, handle: Route['handle'], prefix = false): Route =>
     prefix ? { method, path, prefix, errorStyle: 'prom', needsReady: true, handle } : { method, path, errorStyle: 'prom', needsReady: true, handle };
+  // /series and /labels take GET and form POST (as Grafana sends them with its POST method), /label/…/values GET only, as in Prometheus.
+  const withParams =
+    (handle: (res: Parameters<Route['handle']>[1], query: URLSearchParams) => void): Route['handle'] =>
+    (req, res, info) => {
+      const q = requestParams(req, info);
+      if (q instanceof Promise) return q.then((query) => handle(res, query));
+      handle(res, q);
+    };
   return [
-    r('GET', '/api/v1/series', series),
-    r('GET', '/api/v1/labels', labels),
+    r('GET', '/api/v1/series', withParams(series)),
+    r('POST', '/api/v1/series', withParams(series)),
+    r('GET', '/api/v1/labels', withParams(labels)),
+    r('POST', '/api/v1/labels', withParams(labels)),
     r('GET', '/api/v1/label/', values, true),
   ];
 }

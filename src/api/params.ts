@@ -1,6 +1,37 @@
-// Query parameters shared by the read APIs: times as RFC 3339 or unix seconds, as Prometheus takes them.
+// Query parameters shared by the read APIs: from the URL and a POSTed form, times as RFC 3339 or
+// unix seconds, durations, as Prometheus takes them.
+import type { IncomingMessage } from 'node:http';
 import { parseDuration } from '../promql/index.js';
+import { readBody, readBodyNow } from './body.js';
+import { header } from './header.js';
 import { HttpError } from './http-error.js';
+import type { RequestInfo } from './server.js';
+
+const MAX_FORM_BYTES = 1 << 20;
+
+/**
+ * Query parameters as Go's Request.ParseForm gives them to Prometheus: for a POST with a
+ * form-encoded body, the form's values first (they win over the URL's), then the URL's; a body of
+ * any other type is read and ignored, leaving the URL's. Not an async function: a form that came
+ * with the request's head (as curl and Grafana send it) is taken at once, and the query runs in
+ * the same turn instead of after a stream read.
+ */
+export function requestParams(req: IncomingMessage, info: RequestInfo): URLSearchParams | Promise<URLSearchParams> {
+  if (req.method !== 'POST') return info.query;
+  const ct = (header(req, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
+  const form = ct === 'application/x-www-form-urlencoded';
+  const now = readBodyNow(req, MAX_FORM_BYTES);
+  if (now !== null) return form ? formParams(req, info, now) : info.query;
+  return readBody(req, MAX_FORM_BYTES).then((body) => (form ? formParams(req, info, body) : info.query));
+}
+
+function formParams(req: IncomingMessage, info: RequestInfo, body: Buffer): URLSearchParams {
+  const merged = new URLSearchParams(body.toString('utf8'));
+  // Without a query string (the rule for POST) the form is all there is.
+  if (req.url === undefined || !req.url.includes('?')) return merged;
+  for (const [k, v] of info.query) merged.append(k, v);
+  return merged;
+}
 
 /** The defaults of optional time ranges (the widest times a JS Date holds). */
 export const MIN_TIME = -8.64e15;

@@ -6,17 +6,14 @@ import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } fro
 import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
-import { readBody, readBodyNow } from './body.js';
-import { header } from './header.js';
 import { matrixAnswerBytes, pointText } from './matrix-json.js';
 import { HttpError } from './http-error.js';
-import { parseDurationParam, parseRequiredTime, parseTimeParam } from './params.js';
+import { parseDurationParam, parseRequiredTime, parseTimeParam, requestParams as params } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
 /** Prometheus's limit on points per series in a range query. */
 const MAX_POINTS = 11_000;
-const MAX_FORM_BYTES = 1 << 20;
 
 const sec = (ms: number) => ms / 1000;
 
@@ -36,30 +33,6 @@ function resultJson(v: Exclude<Value, { kind: 'matrix' }>): { resultType: string
 function sendBytes(res: ServerResponse, body: Buffer): void {
   res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
   res.end(body);
-}
-
-/**
- * Query parameters from the URL and, for POST, a form-encoded body. Not an async function: a
- * form that came with the request's head (as curl and Grafana send it) is taken at once, and
- * the query runs in the same turn instead of after a stream read.
- */
-function params(req: IncomingMessage, info: RequestInfo): URLSearchParams | Promise<URLSearchParams> {
-  if (req.method !== 'POST') return info.query;
-  const ct = (header(req, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  if (ct !== 'application/x-www-form-urlencoded') {
-    throw new HttpError(400, 'bad_data', `POST bodies must be application/x-www-form-urlencoded, got ${JSON.stringify(ct)}`);
-  }
-  const now = readBodyNow(req, MAX_FORM_BYTES);
-  if (now !== null) return formParams(req, info, now);
-  return readBody(req, MAX_FORM_BYTES).then((body) => formParams(req, info, body));
-}
-
-function formParams(req: IncomingMessage, info: RequestInfo, body: Buffer): URLSearchParams {
-  // Without a query string (the rule for POST) the form is all there is: no second object to merge into.
-  if (req.url === undefined || !req.url.includes('?')) return new URLSearchParams(body.toString('utf8'));
-  const merged = new URLSearchParams(info.query);
-  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) merged.append(k, v);
-  return merged;
 }
 
 /** Queries parsed before, by their text (dashboards repeat theirs on every refresh). */
