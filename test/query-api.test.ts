@@ -397,3 +397,15 @@ test('form POST as Prometheus reads it: /series and /labels take POST, form valu
   const bare = await fetch(`${n.url}/api/v1/query?query=5&time=5`, { method: 'POST' });
   assert.deepEqual(await bare.json(), { status: 'success', data: { resultType: 'scalar', result: [5, '5'] } });
 });
+
+test('the 11,000 points limit counts whole steps, as Prometheus divides durations', async () => {
+  // (end - start) / step = 11000.5 steps: Prometheus's integer division makes it 11000, allowed.
+  const ok = await get('/api/v1/query_range?query=1&start=0&end=110005&step=10');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.data.result[0].values.length, 11001);
+  const over = await get('/api/v1/query_range?query=1&start=0&end=110010&step=10');
+  assert.deepEqual(over, {
+    status: 400,
+    json: { status: 'error', errorType: 'bad_data', error: 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)' },
+  });
+});

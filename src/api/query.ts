@@ -105,7 +105,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
     const step = parseDurationParam(q, 'step');
     if (step <= 0) throw new HttpError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-    if ((end - start) / step > MAX_POINTS) {
+    if (Math.floor((end - start) / step) > MAX_POINTS) {
       throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
     let m: CachedRangeSeries[];
