@@ -409,3 +409,26 @@ test('the 11,000 points limit counts whole steps, as Prometheus divides duration
     json: { status: 'error', errorType: 'bad_data', error: 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)' },
   });
 });
+
+test('metadata: limit=0 answers no families, a negative limit none left out; limits read as strconv.Atoi with Prometheus messages', async () => {
+  const body = { metrics: [{ name: 'q_meta_a', value: 1, type: 'counter' }, { name: 'q_meta_b', value: 1, type: 'gauge' }] };
+  const w = await fetch(`${n.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(w.status, 200);
+  const all = await get('/api/v1/metadata');
+  assert.ok(Object.keys(all.json.data).length >= 2);
+  // Prometheus stops when len(res) >= limit for any limit >= 0.
+  assert.deepEqual(await get('/api/v1/metadata?limit=0'), { status: 200, json: { status: 'success', data: {} } });
+  assert.deepEqual((await get('/api/v1/metadata?limit=-1')).json, all.json);
+  assert.equal(Object.keys((await get('/api/v1/metadata?limit=1')).json.data).length, 1);
+  assert.deepEqual((await get('/api/v1/metadata?metric=q_meta_b&limit_per_metric=1')).json, {
+    status: 'success',
+    data: { q_meta_b: [{ type: 'gauge', help: '', unit: '' }] },
+  });
+  for (const [q, error] of [
+    ['limit=x', 'limit must be a number'],
+    ['limit=1.0', 'limit must be a number'],
+    ['limit_per_metric=few', 'limit_per_metric must be a number'],
+  ]) {
+    assert.deepEqual(await get(`/api/v1/metadata?${q}`), { status: 400, json: { status: 'error', errorType: 'bad_data', error } }, q);
+  }
+});
