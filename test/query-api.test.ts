@@ -432,3 +432,16 @@ test('metadata: limit=0 answers no families, a negative limit none left out; lim
     assert.deepEqual(await get(`/api/v1/metadata?${q}`), { status: 400, json: { status: 'error', errorType: 'bad_data', error } }, q);
   }
 });
+
+test('format_query answers Prometheus Prettify: expressions over 100 characters split over indented lines', async () => {
+  // Prometheus's own answer to this query (checked against a running Prometheus).
+  const q =
+    'sum by (job, instance) (rate(http_requests_total{job="api-server",handler=~"/api/v1/.*",code=~"5.."}[5m])) / ignoring(code) group_left sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))';
+  const f = await get(`/api/v1/format_query?query=${encodeURIComponent(q)}`);
+  assert.deepEqual(f.json, {
+    status: 'success',
+    data:
+      '  sum by (job, instance) (\n    rate(http_requests_total{code=~"5..",handler=~"/api/v1/.*",job="api-server"}[5m])\n  )\n' +
+      '/ ignoring (code) group_left ()\n  sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))',
+  });
+});

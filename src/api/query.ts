@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, type Expr } from '../promql/index.js';
+import { formatNumber as formatSampleValue, ParseCache, ParseError, prettyExpr, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
 import { matrixAnswerBytes, pointText } from './matrix-json.js';
@@ -121,7 +121,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   }
   async function format(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    sendJson(res, 200, { status: 'success', data: formatExpr(parseQuery(q)) });
+    sendJson(res, 200, { status: 'success', data: prettyExpr(parseQuery(q)) });
   }
   async function parse(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
