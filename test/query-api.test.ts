@@ -445,3 +445,17 @@ test('format_query answers Prometheus Prettify: expressions over 100 characters 
       '/ ignoring (code) group_left ()\n  sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))',
   });
 });
+
+test('series: several match[] are merged in label order, as Prometheus merges them, before the limit cuts', async () => {
+  const s = await get(`/api/v1/series?match[]=q_requests_total&match[]=q_other&match[]=${encodeURIComponent('q_requests_total{job="api"}')}`);
+  assert.deepEqual(s.json, {
+    status: 'success',
+    data: [
+      { __name__: 'q_other', job: 'api' },
+      { __name__: 'q_requests_total', job: 'api' },
+      { __name__: 'q_requests_total', job: 'web' },
+    ],
+  });
+  const cut = await get('/api/v1/series?match[]=q_requests_total&match[]=q_other&limit=1');
+  assert.deepEqual(cut.json, { status: 'success', data: [{ __name__: 'q_other', job: 'api' }], warnings: ['results truncated due to limit'] });
+});

@@ -1,7 +1,7 @@
 // /api/v1/series, /api/v1/labels and /api/v1/label/<name>/values: series and label discovery
 // through the Querier, in Prometheus's shapes (what Grafana's data source asks for).
 import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
-import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
+import { compareLabels, labelsToRecord, type Labels, type Matcher, type Storage } from '../storage/index.js';
 import { HttpError } from './http-error.js';
 import { MAX_TIME, MIN_TIME, parseTimeParam, requestParams } from './params.js';
 import { sendJson } from './respond.js';
@@ -66,9 +66,12 @@ export function labelRoutes(storage: Storage): Route[] {
     const sets = matcherSets(query, true);
     const q = storage.querier('default', start, end);
     try {
-      const seen = new Map<string, Record<string, string>>();
-      for (const ms of sets) for (const s of q.select(ms)) seen.set(JSON.stringify(s.labels), labelsToRecord(s.labels));
-      answer(res, [...seen.values()], limit);
+      const seen = new Map<string, Labels>();
+      for (const ms of sets) for (const s of q.select(ms)) seen.set(JSON.stringify(s.labels), s.labels);
+      const found = [...seen.values()];
+      // Several selectors: Prometheus merges their series sets, which yields them in label order.
+      if (sets.length > 1) found.sort(compareLabels);
+      answer(res, found.map(labelsToRecord), limit);
     } finally {
       q.close();
     }
