@@ -459,3 +459,13 @@ test('series: several match[] are merged in label order, as Prometheus merges th
   const cut = await get('/api/v1/series?match[]=q_requests_total&match[]=q_other&limit=1');
   assert.deepEqual(cut.json, { status: 'success', data: [{ __name__: 'q_other', job: 'api' }], warnings: ['results truncated due to limit'] });
 });
+
+test('query parameters are checked in Prometheus order: times, step and timeout before the query', async () => {
+  const e = (path: string) => get(path).then((r) => r.json.error);
+  assert.equal(await e('/api/v1/query?time=x'), `invalid parameter "time": Invalid time value for 'time': cannot parse "x" to a valid timestamp`);
+  assert.equal(await e('/api/v1/query?query=sum(&timeout=soon'), 'invalid parameter "timeout": cannot parse "soon" to a valid duration');
+  assert.equal(await e('/api/v1/query_range?start=x'), 'invalid parameter "start": cannot parse "x" to a valid timestamp');
+  assert.equal(await e('/api/v1/query_range?query=sum(&start=0&end=1&step=0'), 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  // A deadline that has passed is met only by a query that parses.
+  assert.equal(await e('/api/v1/query?query=sum(&timeout=0'), 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis');
+});

@@ -49,14 +49,18 @@ function parseQuery(q: URLSearchParams): Expr {
   }
 }
 
-/** The API `timeout` parameter (seconds or a duration), capped by the configured limit. */
+/** The API `timeout` parameter (seconds or a duration), capped by the configured limit; -1 when it has passed. */
 function timeoutOf(q: URLSearchParams, limit: number): number {
   const s = q.get('timeout');
   if (s === null || s === '') return limit;
   const ms = parseDurationParam(q, 'timeout');
   // Prometheus sets the deadline to now + timeout: one of zero or less has passed before the query is run.
-  if (ms <= 0) throw new HttpError(503, 'timeout', 'query timed out in query queue');
+  if (ms <= 0) return -1;
   return limit > 0 ? Math.min(ms, limit) : ms;
+}
+
+function checkDeadline(timeout: number): void {
+  if (timeout < 0) throw new HttpError(503, 'timeout', 'query timed out in query queue');
 }
 
 function evalError(e: unknown): unknown {
@@ -86,11 +90,14 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   });
   async function instant(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    const expr = parseQuery(q);
+    // Checked in Prometheus's order: time, timeout, then the query.
     const t = parseTimeParam(q, 'time', Date.now());
+    const timeout = timeoutOf(q, engine.opts.timeoutMs);
+    const expr = parseQuery(q);
+    checkDeadline(timeout);
     let v: Value;
     try {
-      v = await engine.instantAsync(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
+      v = await engine.instantAsync(querier, expr, t, timeout);
     } catch (e) {
       throw evalError(e);
     }
@@ -99,7 +106,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   }
   async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    const expr = parseQuery(q);
+    // Checked in Prometheus's order: start, end, step, the points limit, timeout, then the query.
     const start = parseRequiredTime(q, 'start');
     const end = parseRequiredTime(q, 'end');
     if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
@@ -108,9 +115,11 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
     if (Math.floor((end - start) / step) > MAX_POINTS) {
       throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
+    const timeout = timeoutOf(q, engine.opts.timeoutMs);
+    const expr = parseQuery(q);
+    checkDeadline(timeout);
     let m: CachedRangeSeries[];
     try {
-      const timeout = timeoutOf(q, engine.opts.timeoutMs);
       // nocache=1 (as VictoriaMetrics takes it) evaluates every step afresh.
       const feed = q.get('nocache') === '1' ? undefined : storage.changes;
       m = await cache.range(engine, querier, feed, 'default', expr, start, end, step, timeout);
