@@ -302,3 +302,170 @@ test('range queries repeated: settled steps come from the cache, and an import i
   assert.equal(await text(false), await text(true));
   assert.deepEqual(third.json.data.result[0].values.slice(0, 4), [[T0 / 1000, '0'], [T0 / 1000 + 60, '1'], [T0 / 1000 + 120, '102'], [T0 / 1000 + 180, '103']]);
 });
+
+test('time parameters: unix seconds as Go floats, RFC 3339 with offsets, Prometheus min/max time; errors worded as Prometheus', async () => {
+  const t = (T0 + 600_000) / 1000;
+  const e = await get(`/api/v1/query?query=q_other&time=${encodeURIComponent(t.toExponential())}`);
+  assert.equal(e.status, 200);
+  assert.deepEqual(e.json.data.result[0].value, [t, '1']);
+  const iso = await get(`/api/v1/query?query=q_other&time=${encodeURIComponent(new Date(T0 + 600_000 + 3_600_000).toISOString().replace('.000Z', '.123456+01:00'))}`);
+  assert.deepEqual(iso.json.data.result[0].value, [t + 0.123, '1']);
+  // client_golang sends Prometheus's MinTime/MaxTime for open ranges.
+  const open = await get(`/api/v1/labels?match[]=q_other&start=-292273086-05-16T16:47:06Z&end=292277025-08-18T07:12:54.999999999Z`);
+  assert.deepEqual(open.json, { status: 'success', data: ['__name__', 'job'] });
+  // No offset: not RFC 3339.
+  const local = await get('/api/v1/query?query=1&time=2015-07-01T20:10:51');
+  assert.deepEqual(local.json, {
+    status: 'error',
+    errorType: 'bad_data',
+    error: `invalid parameter "time": Invalid time value for 'time': cannot parse "2015-07-01T20:10:51" to a valid timestamp`,
+  });
+  const start = await get('/api/v1/labels?start=x');
+  assert.equal(start.json.error, `invalid parameter "start": Invalid time value for 'start': cannot parse "x" to a valid timestamp`);
+  const range = await get('/api/v1/query_range?query=1&start=x&end=1&step=1');
+  assert.equal(range.json.error, 'invalid parameter "start": cannot parse "x" to a valid timestamp');
+});
+
+test('step and timeout as Prometheus parses them: a negative step gets the zero-or-negative message, timeout=0 has passed', async () => {
+  for (const step of ['-1', '-0.5', '0', '-1e1']) {
+    const r = await get(`/api/v1/query_range?query=1&start=0&end=10&step=${step}`);
+    assert.equal(r.status, 400, step);
+    assert.deepEqual(
+      r.json,
+      { status: 'error', errorType: 'bad_data', error: 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer' },
+      step,
+    );
+  }
+  const exp = await get('/api/v1/query_range?query=1&start=0&end=20&step=1e1');
+  assert.deepEqual(exp.json.data.result[0].values, [[0, '1'], [10, '1'], [20, '1']]);
+  for (const timeout of ['0', '-1']) {
+    const r = await get(`/api/v1/query?query=1&timeout=${timeout}`);
+    assert.equal(r.status, 503, timeout);
+    assert.deepEqual(r.json, { status: 'error', errorType: 'timeout', error: 'query timed out in query queue' }, timeout);
+  }
+});
+
+test('label values: U__-escaped names as Prometheus unescapes them; a bad escape is taken as is, a bad URL escape is 400', async () => {
+  for (const raw of ['U__x_FFFFFFF_', 'U__x_D800_', 'U__a_b']) {
+    const r = await get(`/api/v1/label/${raw}/values`);
+    assert.deepEqual(r, { status: 200, json: { status: 'success', data: [] } }, raw);
+  }
+  const job = await get(`/api/v1/label/U__j_6f_b/values?match[]=q_other`);
+  assert.deepEqual(job.json, { status: 'success', data: ['api'] });
+  const bad = await get('/api/v1/label/%E0%A4%A/values');
+  assert.equal(bad.status, 400);
+  assert.equal(bad.json.errorType, 'bad_data');
+});
+
+test('match[] and limit on series, labels and label values: refused with Prometheus messages', async () => {
+  const all = encodeURIComponent('{job=~".*"}');
+  assert.deepEqual((await get(`/api/v1/series?match[]=up&match[]=${all}`)).json, {
+    status: 'error',
+    errorType: 'bad_data',
+    error: 'invalid parameter "match[]": match[] must contain at least one non-empty matcher',
+  });
+  // /labels and /label/<name>/values word match[] errors bare.
+  for (const path of ['/api/v1/labels', '/api/v1/label/job/values']) {
+    assert.deepEqual((await get(`${path}?match[]=${all}`)).json, { status: 'error', errorType: 'bad_data', error: 'match[] must contain at least one non-empty matcher' }, path);
+    assert.deepEqual((await get(`${path}?match[]=up%7B`)).json, { status: 'error', errorType: 'bad_data', error: '1:4: parse error: unexpected end of input inside braces' }, path);
+  }
+  assert.equal((await get('/api/v1/series?match[]=up%7B')).json.error, 'invalid parameter "match[]": 1:4: parse error: unexpected end of input inside braces');
+  for (const path of ['/api/v1/series?match[]=q_other&', '/api/v1/labels?', '/api/v1/label/job/values?']) {
+    assert.equal((await get(`${path}limit=-1`)).json.error, 'invalid parameter "limit": limit must be non-negative', path);
+    assert.equal((await get(`${path}limit=1.0`)).json.error, 'invalid parameter "limit": strconv.Atoi: parsing "1.0": invalid syntax', path);
+  }
+  // limit=0 is no limit.
+  assert.deepEqual((await get('/api/v1/label/job/values?match[]=q_requests_total&limit=0')).json, { status: 'success', data: ['api', 'web'] });
+});
+
+test('form POST as Prometheus reads it: /series and /labels take POST, form values win over the URL, other bodies are ignored', async () => {
+  const post = async (path: string, body: string, contentType?: string) => {
+    const r = await fetch(`${n.url}${path}`, { method: 'POST', ...(contentType !== undefined ? { headers: { 'content-type': contentType } } : {}), body });
+    return { status: r.status, json: (await r.json()) as any };
+  };
+  const form = 'application/x-www-form-urlencoded';
+  const s = await post('/api/v1/series', `match[]=q_other&start=${T0 / 1000}`, form);
+  assert.deepEqual(s, { status: 200, json: { status: 'success', data: [{ __name__: 'q_other', job: 'api' }] } });
+  const l = await post('/api/v1/labels?match[]=q_other', 'limit=1', form);
+  assert.deepEqual(l, { status: 200, json: { status: 'success', data: ['__name__'], warnings: ['results truncated due to limit'] } });
+  // Go's Request.FormValue: the form's value comes before the URL's.
+  const both = await post('/api/v1/query?query=1&time=5', 'query=2', form);
+  assert.deepEqual(both.json, { status: 'success', data: { resultType: 'scalar', result: [5, '2'] } });
+  // A body that is not a form (or none at all) is ignored: the URL's parameters are used.
+  const json = await post('/api/v1/query?query=3&time=5', '{"query":"4"}', 'application/json');
+  assert.deepEqual(json, { status: 200, json: { status: 'success', data: { resultType: 'scalar', result: [5, '3'] } } });
+  const bare = await fetch(`${n.url}/api/v1/query?query=5&time=5`, { method: 'POST' });
+  assert.deepEqual(await bare.json(), { status: 'success', data: { resultType: 'scalar', result: [5, '5'] } });
+});
+
+test('the 11,000 points limit counts whole steps, as Prometheus divides durations', async () => {
+  // (end - start) / step = 11000.5 steps: Prometheus's integer division makes it 11000, allowed.
+  const ok = await get('/api/v1/query_range?query=1&start=0&end=110005&step=10');
+  assert.equal(ok.status, 200);
+  assert.equal(ok.json.data.result[0].values.length, 11001);
+  const over = await get('/api/v1/query_range?query=1&start=0&end=110010&step=10');
+  assert.deepEqual(over, {
+    status: 400,
+    json: { status: 'error', errorType: 'bad_data', error: 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)' },
+  });
+});
+
+test('metadata: limit=0 answers no families, a negative limit none left out; limits read as strconv.Atoi with Prometheus messages', async () => {
+  const body = { metrics: [{ name: 'q_meta_a', value: 1, type: 'counter' }, { name: 'q_meta_b', value: 1, type: 'gauge' }] };
+  const w = await fetch(`${n.url}/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(w.status, 200);
+  const all = await get('/api/v1/metadata');
+  assert.ok(Object.keys(all.json.data).length >= 2);
+  // Prometheus stops when len(res) >= limit for any limit >= 0.
+  assert.deepEqual(await get('/api/v1/metadata?limit=0'), { status: 200, json: { status: 'success', data: {} } });
+  assert.deepEqual((await get('/api/v1/metadata?limit=-1')).json, all.json);
+  assert.equal(Object.keys((await get('/api/v1/metadata?limit=1')).json.data).length, 1);
+  assert.deepEqual((await get('/api/v1/metadata?metric=q_meta_b&limit_per_metric=1')).json, {
+    status: 'success',
+    data: { q_meta_b: [{ type: 'gauge', help: '', unit: '' }] },
+  });
+  for (const [q, error] of [
+    ['limit=x', 'limit must be a number'],
+    ['limit=1.0', 'limit must be a number'],
+    ['limit_per_metric=few', 'limit_per_metric must be a number'],
+  ]) {
+    assert.deepEqual(await get(`/api/v1/metadata?${q}`), { status: 400, json: { status: 'error', errorType: 'bad_data', error } }, q);
+  }
+});
+
+test('format_query answers Prometheus Prettify: expressions over 100 characters split over indented lines', async () => {
+  // Prometheus's own answer to this query (checked against a running Prometheus).
+  const q =
+    'sum by (job, instance) (rate(http_requests_total{job="api-server",handler=~"/api/v1/.*",code=~"5.."}[5m])) / ignoring(code) group_left sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))';
+  const f = await get(`/api/v1/format_query?query=${encodeURIComponent(q)}`);
+  assert.deepEqual(f.json, {
+    status: 'success',
+    data:
+      '  sum by (job, instance) (\n    rate(http_requests_total{code=~"5..",handler=~"/api/v1/.*",job="api-server"}[5m])\n  )\n' +
+      '/ ignoring (code) group_left ()\n  sum by (job, instance) (rate(http_requests_total{job="api-server"}[5m]))',
+  });
+});
+
+test('series: several match[] are merged in label order, as Prometheus merges them, before the limit cuts', async () => {
+  const s = await get(`/api/v1/series?match[]=q_requests_total&match[]=q_other&match[]=${encodeURIComponent('q_requests_total{job="api"}')}`);
+  assert.deepEqual(s.json, {
+    status: 'success',
+    data: [
+      { __name__: 'q_other', job: 'api' },
+      { __name__: 'q_requests_total', job: 'api' },
+      { __name__: 'q_requests_total', job: 'web' },
+    ],
+  });
+  const cut = await get('/api/v1/series?match[]=q_requests_total&match[]=q_other&limit=1');
+  assert.deepEqual(cut.json, { status: 'success', data: [{ __name__: 'q_other', job: 'api' }], warnings: ['results truncated due to limit'] });
+});
+
+test('query parameters are checked in Prometheus order: times, step and timeout before the query', async () => {
+  const e = (path: string) => get(path).then((r) => r.json.error);
+  assert.equal(await e('/api/v1/query?time=x'), `invalid parameter "time": Invalid time value for 'time': cannot parse "x" to a valid timestamp`);
+  assert.equal(await e('/api/v1/query?query=sum(&timeout=soon'), 'invalid parameter "timeout": cannot parse "soon" to a valid duration');
+  assert.equal(await e('/api/v1/query_range?start=x'), 'invalid parameter "start": cannot parse "x" to a valid timestamp');
+  assert.equal(await e('/api/v1/query_range?query=sum(&start=0&end=1&step=0'), 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
+  // A deadline that has passed is met only by a query that parses.
+  assert.equal(await e('/api/v1/query?query=sum(&timeout=0'), 'invalid parameter "query": 1:5: parse error: unclosed left parenthesis');
+});

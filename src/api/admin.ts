@@ -5,7 +5,7 @@ import type { Matcher } from '../storage/index.js';
 import { readBody } from './body.js';
 import { HttpError } from './http-error.js';
 import { matcherSets } from './labels.js';
-import { parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
@@ -15,8 +15,6 @@ export interface AdminTarget {
   snapshot(skipHead: boolean): Promise<string>;
 }
 
-const MIN_TIME = -8.64e15;
-const MAX_TIME = 8.64e15;
 const MAX_FORM_BYTES = 1 << 20;
 
 async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearchParams> {

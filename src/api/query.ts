@@ -3,20 +3,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, Gauge } from 'prom-client';
 import { Engine, EvalError, RangeCache, type CachedRangeSeries, type Value } from '../promql/engine/index.js';
-import { formatExpr, formatNumber as formatSampleValue, ParseCache, ParseError, parseDuration, type Expr } from '../promql/index.js';
+import { formatNumber as formatSampleValue, ParseCache, ParseError, prettyExpr, type Expr } from '../promql/index.js';
 import { labelsToRecord, StorageError, type SelectHints, type Storage } from '../storage/index.js';
 import { astJson } from './ast-json.js';
-import { readBody, readBodyNow } from './body.js';
-import { header } from './header.js';
 import { matrixAnswerBytes, pointText } from './matrix-json.js';
 import { HttpError } from './http-error.js';
-import { parseTimeParam } from './params.js';
+import { parseDurationParam, parseRequiredTime, parseTimeParam, requestParams as params } from './params.js';
 import { sendJson } from './respond.js';
 import type { RequestInfo, Route } from './server.js';
 
 /** Prometheus's limit on points per series in a range query. */
 const MAX_POINTS = 11_000;
-const MAX_FORM_BYTES = 1 << 20;
 
 const sec = (ms: number) => ms / 1000;
 
@@ -38,30 +35,6 @@ function sendBytes(res: ServerResponse, body: Buffer): void {
   res.end(body);
 }
 
-/**
- * Query parameters from the URL and, for POST, a form-encoded body. Not an async function: a
- * form that came with the request's head (as curl and Grafana send it) is taken at once, and
- * the query runs in the same turn instead of after a stream read.
- */
-function params(req: IncomingMessage, info: RequestInfo): URLSearchParams | Promise<URLSearchParams> {
-  if (req.method !== 'POST') return info.query;
-  const ct = (header(req, 'content-type') ?? '').split(';', 1)[0]!.trim().toLowerCase();
-  if (ct !== 'application/x-www-form-urlencoded') {
-    throw new HttpError(400, 'bad_data', `POST bodies must be application/x-www-form-urlencoded, got ${JSON.stringify(ct)}`);
-  }
-  const now = readBodyNow(req, MAX_FORM_BYTES);
-  if (now !== null) return formParams(req, info, now);
-  return readBody(req, MAX_FORM_BYTES).then((body) => formParams(req, info, body));
-}
-
-function formParams(req: IncomingMessage, info: RequestInfo, body: Buffer): URLSearchParams {
-  // Without a query string (the rule for POST) the form is all there is: no second object to merge into.
-  if (req.url === undefined || !req.url.includes('?')) return new URLSearchParams(body.toString('utf8'));
-  const merged = new URLSearchParams(info.query);
-  for (const [k, v] of new URLSearchParams(body.toString('utf8'))) merged.append(k, v);
-  return merged;
-}
-
 /** Queries parsed before, by their text (dashboards repeat theirs on every refresh). */
 const parsed = new ParseCache();
 
@@ -76,32 +49,18 @@ function parseQuery(q: URLSearchParams): Expr {
   }
 }
 
-/** A step as Prometheus takes it: float seconds or a duration. */
-function parseStep(q: URLSearchParams): number {
-  const s = q.get('step');
-  if (s === null || s === '') throw new HttpError(400, 'bad_data', 'invalid parameter "step": cannot parse "" to a valid duration');
-  if (/^\d+(\.\d+)?$/.test(s)) return Math.round(Number(s) * 1000);
-  try {
-    return parseDuration(s);
-  } catch {
-    throw new HttpError(400, 'bad_data', `invalid parameter "step": cannot parse ${JSON.stringify(s)} to a valid duration`);
-  }
-}
-
-/** The API `timeout` parameter (seconds or a duration), capped by the configured limit. */
+/** The API `timeout` parameter (seconds or a duration), capped by the configured limit; -1 when it has passed. */
 function timeoutOf(q: URLSearchParams, limit: number): number {
   const s = q.get('timeout');
   if (s === null || s === '') return limit;
-  let ms: number;
-  if (/^\d+(\.\d+)?$/.test(s)) ms = Math.round(Number(s) * 1000);
-  else {
-    try {
-      ms = parseDuration(s);
-    } catch {
-      throw new HttpError(400, 'bad_data', `invalid parameter "timeout": cannot parse ${JSON.stringify(s)} to a valid duration`);
-    }
-  }
+  const ms = parseDurationParam(q, 'timeout');
+  // Prometheus sets the deadline to now + timeout: one of zero or less has passed before the query is run.
+  if (ms <= 0) return -1;
   return limit > 0 ? Math.min(ms, limit) : ms;
+}
+
+function checkDeadline(timeout: number): void {
+  if (timeout < 0) throw new HttpError(503, 'timeout', 'query timed out in query queue');
 }
 
 function evalError(e: unknown): unknown {
@@ -131,11 +90,14 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   });
   async function instant(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    const expr = parseQuery(q);
+    // Checked in Prometheus's order: time, timeout, then the query.
     const t = parseTimeParam(q, 'time', Date.now());
+    const timeout = timeoutOf(q, engine.opts.timeoutMs);
+    const expr = parseQuery(q);
+    checkDeadline(timeout);
     let v: Value;
     try {
-      v = await engine.instantAsync(querier, expr, t, timeoutOf(q, engine.opts.timeoutMs));
+      v = await engine.instantAsync(querier, expr, t, timeout);
     } catch (e) {
       throw evalError(e);
     }
@@ -144,20 +106,20 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   }
   async function range(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    const expr = parseQuery(q);
-    if (q.get('start') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "start": cannot parse "" to a valid timestamp');
-    if (q.get('end') === null) throw new HttpError(400, 'bad_data', 'invalid parameter "end": cannot parse "" to a valid timestamp');
-    const start = parseTimeParam(q, 'start', 0);
-    const end = parseTimeParam(q, 'end', 0);
+    // Checked in Prometheus's order: start, end, step, the points limit, timeout, then the query.
+    const start = parseRequiredTime(q, 'start');
+    const end = parseRequiredTime(q, 'end');
     if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
-    const step = parseStep(q);
+    const step = parseDurationParam(q, 'step');
     if (step <= 0) throw new HttpError(400, 'bad_data', 'invalid parameter "step": zero or negative query resolution step widths are not accepted. Try a positive integer');
-    if ((end - start) / step > MAX_POINTS) {
+    if (Math.floor((end - start) / step) > MAX_POINTS) {
       throw new HttpError(400, 'bad_data', 'exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)');
     }
+    const timeout = timeoutOf(q, engine.opts.timeoutMs);
+    const expr = parseQuery(q);
+    checkDeadline(timeout);
     let m: CachedRangeSeries[];
     try {
-      const timeout = timeoutOf(q, engine.opts.timeoutMs);
       // nocache=1 (as VictoriaMetrics takes it) evaluates every step afresh.
       const feed = q.get('nocache') === '1' ? undefined : storage.changes;
       m = await cache.range(engine, querier, feed, 'default', expr, start, end, step, timeout);
@@ -168,7 +130,7 @@ export function queryRoutes(storage: Storage, engine: Engine = new Engine(), opt
   }
   async function format(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);
-    sendJson(res, 200, { status: 'success', data: formatExpr(parseQuery(q)) });
+    sendJson(res, 200, { status: 'success', data: prettyExpr(parseQuery(q)) });
   }
   async function parse(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
     const q = await params(req, info);

@@ -2,7 +2,7 @@
 export type * from './ast.js';
 export { children } from './ast.js';
 export { parseExpr, parseVectorSelector } from './parser.js';
-export { formatExpr, formatMatcher } from './printer.js';
+export { formatExpr, formatMatcher, prettyExpr } from './printer.js';
 export { ParseError } from './parse-error.js';
 export { parseSelector } from './selector.js';
 export { compileRe2, RegexError } from './re2.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { formatExpr, formatMatcher, newMatcher, parseExpr } from './index.js';
+import { formatExpr, formatMatcher, newMatcher, parseExpr, prettyExpr } from './index.js';
 import type { AggregateOp, BinaryOp, Expr, NumberLiteral, VectorMatching, VectorSelector } from './index.js';
 import type { MatchType } from '../storage/index.js';
 
@@ -211,4 +211,22 @@ test('prints numbers and durations as Go does', () => {
   ];
   for (const [e, want] of cases) assert.equal(formatExpr(e), want);
   assert.equal(formatExpr(parseExpr('x{a="\\u0001é\\"",b="\\\\"}')), 'x{a="\\x01é\\"",b="\\\\"}');
+});
+
+test('prettyExpr splits as Prometheus Prettify does (answers of a running Prometheus)', () => {
+  const L = 'a_very_long_metric_name_that_takes_space_total{job="some-job-name",instance="host.example.com:9100"}';
+  const S = 'a_very_long_metric_name_that_takes_space_total{instance="host.example.com:9100",job="some-job-name"}';
+  assert.equal(prettyExpr(parseExpr('sum(rate(x[5m]))')), 'sum(rate(x[5m]))');
+  assert.equal(
+    prettyExpr(parseExpr(`-(rate(${L}[5m]) + rate(${L}[10m]))`)),
+    `-(\n    rate(\n      ${S}[5m]\n    )\n  +\n    rate(\n      ${S}[10m]\n    )\n)`,
+  );
+  assert.equal(
+    prettyExpr(parseExpr(`max_over_time((rate(${L}[5m]) / rate(${L}[10m]))[1h:5m] offset 1m)`)),
+    `max_over_time(\n  (\n      rate(\n        ${S}[5m]\n      )\n    /\n      rate(\n        ${S}[10m]\n      )\n  )[1h:5m] offset 1m\n)`,
+  );
+  assert.equal(
+    prettyExpr(parseExpr(`topk(5, rate(${L}[5m]) * on (job) group_left (instance) rate(${L}[1m]))`)),
+    `topk(\n  5,\n    rate(\n      ${S}[5m]\n    )\n  * on (job) group_left (instance)\n    rate(\n      ${S}[1m]\n    )\n)`,
+  );
 });
