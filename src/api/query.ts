@@ -65,7 +65,8 @@ function checkDeadline(timeout: number): void {
 
 function evalError(e: unknown): unknown {
   if (e instanceof EvalError) return new HttpError(e.code === 'timeout' ? 503 : 422, e.code === 'timeout' ? 'timeout' : 'execution', e.message);
-  // Storage failures during a query (a damaged block) are execution errors, as in Prometheus.
+  // Storage failures during a query (a damaged block) answer 422 execution. Prometheus answers the
+  // errors its engine wraps as storage errors with 500 internal: a known difference, left for now.
   if (e instanceof StorageError) return new HttpError(422, 'execution', e.message);
   return e;
 }
