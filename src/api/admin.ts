@@ -1,28 +1,16 @@
 // Prometheus's TSDB admin API: POST (or PUT) /api/v1/admin/tsdb/delete_series and /snapshot.
 // Served only with --enable-admin-api; otherwise they answer 503 as Prometheus does.
-import type { IncomingMessage } from 'node:http';
 import type { Matcher } from '../storage/index.js';
-import { readBody } from './body.js';
 import { HttpError } from './http-error.js';
 import { matcherSets } from './labels.js';
-import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseTimeParam, requestParams as params } from './params.js';
 import { sendJson } from './respond.js';
-import type { RequestInfo, Route } from './server.js';
+import type { Route } from './server.js';
 
 /** What the admin API needs from the engine. */
 export interface AdminTarget {
   deleteSeries(tenant: string, matchers: readonly Matcher[], mint: number, maxt: number): Promise<unknown>;
   snapshot(skipHead: boolean): Promise<string>;
-}
-
-const MAX_FORM_BYTES = 1 << 20;
-
-async function params(req: IncomingMessage, info: RequestInfo): Promise<URLSearchParams> {
-  const merged = new URLSearchParams(info.query);
-  if ((req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-    for (const [k, v] of new URLSearchParams((await readBody(req, MAX_FORM_BYTES)).toString('utf8'))) merged.append(k, v);
-  }
-  return merged;
 }
 
 export function adminRoutes(target: AdminTarget, enabled: boolean): Route[] {

@@ -4,7 +4,7 @@ import type { ServerResponse } from 'node:http';
 import { newMatcher, ParseError, parseSelector } from '../promql/index.js';
 import { labelsToRecord, type Matcher, type Storage } from '../storage/index.js';
 import { HttpError } from './http-error.js';
-import { parseTimeParam } from './params.js';
+import { MAX_TIME, MIN_TIME, parseTimeParam } from './params.js';
 import type { Route } from './server.js';
 
 /** A float as the export format writes it: a JSON number, or "NaN" / "+Inf" / "-Inf". */
@@ -42,8 +42,8 @@ export function exportRoute(storage: Storage): Route {
         if (e instanceof ParseError) throw new HttpError(400, 'bad_data', `invalid parameter "match[]": ${e.message}`);
         throw e;
       }
-      const start = parseTimeParam(query, 'start', -8.64e15);
-      const end = parseTimeParam(query, 'end', 8.64e15);
+      const start = parseTimeParam(query, 'start', MIN_TIME);
+      const end = parseTimeParam(query, 'end', MAX_TIME);
       if (end < start) throw new HttpError(400, 'bad_data', 'invalid parameter "end": end timestamp must not be before start time');
       const q = storage.querier('default', start, end);
       res.writeHead(200, { 'content-type': 'application/stream+json' });

@@ -102,6 +102,7 @@ export function parseDurationParam(q: URLSearchParams, name: string): number {
   const s = q.get(name) ?? '';
   if (FLOAT.test(s)) {
     const secs = Number(s);
+    // Prometheus converts to a time.Duration: int64 nanoseconds, about ±9.2e9 seconds.
     if (Number.isFinite(secs) && Math.abs(secs) < 9.2e9) return Math.round(secs * 1000);
     throw new HttpError(400, 'bad_data', `invalid parameter "${name}": cannot parse ${JSON.stringify(s)} to a valid duration. It overflows int64`);
   }

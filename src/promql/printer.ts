@@ -107,10 +107,10 @@ const MAX_LINE = 100;
 export function prettyExpr(e: Expr, level = 0): string {
   const ind = '  '.repeat(level);
   const flat = formatExpr(e);
-  const split = Buffer.byteLength(flat) > MAX_LINE;
+  // Prometheus indents neither form of a subquery.
+  if (Buffer.byteLength(flat) <= MAX_LINE && e.type !== 'UnaryExpr') return e.type === 'SubqueryExpr' ? flat : ind + flat;
   switch (e.type) {
     case 'AggregateExpr': {
-      if (!split) return ind + flat;
       let s = ind + e.op;
       if (e.without) s += ` without (${labelList(e.grouping)}) `;
       else if (e.grouping.length > 0) s += ` by (${labelList(e.grouping)}) `;
@@ -119,17 +119,12 @@ export function prettyExpr(e: Expr, level = 0): string {
       return `${s}${prettyExpr(e.expr, level + 1)}\n${ind})`;
     }
     case 'BinaryExpr':
-      if (!split) return ind + flat;
       return `${prettyExpr(e.lhs, level + 1)}\n${ind}${e.op}${e.returnBool ? ' bool' : ''}${matchingStr(e.matching)}\n${prettyExpr(e.rhs, level + 1)}`;
     case 'Call':
-      if (!split) return ind + flat;
       return `${ind}${e.func}(\n${e.args.map((a) => prettyExpr(a, level + 1)).join(',\n')}\n${ind})`;
     case 'ParenExpr':
-      if (!split) return ind + flat;
       return `${ind}(\n${prettyExpr(e.expr, level + 1)}\n${ind})`;
     case 'SubqueryExpr':
-      // Prometheus indents neither form of a subquery.
-      if (!split) return flat;
       return `${prettyExpr(e.expr, level)}[${formatDuration(e.range)}:${e.step !== 0 ? formatDuration(e.step) : ''}]${atStr(e.at)}${offsetStr(e.offset)}`;
     case 'UnaryExpr':
       return ind + e.op + prettyExpr(e.expr, level).trim();

@@ -20,11 +20,16 @@ export function seriesLabels(
   limits: ValidationLimits,
 ): SeriesLabels {
   const m = new Map<string, string>();
-  for (const l of exposed) if (l.value !== '') m.set(l.name, l.value);
+  // Exposed labels with an empty value (rare): not stored, but with honor_labels they still block the target's.
+  let empty: string[] | null = null;
+  for (const l of exposed) {
+    if (l.value !== '') m.set(l.name, l.value);
+    else (empty ??= []).push(l.name);
+  }
   if (honorLabels) {
     // An exposed label blocks the target's even when empty (then the series has neither), as
     // Prometheus's lset.Has: the Pushgateway exposes instance="" to keep its own instance off.
-    for (const t of target) if (!exposed.some((l) => l.name === t.name)) m.set(t.name, t.value);
+    for (const t of target) if (!m.has(t.name) && !(empty?.includes(t.name) ?? false)) m.set(t.name, t.value);
   } else {
     const conflicts: Label[] = [];
     for (const t of target) {

@@ -3,13 +3,10 @@
 // outputs.influxdb sends on start. Databases need no creating here (the `db` parameter is a label),
 // so that statement succeeds as InfluxDB answers it; MetricStream has no InfluxQL otherwise.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { header, HttpError, readBody, sendJson, type Route } from '../../api/index.js';
+import { HttpError, requestParams, sendJson, type RequestInfo, type Route } from '../../api/index.js';
 
 /** The InfluxDB release whose write API (/write, /ping, /query's CREATE DATABASE) this speaks. */
 const INFLUXDB_VERSION = '1.8.10';
-/** Largest /query form body read (a statement or a few). */
-const MAX_QUERY_BODY = 64 * 1024;
-
 const CREATE_DATABASE = /^\s*create\s+database\s+("(?:[^"\\]|\\.)*"|[^\s;"]+)(\s+with\s+[^;]*)?\s*$/i;
 
 function ping(_req: IncomingMessage, res: ServerResponse): void {
@@ -17,12 +14,9 @@ function ping(_req: IncomingMessage, res: ServerResponse): void {
   res.end();
 }
 
-async function query(req: IncomingMessage, res: ServerResponse, params: URLSearchParams): Promise<void> {
-  let q = params.get('q');
-  const type = (header(req, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-  if (q === null && req.method === 'POST' && type === 'application/x-www-form-urlencoded') {
-    q = new URLSearchParams((await readBody(req, MAX_QUERY_BODY)).toString('utf8')).get('q');
-  }
+async function query(req: IncomingMessage, res: ServerResponse, info: RequestInfo): Promise<void> {
+  // From the URL or a POSTed form (the form's value first, as Go's FormValue gives it to InfluxDB).
+  const q = (await requestParams(req, info)).get('q');
   if (q === null || q.trim() === '') throw new HttpError(400, 'missing_query', 'missing required parameter "q"');
   const statements = q.split(';').filter((s) => s.trim() !== '');
   const bad = statements.find((s) => !CREATE_DATABASE.test(s));
@@ -40,7 +34,7 @@ async function query(req: IncomingMessage, res: ServerResponse, params: URLSearc
 export function influxCompatRoutes(): Route[] {
   return [
     { method: 'GET', path: '/ping', errorStyle: 'seed', handle: ping },
-    { method: 'GET', path: '/query', errorStyle: 'seed', handle: (req, res, info) => query(req, res, info.query) },
-    { method: 'POST', path: '/query', errorStyle: 'seed', handle: (req, res, info) => query(req, res, info.query) },
+    { method: 'GET', path: '/query', errorStyle: 'seed', handle: query },
+    { method: 'POST', path: '/query', errorStyle: 'seed', handle: query },
   ];
 }

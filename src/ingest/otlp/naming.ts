@@ -95,18 +95,12 @@ export function metricName(name: string, unit: string, kind: NameKind): string {
   if (per !== '' && !parts.includes(per)) parts.push('per', per);
   // The type suffix ends the name: any `total` / `ratio` word already in it moves there (as Prometheus does).
   let words = parts;
-  if (kind === 'counter') (words = without(words, 'total')).push('total');
-  if (kind === 'gauge' && unit.trim() === '1') (words = without(words, 'ratio')).push('ratio');
+  if (kind === 'counter') words = [...words.filter((w) => w !== 'total'), 'total'];
+  if (kind === 'gauge' && unit.trim() === '1') words = [...words.filter((w) => w !== 'ratio'), 'ratio'];
   let out = words.join('_');
   if (out === '') return '';
   const c = out.charCodeAt(0);
   if (c >= 48 && c <= 57) out = '_' + out;
-  return out;
-}
-
-function without(words: readonly string[], word: string): string[] {
-  const out: string[] = [];
-  for (const w of words) if (w !== word) out.push(w);
   return out;
 }
 
